@@ -52,8 +52,7 @@ class HubSettingsTest {
 
     @Test
     void endpointDefaultsToHuggingFaceAndDropsTrailingSlash() {
-        assertEquals(
-                "https://huggingface.co", HubSettings.resolve(props(), Map.of()).endpoint());
+        assertEquals("https://huggingface.co", HubSettings.resolve(props(), Map.of()).endpoint());
         assertEquals(
                 "http://127.0.0.1:9000",
                 HubSettings.resolve(props(), Map.of("HF_ENDPOINT", "http://127.0.0.1:9000/"))

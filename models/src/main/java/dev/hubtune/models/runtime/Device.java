@@ -3,7 +3,8 @@ package dev.hubtune.models.runtime;
 /**
  * A device TensorFlow can place operations on.
  *
- * @param name TensorFlow's full device name, e.g. {@code /job:localhost/replica:0/task:0/device:CPU:0}
+ * @param name TensorFlow's full device name, e.g. {@code
+ *     /job:localhost/replica:0/task:0/device:CPU:0}
  * @param type {@code CPU} or {@code GPU}
  * @param memoryBytes memory TensorFlow reports for the device (0 when it does not know)
  */

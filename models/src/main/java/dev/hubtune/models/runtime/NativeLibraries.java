@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * The TensorFlow native libraries packaged in {@code org.tensorflow:tensorflow-core-api:0.5.0}'s
  * platform jar, and their one-time extraction into a folder of the hubtune home.
  *
- * <p>Extraction is safe across processes without a lock: each process writes into its own
- * temporary folder, checks it, and renames it into place atomically. The first rename wins; a
- * loser finds a complete folder and deletes its own copy. A folder is only ever visible under its
- * final name when it is complete.
+ * <p>Extraction is safe across processes without a lock: each process writes into its own temporary
+ * folder, checks it, and renames it into place atomically. The first rename wins; a loser finds a
+ * complete folder and deletes its own copy. A folder is only ever visible under its final name when
+ * it is complete.
  */
 final class NativeLibraries {
 
@@ -106,8 +106,8 @@ final class NativeLibraries {
     }
 
     /**
-     * Returns a folder under {@code nativesRoot} holding the complete, verified libraries of
-     * {@code source}, extracting them first if no process did it before.
+     * Returns a folder under {@code nativesRoot} holding the complete, verified libraries of {@code
+     * source}, extracting them first if no process did it before.
      */
     static Path extract(Source source, Path nativesRoot) throws IOException {
         Path target = nativesRoot.resolve(source.folderName());

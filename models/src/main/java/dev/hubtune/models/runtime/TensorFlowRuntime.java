@@ -43,7 +43,9 @@ public final class TensorFlowRuntime {
 
     private TensorFlowRuntime() {}
 
-    /** Loads TensorFlow with the hubtune home of this process ({@link HubtuneHome#fromEnvironment}). */
+    /**
+     * Loads TensorFlow with the hubtune home of this process ({@link HubtuneHome#fromEnvironment}).
+     */
     public static RuntimeInfo load() throws TensorFlowUnavailableException {
         return load(HubtuneHome.fromEnvironment());
     }
@@ -137,10 +139,7 @@ public final class TensorFlowRuntime {
         ClassLoader loader = TensorFlowRuntime.class.getClassLoader();
         try {
             return NativeLibraries.find(loader)
-                    .orElseThrow(
-                            () ->
-                                    new TensorFlowUnavailableException(
-                                            missingNativesMessage()));
+                    .orElseThrow(() -> new TensorFlowUnavailableException(missingNativesMessage()));
         } catch (IOException e) {
             throw new TensorFlowUnavailableException(
                     "the TensorFlow natives jar on the class path cannot be read: "
@@ -192,7 +191,9 @@ public final class TensorFlowRuntime {
         }
     }
 
-    /** C library access for {@code setenv}: TensorFlow's C++ logging reads the process environment. */
+    /**
+     * C library access for {@code setenv}: TensorFlow's C++ logging reads the process environment.
+     */
     private interface CLibrary extends Library {
         int setenv(String name, String value, int overwrite);
     }

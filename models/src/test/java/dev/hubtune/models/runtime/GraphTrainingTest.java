@@ -52,16 +52,21 @@ class GraphTrainingTest {
             var xs = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, in)));
             var ys = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 1)));
             Variable<TFloat32> w1 = weight(tf, init, "w1", in, 16, 1);
-            Variable<TFloat32> b1 = tf.withName("b1").variable(init.zeros(init.constant(new long[] {16}), TFloat32.class));
+            Variable<TFloat32> b1 =
+                    tf.withName("b1")
+                            .variable(init.zeros(init.constant(new long[] {16}), TFloat32.class));
             Variable<TFloat32> w2 = weight(tf, init, "w2", 16, 1, 2);
             var hidden = tf.math.tanh(tf.nn.biasAdd(tf.linalg.matMul(xs, w1), b1));
             var prediction = tf.linalg.matMul(hidden, w2);
             Operand<TFloat32> loss =
-                    tf.math.mean(tf.math.squaredDifference(prediction, ys), tf.constant(new int[] {0, 1}));
+                    tf.math.mean(
+                            tf.math.squaredDifference(prediction, ys),
+                            tf.constant(new int[] {0, 1}));
             List<Variable<TFloat32>> vars = List.of(w1, b1, w2);
             Output<?>[] grads =
                     graph.addGradients(
-                            loss.asOutput(), vars.stream().map(Operand::asOutput).toArray(Output[]::new));
+                            loss.asOutput(),
+                            vars.stream().map(Operand::asOutput).toArray(Output[]::new));
             assertEquals(vars.size(), grads.length);
 
             var beta1Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
@@ -75,8 +80,16 @@ class GraphTrainingTest {
                 Operand<TFloat32> g = (Operand<TFloat32>) grads[i];
                 updates.add(
                         tf.train.applyAdam(
-                                v, m, s, beta1Power, beta2Power, tf.constant(0.02f),
-                                tf.constant(0.9f), tf.constant(0.999f), tf.constant(1e-7f), g));
+                                v,
+                                m,
+                                s,
+                                beta1Power,
+                                beta2Power,
+                                tf.constant(0.02f),
+                                tf.constant(0.9f),
+                                tf.constant(0.999f),
+                                tf.constant(1e-7f),
+                                g));
             }
             Op train = tf.withControlDependencies(updates).noOp();
 
@@ -112,10 +125,13 @@ class GraphTrainingTest {
         }
     }
 
-    private static Variable<TFloat32> weight(Ops tf, Ops init, String name, int in, int out, long seed) {
+    private static Variable<TFloat32> weight(
+            Ops tf, Ops init, String name, int in, int out, long seed) {
         var normal =
                 init.random.truncatedNormal(
-                        init.constant(new long[] {in, out}), TFloat32.class, TruncatedNormal.seed(seed));
+                        init.constant(new long[] {in, out}),
+                        TFloat32.class,
+                        TruncatedNormal.seed(seed));
         return tf.withName(name).variable(init.math.mul(normal, init.constant(0.5f)));
     }
 }

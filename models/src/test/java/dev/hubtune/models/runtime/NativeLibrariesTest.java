@@ -45,31 +45,37 @@ class NativeLibrariesTest {
         Thread.sleep(20);
         assertEquals(dir, NativeLibraries.extract(source, root));
         assertEquals(
-                modified, Files.getLastModifiedTime(dir.resolve(NativeLibraries.MARKER)).toMillis());
+                modified,
+                Files.getLastModifiedTime(dir.resolve(NativeLibraries.MARKER)).toMillis());
         assertEquals(1, countChildren(root), "no temporary folder left behind");
     }
 
     @Test
     void aDamagedFolderIsReplacedByACompleteOne(@TempDir Path tmp) throws Exception {
-        NativeLibraries.Source source = fakeSource(Files.createDirectories(tmp.resolve("jar")), "x-");
+        NativeLibraries.Source source =
+                fakeSource(Files.createDirectories(tmp.resolve("jar")), "x-");
         Path root = tmp.resolve("natives");
         Path dir = NativeLibraries.extract(source, root);
         Files.writeString(dir.resolve("libtensorflow_cc.so.2"), "trunc");
         assertFalse(NativeLibraries.isComplete(dir, source));
         assertEquals(dir, NativeLibraries.extract(source, root));
         assertTrue(NativeLibraries.isComplete(dir, source));
-        assertEquals("x-libtensorflow_cc.so.2", Files.readString(dir.resolve("libtensorflow_cc.so.2")));
+        assertEquals(
+                "x-libtensorflow_cc.so.2", Files.readString(dir.resolve("libtensorflow_cc.so.2")));
         assertEquals(1, countChildren(root));
     }
 
     @Test
     void foldersAbandonedByDeadProcessesAreRemoved(@TempDir Path tmp) throws Exception {
-        NativeLibraries.Source source = fakeSource(Files.createDirectories(tmp.resolve("jar")), "y-");
+        NativeLibraries.Source source =
+                fakeSource(Files.createDirectories(tmp.resolve("jar")), "y-");
         Path root = Files.createDirectories(tmp.resolve("natives"));
         // pid 2^22+1 is above Linux's pid_max default: nobody owns this folder.
         Path abandoned = Files.createDirectories(root.resolve(".tmp-4194305-abc"));
         Files.writeString(abandoned.resolve("libtensorflow_cc.so.2"), "half");
-        Path live = Files.createDirectories(root.resolve(".tmp-" + ProcessHandle.current().pid() + "-x"));
+        Path live =
+                Files.createDirectories(
+                        root.resolve(".tmp-" + ProcessHandle.current().pid() + "-x"));
         NativeLibraries.extract(source, root);
         assertFalse(Files.exists(abandoned));
         assertTrue(Files.exists(live), "a live process's folder is left alone");
@@ -80,7 +86,8 @@ class NativeLibrariesTest {
         NativeLibraries.Source good = fakeSource(Files.createDirectories(tmp.resolve("jar")), "z-");
         Map<String, Long> wrong = new LinkedHashMap<>(good.sizes());
         wrong.put("libjnitensorflow.so", 999L);
-        NativeLibraries.Source bad = new NativeLibraries.Source("linux-x86_64", good.urls(), wrong, "test");
+        NativeLibraries.Source bad =
+                new NativeLibraries.Source("linux-x86_64", good.urls(), wrong, "test");
         Path root = tmp.resolve("natives");
         IOException e = assertThrows(IOException.class, () -> NativeLibraries.extract(bad, root));
         assertTrue(e.getMessage().contains("libjnitensorflow.so"), e.getMessage());

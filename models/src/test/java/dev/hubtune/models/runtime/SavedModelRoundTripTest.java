@@ -52,10 +52,10 @@ class SavedModelRoundTripTest {
                                     init.random.randomStandardNormal(
                                             init.constant(new long[] {5, 3}),
                                             TFloat32.class,
-                                            org.tensorflow.op.random.RandomStandardNormal.seed(7L)));
+                                            org.tensorflow.op.random.RandomStandardNormal.seed(
+                                                    7L)));
             var pooled =
-                    tf.math.mean(
-                            tf.gather(embedding, inputIds, tf.constant(0)), tf.constant(1));
+                    tf.math.mean(tf.gather(embedding, inputIds, tf.constant(0)), tf.constant(1));
             var probabilities = tf.withName("probabilities").nn.softmax(pooled);
             Signature signature =
                     Signature.builder()

@@ -57,7 +57,8 @@ class TensorFlowRuntimeTest {
             if (Files.exists(cache)) {
                 try (Stream<Path> files = Files.walk(cache)) {
                     assertFalse(
-                            files.anyMatch(p -> p.getFileName().toString().contains("tensorflow_cc")),
+                            files.anyMatch(
+                                    p -> p.getFileName().toString().contains("tensorflow_cc")),
                             "a second copy of the natives in " + cache);
                 }
             }
@@ -72,8 +73,8 @@ class TensorFlowRuntimeTest {
             NDArray a = manager.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3));
             NDArray b = manager.create(new float[] {1, 0, 0, 1, 1, 1}, new Shape(3, 2));
             assertArrayEquals(new float[] {4, 5, 10, 11}, a.matMul(b).toFloatArray());
-            float[] softmax = manager.create(new float[] {0f, (float) Math.log(3)}).softmax(0)
-                    .toFloatArray();
+            float[] softmax =
+                    manager.create(new float[] {0f, (float) Math.log(3)}).softmax(0).toFloatArray();
             assertArrayEquals(new float[] {0.25f, 0.75f}, softmax, 1e-6f);
         }
     }

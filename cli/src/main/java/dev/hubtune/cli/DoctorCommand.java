@@ -1,0 +1,179 @@
+package dev.hubtune.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.hubtune.hub.HubSettings;
+import dev.hubtune.hub.HubtuneHome;
+import dev.hubtune.models.runtime.Device;
+import dev.hubtune.models.runtime.RuntimeInfo;
+import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.runtime.TensorFlowUnavailableException;
+import dev.hubtune.tokenizers.TokenizerException;
+import dev.hubtune.tokenizers.TokenizerRuntime;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hubtune doctor}: what hubtune runs on, and whether TensorFlow loads. */
+@Command(
+        name = "doctor",
+        description = {
+            "Report Java, OS, DJL, TensorFlow and tokenizers versions, the devices TensorFlow sees,"
+                    + " the hubtune home and its size, offline mode, proxies and whether a Hugging"
+                    + " Face token is configured (never the token itself).",
+            "Exits 1 when TensorFlow cannot load."
+        },
+        mixinStandardHelpOptions = true)
+final class DoctorCommand implements Callable<Integer> {
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        HubSettings settings = HubSettings.fromEnvironment();
+        HubtuneHome home = settings.home();
+        Map<String, Object> report = new LinkedHashMap<>();
+        Runtime rt = Runtime.getRuntime();
+        report.put("hubtune", VersionProvider.hubtuneVersion());
+        report.put(
+                "java",
+                System.getProperty("java.version")
+                        + " ("
+                        + System.getProperty("java.vendor")
+                        + ")");
+        report.put(
+                "os",
+                System.getProperty("os.name")
+                        + " "
+                        + System.getProperty("os.version")
+                        + " "
+                        + System.getProperty("os.arch")
+                        + ", "
+                        + rt.availableProcessors()
+                        + " cores, max heap "
+                        + (rt.maxMemory() >> 20)
+                        + " MB");
+
+        String problem = null;
+        try {
+            RuntimeInfo tf = TensorFlowRuntime.load(home);
+            report.put("djl", tf.djlVersion());
+            report.put(
+                    "tensorflow",
+                    tf.tensorflowVersion()
+                            + " ("
+                            + (tf.hasGpu() ? "GPU" : "CPU")
+                            + ", natives "
+                            + tf.nativesClassifier()
+                            + ", loaded in "
+                            + tf.loadMillis()
+                            + " ms)");
+            report.put("natives", tf.nativesDir().toString());
+            report.put("devices", tf.devices().stream().map(DoctorCommand::describe).toList());
+        } catch (TensorFlowUnavailableException e) {
+            report.put("tensorflow", "NOT AVAILABLE: " + e.getMessage());
+            problem = e.getMessage();
+        }
+        try {
+            report.put("tokenizers", "DJL HuggingFace tokenizers " + TokenizerRuntime.load(home));
+        } catch (TokenizerException e) {
+            report.put("tokenizers", "NOT AVAILABLE: " + e.getMessage());
+        }
+        report.put(
+                "home",
+                home.root()
+                        + " (from "
+                        + home.source()
+                        + ", "
+                        + humanSize(sizeOf(home.root()))
+                        + ")");
+        report.put("offline", settings.offline() ? "yes" : "no");
+        report.put("hf_endpoint", settings.endpoint());
+        report.put(
+                "hf_token",
+                settings.tokenSource()
+                        .map(s -> "configured (from " + s + ")")
+                        .orElse("not configured"));
+        report.put("proxies", settings.proxies().isEmpty() ? List.of("none") : settings.proxies());
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            report.put("ok", problem == null);
+            out.println(
+                    new GsonBuilder()
+                            .setPrettyPrinting()
+                            .disableHtmlEscaping()
+                            .create()
+                            .toJson(report));
+        } else {
+            for (var e : report.entrySet()) {
+                Object value = e.getValue();
+                List<?> lines = value instanceof List<?> l ? l : List.of(value);
+                String label = e.getKey();
+                for (Object line : lines) {
+                    out.printf("%-12s %s%n", label, line);
+                    label = "";
+                }
+            }
+        }
+        if (problem != null) {
+            spec.commandLine().getErr().println("hubtune: TensorFlow cannot load: " + problem);
+            return Hubtune.EXIT_USER_ERROR;
+        }
+        return Hubtune.EXIT_OK;
+    }
+
+    private static String describe(Device d) {
+        return d.name()
+                + " ("
+                + d.type()
+                + (d.memoryBytes() > 0 ? ", " + humanSize(d.memoryBytes()) : "")
+                + ")";
+    }
+
+    static long sizeOf(Path root) {
+        if (!Files.exists(root)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(
+                            p -> {
+                                try {
+                                    return Files.size(p);
+                                } catch (IOException e) {
+                                    return 0; // removed while we walked
+                                }
+                            })
+                    .sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    static String humanSize(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KB", "MB", "GB", "TB"};
+        double v = bytes;
+        int i = -1;
+        while (v >= 1024 && i < units.length - 1) {
+            v /= 1024;
+            i++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[i]);
+    }
+}

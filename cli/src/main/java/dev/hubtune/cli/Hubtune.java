@@ -1,0 +1,60 @@
+package dev.hubtune.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code hubtune} command. Exit codes: 0 success, 1 a user or environment error (one line
+ * saying what went wrong and what to do), 2 an internal error (with the path of a log).
+ */
+@Command(
+        name = "hubtune",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Fetch pretrained BERT and GPT-2 models, tokenize text, fine-tune with TensorFlow and"
+                    + " export for serving, all on the JVM."
+        },
+        subcommands = {DoctorCommand.class, CommandLine.HelpCommand.class})
+public final class Hubtune implements Runnable {
+
+    /** Success. */
+    public static final int EXIT_OK = 0;
+
+    /** A user or environment error: the message says what to do. */
+    public static final int EXIT_USER_ERROR = 1;
+
+    /** A bug or an unexpected failure: details are in the log. */
+    public static final int EXIT_INTERNAL_ERROR = 2;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Builds the command line with hubtune's error handling. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Hubtune());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        // picocli's default for a bad option is 2; for hubtune that is a user error.
+        setExitCodeOnInvalidInput(cli, EXIT_USER_ERROR);
+        return cli;
+    }
+
+    private static void setExitCodeOnInvalidInput(CommandLine cli, int code) {
+        cli.getCommandSpec().exitCodeOnInvalidInput(code);
+        cli.getSubcommands().values().forEach(sub -> setExitCodeOnInvalidInput(sub, code));
+    }
+
+    /** Entry point of the runnable jar. */
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(commandLine(out, err).execute(args));
+    }
+}
