@@ -1,5 +1,6 @@
 package dev.hubtune.cli;
 
+import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.HubtuneHome;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.tokenizers.TokenizerException;
@@ -25,7 +26,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         PrintWriter err = cli.getErr();
         if (e instanceof UserException
                 || e instanceof ModelException
-                || e instanceof TokenizerException) {
+                || e instanceof TokenizerException
+                || e instanceof HubException) {
             err.println("hubtune: " + e.getMessage());
             return Hubtune.EXIT_USER_ERROR;
         }

@@ -16,7 +16,16 @@ import picocli.CommandLine.Command;
             "Fetch pretrained BERT and GPT-2 models, tokenize text, fine-tune with TensorFlow and"
                     + " export for serving, all on the JVM."
         },
-        subcommands = {DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DoctorCommand.class,
+            PullCommand.class,
+            LsCommand.class,
+            InfoCommand.class,
+            RmCommand.class,
+            VerifyCommand.class,
+            GcCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Hubtune implements Runnable {
 
     /** Success. */

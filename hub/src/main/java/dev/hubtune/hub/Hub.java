@@ -61,23 +61,25 @@ public final class Hub {
         this.offline = b.offline != null ? b.offline : settings.offline();
         this.http =
                 new HttpTransport(
-                        b.retryPolicy != null ? b.retryPolicy : HttpTransport.RetryPolicy.defaults(),
+                        b.retryPolicy != null
+                                ? b.retryPolicy
+                                : HttpTransport.RetryPolicy.defaults(),
                         b.proxies != null ? b.proxies : ProxyConfig.fromEnvironment(),
-                        "hubtune/" + Optional.ofNullable(Hub.class.getPackage().getImplementationVersion()).orElse("dev"));
+                        "hubtune/"
+                                + Optional.ofNullable(
+                                                Hub.class.getPackage().getImplementationVersion())
+                                        .orElse("dev"));
         URI endpoint = URI.create(b.endpoint != null ? b.endpoint : settings.endpoint());
         Optional<String> token = b.token != null ? b.token : readToken();
         this.huggingFace = new HuggingFaceSource(http, endpoint, token, cache);
         String mavenRepo =
-                b.mavenRepository != null
-                        ? b.mavenRepository
-                        : Optional.ofNullable(System.getenv("HUBTUNE_MAVEN_REPOSITORY"))
-                                .filter(s -> !s.isBlank())
-                                .orElse(MavenSource.CENTRAL.toString());
+                b.mavenRepository != null ? b.mavenRepository : settings.mavenRepository();
         this.maven = new MavenSource(http, URI.create(mavenRepo), cache);
         this.downloader = new BlobDownloader(http);
         this.parallelDownloads = b.parallelDownloads;
         this.listener = b.listener;
-        this.manifestLoader = b.manifestLoader != null ? b.manifestLoader : Hub.class.getClassLoader();
+        this.manifestLoader =
+                b.manifestLoader != null ? b.manifestLoader : Hub.class.getClassLoader();
     }
 
     /** A builder with every setting taken from the environment unless set. */
@@ -141,7 +143,10 @@ public final class Hub {
             return pullRemote(ref, options);
         } catch (IOException e) {
             throw new HubException(
-                    "pulling " + ref.text() + " failed: " + e.getMessage()
+                    "pulling "
+                            + ref.text()
+                            + " failed: "
+                            + e.getMessage()
                             + ". Check the network and disk space; run the command again to resume.",
                     e);
         }
@@ -187,25 +192,37 @@ public final class Hub {
         }
         if (last instanceof OfflineException off) {
             throw new OfflineException(
-                    manifest.id() + " is not in the cache and offline mode is on; tried " + String.join("; ", failures),
+                    manifest.id()
+                            + " is not in the cache and offline mode is on; tried "
+                            + String.join("; ", failures),
                     off.missing());
         }
         throw new HubException(
-                "no source of " + manifest.id() + " worked:\n  " + String.join("\n  ", failures), last);
+                "no source of " + manifest.id() + " worked:\n  " + String.join("\n  ", failures),
+                last);
     }
 
     private ModelDir applyManifest(
-            ModelRef.Manifest ref, ModelManifest manifest, ModelManifest.Source source, ModelDir snapshot)
+            ModelRef.Manifest ref,
+            ModelManifest manifest,
+            ModelManifest.Source source,
+            ModelDir snapshot)
             throws IOException, HubException {
         RepoDir repo = repoFor(ModelRef.parse(source.ref()));
         String prefix = source.subdir().map(s -> s + "/").orElse("");
-        Path dir = source.subdir().isPresent()
-                ? SafePaths.resolveInside(snapshot.path(), source.subdir().get())
-                : snapshot.path();
+        Path dir =
+                source.subdir().isPresent()
+                        ? SafePaths.resolveInside(snapshot.path(), source.subdir().get())
+                        : snapshot.path();
         List<CachedFile> files = new ArrayList<>();
         for (CachedFile f : snapshot.files()) {
             if (f.path().startsWith(prefix)) {
-                files.add(new CachedFile(f.path().substring(prefix.length()), f.blob(), f.size(), f.sha256()));
+                files.add(
+                        new CachedFile(
+                                f.path().substring(prefix.length()),
+                                f.blob(),
+                                f.size(),
+                                f.sha256()));
             }
         }
         for (var alias : source.aliases().entrySet()) {
@@ -228,23 +245,39 @@ public final class Hub {
             if (!Files.exists(SafePaths.resolveInside(dir, alias.getKey()))) {
                 repo.link(snapshot.commit(), prefix + alias.getKey(), target.blob());
             }
-            files.add(new CachedFile(alias.getKey(), target.blob(), target.size(), target.sha256()));
+            files.add(
+                    new CachedFile(alias.getKey(), target.blob(), target.size(), target.sha256()));
         }
         for (ModelManifest.ExpectedFile expected : manifest.files()) {
             CachedFile actual =
-                    files.stream().filter(f -> f.path().equals(expected.path())).findFirst().orElse(null);
+                    files.stream()
+                            .filter(f -> f.path().equals(expected.path()))
+                            .findFirst()
+                            .orElse(null);
             if (actual == null) {
                 throw new IntegrityException(
-                        manifest.id() + ": " + source.ref() + " lacks " + expected.path()
+                        manifest.id()
+                                + ": "
+                                + source.ref()
+                                + " lacks "
+                                + expected.path()
                                 + ", which the manifest expects; the source changed, report it.");
             }
             boolean sizeOk = actual.size() == expected.size();
             boolean hashOk = expected.sha256().map(h -> h.equals(actual.sha256())).orElse(true);
             if (!sizeOk || !hashOk) {
                 throw new IntegrityException(
-                        manifest.id() + ": " + expected.path() + " expected " + expected.size() + " bytes"
-                                + expected.sha256().map(h -> ", sha256 " + h).orElse("") + "; got "
-                                + actual.size() + " bytes, sha256 " + actual.sha256()
+                        manifest.id()
+                                + ": "
+                                + expected.path()
+                                + " expected "
+                                + expected.size()
+                                + " bytes"
+                                + expected.sha256().map(h -> ", sha256 " + h).orElse("")
+                                + "; got "
+                                + actual.size()
+                                + " bytes, sha256 "
+                                + actual.sha256()
                                 + ". Run hubtune verify, then pull again.");
             }
         }
@@ -311,15 +344,19 @@ public final class Hub {
         List<String> missing = missingFiles(snapshot, record.get());
         if (!missing.isEmpty()) {
             throw new OfflineException(
-                    ref.text() + " is only partly in the cache; missing: " + String.join(", ", missing)
-                            + (offline ? ". Turn offline mode off (unset HUBTUNE_OFFLINE/HF_HUB_OFFLINE) and pull again."
+                    ref.text()
+                            + " is only partly in the cache; missing: "
+                            + String.join(", ", missing)
+                            + (offline
+                                    ? ". Turn offline mode off (unset HUBTUNE_OFFLINE/HF_HUB_OFFLINE) and pull again."
                                     : ". Pull it again."),
                     missing);
         }
         return Optional.of(new ModelDir(snapshot, ref, commit.get(), record.get().files()));
     }
 
-    private static List<String> missingFiles(Path snapshot, SnapshotRecord record) throws InvalidReferenceException {
+    private static List<String> missingFiles(Path snapshot, SnapshotRecord record)
+            throws InvalidReferenceException {
         List<String> missing = new ArrayList<>();
         for (CachedFile f : record.files()) {
             if (!Files.isRegularFile(SafePaths.resolveInside(snapshot, f.path()))) {
@@ -329,7 +366,8 @@ public final class Hub {
         return missing;
     }
 
-    private ModelDir pullRemote(ModelRef ref, PullOptions options) throws IOException, HubException {
+    private ModelDir pullRemote(ModelRef ref, PullOptions options)
+            throws IOException, HubException {
         Optional<ModelDir> cached;
         try {
             cached = cached(ref);
@@ -343,7 +381,9 @@ public final class Hub {
             return cached.orElseThrow(
                     () ->
                             new OfflineException(
-                                    ref.text() + " is not in the cache (" + cache.root()
+                                    ref.text()
+                                            + " is not in the cache ("
+                                            + cache.root()
                                             + ") and offline mode is on. Pull it once with network"
                                             + " access (unset HUBTUNE_OFFLINE and HF_HUB_OFFLINE).",
                                     List.of(ref.text())));
@@ -367,11 +407,20 @@ public final class Hub {
     private Plan urlPlan(ModelRef.Url ref) throws InvalidReferenceException {
         String name = ref.fileName();
         String lower = name.toLowerCase(java.util.Locale.ROOT);
-        boolean archive = lower.endsWith(".zip") || lower.endsWith(".tar.gz") || lower.endsWith(".tgz") || lower.endsWith(".jar");
+        boolean archive =
+                lower.endsWith(".zip")
+                        || lower.endsWith(".tar.gz")
+                        || lower.endsWith(".tgz")
+                        || lower.endsWith(".jar");
         SafePaths.checkSegment(name, "file name");
         BlobDownloader.Request request =
-                new BlobDownloader.Request(name, ref.uri(), -1, Optional.empty(), Optional.empty(), Optional.empty());
-        return new Plan(cache.repo(ref.folderName()), "main", Optional.empty(), List.of(new PlannedFile(request, archive)));
+                new BlobDownloader.Request(
+                        name, ref.uri(), -1, Optional.empty(), Optional.empty(), Optional.empty());
+        return new Plan(
+                cache.repo(ref.folderName()),
+                "main",
+                Optional.empty(),
+                List.of(new PlannedFile(request, archive)));
     }
 
     private ModelDir download(ModelRef ref, Plan plan) throws IOException, HubException {
@@ -389,7 +438,8 @@ public final class Hub {
                     Files.deleteIfExists(blob);
                 }
             } else {
-                files.add(new CachedFile(planned.request().path(), r.blobId(), r.size(), r.sha256()));
+                files.add(
+                        new CachedFile(planned.request().path(), r.blobId(), r.size(), r.sha256()));
             }
         }
         String commit = plan.commit().orElseGet(() -> results.get(0).sha256());
@@ -410,7 +460,8 @@ public final class Hub {
         return new ModelDir(repo.snapshot(commit), ref, commit, record.files());
     }
 
-    private List<BlobDownloader.Result> fetchAll(Plan plan, RepoDir repo) throws IOException, HubException {
+    private List<BlobDownloader.Result> fetchAll(Plan plan, RepoDir repo)
+            throws IOException, HubException {
         if (plan.files().size() == 1 || parallelDownloads == 1) {
             List<BlobDownloader.Result> results = new ArrayList<>();
             for (PlannedFile f : plan.files()) {
@@ -418,11 +469,14 @@ public final class Hub {
             }
             return results;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelDownloads, plan.files().size()), r -> {
-            Thread t = new Thread(r, "hubtune-download");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        Math.min(parallelDownloads, plan.files().size()),
+                        r -> {
+                            Thread t = new Thread(r, "hubtune-download");
+                            t.setDaemon(true);
+                            return t;
+                        });
         try {
             List<Future<BlobDownloader.Result>> futures = new ArrayList<>();
             for (PlannedFile f : plan.files()) {
@@ -449,11 +503,21 @@ public final class Hub {
             }
             return results;
         } finally {
+            // Never return while a download thread still writes into the cache.
             pool.shutdownNow();
+            try {
+                if (!pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("download threads still running after a failed pull");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    /** Builder of a {@link Hub}; unset values come from the environment (see {@link HubSettings}). */
+    /**
+     * Builder of a {@link Hub}; unset values come from the environment (see {@link HubSettings}).
+     */
     public static final class Builder {
         private HubSettings settings;
         private Path cacheDir;
@@ -489,9 +553,14 @@ public final class Hub {
 
         /** The Hugging Face endpoint (default {@code HF_ENDPOINT} or https://huggingface.co). */
         public Builder optEndpoint(String endpoint) {
-            URI uri = URI.create(endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint);
+            URI uri =
+                    URI.create(
+                            endpoint.endsWith("/")
+                                    ? endpoint.substring(0, endpoint.length() - 1)
+                                    : endpoint);
             if (uri.getHost() == null || uri.getScheme() == null) {
-                throw new IllegalArgumentException("endpoint must be an http(s) URL with a host: " + endpoint);
+                throw new IllegalArgumentException(
+                        "endpoint must be an http(s) URL with a host: " + endpoint);
             }
             this.endpoint = uri.toString();
             return this;

@@ -1,6 +1,9 @@
 package dev.hubtune.hub;
 
-/** Base checked exception of the hub: the message says what was expected, what was found and what to do. */
+/**
+ * Base checked exception of the hub: the message says what was expected, what was found and what to
+ * do.
+ */
 public class HubException extends Exception {
     private static final long serialVersionUID = 1L;
 

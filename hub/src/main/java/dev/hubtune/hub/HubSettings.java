@@ -19,13 +19,19 @@ import java.util.Properties;
  *     https://huggingface.co})
  * @param tokenSource where a Hugging Face token was found ({@code HF_TOKEN} or a file path), if any
  * @param proxies the proxy settings in effect, with any credentials redacted
+ * @param mavenRepository the Maven repository for {@code maven:} references ({@code
+ *     HUBTUNE_MAVEN_REPOSITORY}, default Maven Central)
  */
 public record HubSettings(
         HubtuneHome home,
         boolean offline,
         String endpoint,
         Optional<String> tokenSource,
-        List<String> proxies) {
+        List<String> proxies,
+        String mavenRepository) {
+
+    /** Maven Central, the default repository of {@code maven:} references. */
+    public static final String MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2/";
 
     /** Default Hugging Face Hub endpoint. */
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
@@ -47,12 +53,35 @@ public record HubSettings(
                 isTrue(properties.getProperty("hubtune.offline"))
                         || isTrue(env.get("HUBTUNE_OFFLINE"))
                         || isTrue(env.get("HF_HUB_OFFLINE"));
-        String endpoint = env.getOrDefault("HF_ENDPOINT", DEFAULT_ENDPOINT);
+        String endpoint =
+                firstNonBlank(
+                        properties.getProperty("hubtune.endpoint"),
+                        env.get("HF_ENDPOINT"),
+                        DEFAULT_ENDPOINT);
         if (endpoint.endsWith("/")) {
             endpoint = endpoint.substring(0, endpoint.length() - 1);
         }
+        String maven =
+                firstNonBlank(
+                        properties.getProperty("hubtune.maven.repository"),
+                        env.get("HUBTUNE_MAVEN_REPOSITORY"),
+                        MAVEN_CENTRAL);
         return new HubSettings(
-                home, offline, endpoint, tokenSource(properties, env), proxies(properties, env));
+                home,
+                offline,
+                endpoint,
+                tokenSource(properties, env),
+                proxies(properties, env),
+                maven);
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        throw new IllegalArgumentException("no value");
     }
 
     /** The Hugging Face token file huggingface_hub writes on {@code huggingface-cli login}. */

@@ -1,6 +1,8 @@
 package dev.hubtune.hub;
 
-/** A model reference, manifest or server answer that hubtune cannot accept (e.g. a path with ..). */
+/**
+ * A model reference, manifest or server answer that hubtune cannot accept (e.g. a path with ..).
+ */
 public final class InvalidReferenceException extends HubException {
     private static final long serialVersionUID = 1L;
 

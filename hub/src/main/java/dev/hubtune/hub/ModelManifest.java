@@ -114,7 +114,8 @@ public record ModelManifest(
                     SafePaths.resolveInside(Path.of("/x"), path);
                     Optional<String> sha = optString(f, "sha256");
                     if (sha.isPresent() && !sha.get().matches("[0-9a-f]{64}")) {
-                        throw new InvalidReferenceException("bad sha256 for " + path + ": " + sha.get());
+                        throw new InvalidReferenceException(
+                                "bad sha256 for " + path + ": " + sha.get());
                     }
                     files.add(new ExpectedFile(path, f.get("size").getAsLong(), sha));
                 }
@@ -127,9 +128,14 @@ public record ModelManifest(
                     o.get("license").getAsString(),
                     sources,
                     files);
-        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
+        } catch (JsonParseException
+                | IllegalStateException
+                | NullPointerException
+                | UnsupportedOperationException e) {
             throw new InvalidReferenceException(
-                    "not a valid hubtune manifest (" + e + "); required: id, description,"
+                    "not a valid hubtune manifest ("
+                            + e
+                            + "); required: id, description,"
                             + " architecture, task, license, sources[{ref, subdir?, aliases?}],"
                             + " files[{path, size, sha256?}]?");
         } catch (IllegalArgumentException e) {
@@ -146,7 +152,8 @@ public record ModelManifest(
             }
             return Optional.of(parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         } catch (IOException e) {
-            throw new InvalidReferenceException("cannot read manifest " + id + ": " + e.getMessage());
+            throw new InvalidReferenceException(
+                    "cannot read manifest " + id + ": " + e.getMessage());
         }
     }
 

@@ -23,12 +23,18 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public sealed interface ModelRef
-        permits ModelRef.HuggingFace, ModelRef.Url, ModelRef.Maven, ModelRef.Local, ModelRef.Manifest {
+        permits ModelRef.HuggingFace,
+                ModelRef.Url,
+                ModelRef.Maven,
+                ModelRef.Local,
+                ModelRef.Manifest {
 
     /** The text a user would write for this reference. */
     String text();
 
-    /** Parses a reference; a plain path counts as local only when it exists or looks like a path. */
+    /**
+     * Parses a reference; a plain path counts as local only when it exists or looks like a path.
+     */
     static ModelRef parse(String text) throws InvalidReferenceException {
         if (text == null || text.isBlank()) {
             throw new InvalidReferenceException(
@@ -47,11 +53,16 @@ public sealed interface ModelRef
             return Maven.parse(t.substring(6));
         }
         if (lower.startsWith("file:")) {
-            return new Local(t.startsWith("file://") ? Path.of(URI.create(t)) : Path.of(t.substring(5)));
+            return new Local(
+                    t.startsWith("file://") ? Path.of(URI.create(t)) : Path.of(t.substring(5)));
         }
-        if (t.startsWith("/") || t.startsWith("./") || t.startsWith("../") || t.startsWith("~/")
+        if (t.startsWith("/")
+                || t.startsWith("./")
+                || t.startsWith("../")
+                || t.startsWith("~/")
                 || Files.isDirectory(Path.of(t))) {
-            String expanded = t.startsWith("~/") ? System.getProperty("user.home") + t.substring(1) : t;
+            String expanded =
+                    t.startsWith("~/") ? System.getProperty("user.home") + t.substring(1) : t;
             return new Local(Path.of(expanded));
         }
         if (t.contains("/")) {
@@ -68,7 +79,8 @@ public sealed interface ModelRef
      */
     record HuggingFace(String repoId, String revision) implements ModelRef {
         private static final Pattern REPO =
-                Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
+                Pattern.compile(
+                        "[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
         private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 
         /** Validates the id and revision. */
@@ -175,7 +187,8 @@ public sealed interface ModelRef
                                 + "'; expected maven:group:artifact:version[:classifier]");
             }
             try {
-                return new Maven(p[0], p[1], p[2], p.length == 4 ? Optional.of(p[3]) : Optional.empty());
+                return new Maven(
+                        p[0], p[1], p[2], p.length == 4 ? Optional.of(p[3]) : Optional.empty());
             } catch (IllegalArgumentException e) {
                 throw new InvalidReferenceException(e.getMessage());
             }
@@ -207,7 +220,13 @@ public sealed interface ModelRef
 
         @Override
         public String text() {
-            return "maven:" + groupId + ":" + artifactId + ":" + version + classifier.map(c -> ":" + c).orElse("");
+            return "maven:"
+                    + groupId
+                    + ":"
+                    + artifactId
+                    + ":"
+                    + version
+                    + classifier.map(c -> ":" + c).orElse("");
         }
     }
 

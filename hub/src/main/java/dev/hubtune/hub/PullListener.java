@@ -9,7 +9,9 @@ public interface PullListener {
     /** A listener that ignores everything. */
     PullListener NONE = new PullListener() {};
 
-    /** The files of a model are known: {@code files} files, {@code totalBytes} bytes (-1 unknown). */
+    /**
+     * The files of a model are known: {@code files} files, {@code totalBytes} bytes (-1 unknown).
+     */
     default void planned(int files, long totalBytes) {}
 
     /** A file starts (or resumes at {@code offset}); {@code size} is -1 when unknown. */

@@ -86,19 +86,31 @@ class ArchiveSourcesTest {
 
         ModelDir dir = PullMain.hub(cache, server.endpoint()).pull("maven:com.acme:bert-tiny:1.0");
         assertEquals(FakeHub.sha1Hex(jarBytes), dir.commit(), "the jar's sha1 is the snapshot id");
-        assertArrayEquals(utf8("graph"), Files.readAllBytes(dir.path().resolve("com/acme/bert-tiny/saved_model.pb")));
-        assertArrayEquals(utf8("index"), Files.readAllBytes(dir.path().resolve("com/acme/bert-tiny/variables/variables.index")));
+        assertArrayEquals(
+                utf8("graph"),
+                Files.readAllBytes(dir.path().resolve("com/acme/bert-tiny/saved_model.pb")));
+        assertArrayEquals(
+                utf8("index"),
+                Files.readAllBytes(
+                        dir.path().resolve("com/acme/bert-tiny/variables/variables.index")));
         assertTrue(Files.exists(dir.path().resolve("README")));
-        assertFalse(Files.exists(dir.path().resolve("META-INF")), "jar metadata is not part of the model");
-        assertFalse(Files.exists(dir.path().resolve("com/acme/Model.class")), "classes are not part of the model");
+        assertFalse(
+                Files.exists(dir.path().resolve("META-INF")),
+                "jar metadata is not part of the model");
+        assertFalse(
+                Files.exists(dir.path().resolve("com/acme/Model.class")),
+                "classes are not part of the model");
         assertEquals(4, dir.files().size());
         Path repo = cache.resolve("models--maven--com.acme--bert-tiny");
         assertEquals(dir.commit(), Files.readString(repo.resolve("refs/1.0")));
-        assertFalse(Files.exists(repo.resolve("blobs").resolve(FakeHub.sha256Hex(jarBytes))), "the jar itself is not kept");
+        assertFalse(
+                Files.exists(repo.resolve("blobs").resolve(FakeHub.sha256Hex(jarBytes))),
+                "the jar itself is not kept");
 
         // A released version never changes: the second pull needs no network at all.
         server.clearSeen();
-        assertEquals(dir, PullMain.hub(cache, server.endpoint()).pull("maven:com.acme:bert-tiny:1.0"));
+        assertEquals(
+                dir, PullMain.hub(cache, server.endpoint()).pull("maven:com.acme:bert-tiny:1.0"));
         assertEquals(0, server.seen().size());
     }
 
@@ -107,27 +119,44 @@ class ArchiveSourcesTest {
         server.publishMaven("com/acme/x/1.0/x-1.0.jar", zip(Map.of("a.txt", utf8("a"))));
         server.faults.substitute = zip(Map.of("a.txt", utf8("b")));
         IntegrityException e =
-                assertThrows(IntegrityException.class, () -> PullMain.hub(cache, server.endpoint()).pull("maven:com.acme:x:1.0"));
+                assertThrows(
+                        IntegrityException.class,
+                        () -> PullMain.hub(cache, server.endpoint()).pull("maven:com.acme:x:1.0"));
         assertTrue(e.getMessage().contains("expected sha1:"), e.getMessage());
     }
 
     @Test
     void aMissingArtifactSaysWhereItLooked() {
-        ModelNotFoundException e = assertThrows(ModelNotFoundException.class,
-                () -> PullMain.hub(cache, server.endpoint()).pull("maven:com.acme:nothing:1.0"));
-        assertTrue(e.getMessage().contains(server.mavenRepository()) && e.getMessage().contains("HUBTUNE_MAVEN_REPOSITORY"), e.getMessage());
+        ModelNotFoundException e =
+                assertThrows(
+                        ModelNotFoundException.class,
+                        () ->
+                                PullMain.hub(cache, server.endpoint())
+                                        .pull("maven:com.acme:nothing:1.0"));
+        assertTrue(
+                e.getMessage().contains(server.mavenRepository())
+                        && e.getMessage().contains("HUBTUNE_MAVEN_REPOSITORY"),
+                e.getMessage());
     }
 
     @Test
     void aTarGzArchiveFromAUrlIsUnpackedAndTraversalIsRefused() throws Exception {
-        server.publishMaven("files/model.tar.gz", tgz(Map.of("./config.json", utf8("{}"), "vocab.txt", utf8("a\nb\n"))));
-        ModelDir dir = PullMain.hub(cache, server.endpoint()).pull(server.mavenRepository() + "files/model.tar.gz");
+        server.publishMaven(
+                "files/model.tar.gz",
+                tgz(Map.of("./config.json", utf8("{}"), "vocab.txt", utf8("a\nb\n"))));
+        ModelDir dir =
+                PullMain.hub(cache, server.endpoint())
+                        .pull(server.mavenRepository() + "files/model.tar.gz");
         assertArrayEquals(utf8("{}"), Files.readAllBytes(dir.path().resolve("config.json")));
         assertArrayEquals(utf8("a\nb\n"), Files.readAllBytes(dir.path().resolve("vocab.txt")));
 
         server.publishMaven("files/evil.zip", zip(Map.of("../../outside.txt", utf8("x"))));
-        InvalidReferenceException e = assertThrows(InvalidReferenceException.class,
-                () -> PullMain.hub(cache, server.endpoint()).pull(server.mavenRepository() + "files/evil.zip"));
+        InvalidReferenceException e =
+                assertThrows(
+                        InvalidReferenceException.class,
+                        () ->
+                                PullMain.hub(cache, server.endpoint())
+                                        .pull(server.mavenRepository() + "files/evil.zip"));
         assertTrue(e.getMessage().contains("refusing"), e.getMessage());
         assertFalse(Files.exists(cache.getParent().resolve("outside.txt")));
     }
@@ -136,7 +165,9 @@ class ArchiveSourcesTest {
     void aSingleFileUrlIsContentAddressed() throws Exception {
         byte[] weights = utf8("not really weights");
         server.publishMaven("files/model.safetensors", weights);
-        ModelDir dir = PullMain.hub(cache, server.endpoint()).pull(server.mavenRepository() + "files/model.safetensors");
+        ModelDir dir =
+                PullMain.hub(cache, server.endpoint())
+                        .pull(server.mavenRepository() + "files/model.safetensors");
         assertEquals(FakeHub.sha256Hex(weights), dir.commit());
         assertArrayEquals(weights, Files.readAllBytes(dir.path().resolve("model.safetensors")));
     }

@@ -46,25 +46,38 @@ class CrossProcessPullTest {
 
     private Process child() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                        PullMain.class.getName(), cache.toString(), server.endpoint(), "hf:" + REPO)
+        return new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PullMain.class.getName(),
+                        cache.toString(),
+                        server.endpoint(),
+                        "hf:" + REPO)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
     }
 
     @Test
     void twoProcessesPullingAtOnceDownloadOnceAndBothSucceed() throws Exception {
-        server.faults.slowMillisPer64k = 2; // long enough for the second process to queue on the lock
+        server.faults.slowMillisPer64k =
+                2; // long enough for the second process to queue on the lock
         List<Process> children = List.of(child(), child());
         List<String> dirs = new ArrayList<>();
         for (Process p : children) {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "a puller hangs");
-            List<String> lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).lines().toList();
+            List<String> lines =
+                    new BufferedReader(
+                                    new InputStreamReader(
+                                            p.getInputStream(), StandardCharsets.UTF_8))
+                            .lines()
+                            .toList();
             assertEquals(0, p.exitValue(), "output: " + lines);
             dirs.add(lines.get(lines.size() - 1));
         }
         assertEquals(dirs.get(0), dirs.get(1));
-        assertArrayEquals(weights, Files.readAllBytes(Path.of(dirs.get(0)).resolve("model.safetensors")));
+        assertArrayEquals(
+                weights, Files.readAllBytes(Path.of(dirs.get(0)).resolve("model.safetensors")));
         long downloads = server.seen().stream().filter(s -> s.server().equals("cdn")).count();
         assertEquals(1, downloads, "the second process must wait for the first and reuse its blob");
     }
@@ -73,9 +86,12 @@ class CrossProcessPullTest {
     void aPullerKilledMidDownloadIsResumedByTheNextOne() throws Exception {
         server.faults.slowMillisPer64k = 20; // ~3 MB/s: the kill lands mid-file
         Process victim = child();
-        Path partial = cache.resolve("models--acme--big/blobs/" + FakeHub.sha256Hex(weights) + ".incomplete");
+        Path partial =
+                cache.resolve(
+                        "models--acme--big/blobs/" + FakeHub.sha256Hex(weights) + ".incomplete");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while ((!Files.exists(partial) || Files.size(partial) < (1 << 20)) && System.nanoTime() < deadline) {
+        while ((!Files.exists(partial) || Files.size(partial) < (1 << 20))
+                && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         victim.destroyForcibly(); // SIGKILL: no shutdown hooks, the lock file stays behind
@@ -87,8 +103,14 @@ class CrossProcessPullTest {
         server.clearSeen();
         ModelDir dir = PullMain.hub(cache, server.endpoint()).pull("hf:" + REPO);
         assertArrayEquals(weights, Files.readAllBytes(dir.path().resolve("model.safetensors")));
-        assertTrue(server.seen().stream().anyMatch(s -> s.server().equals("cdn")
-                        && s.headers().getOrDefault("range", "").equals("bytes=" + kept + "-")),
+        assertTrue(
+                server.seen().stream()
+                        .anyMatch(
+                                s ->
+                                        s.server().equals("cdn")
+                                                && s.headers()
+                                                        .getOrDefault("range", "")
+                                                        .equals("bytes=" + kept + "-")),
                 "the new pull resumed at the killed process's offset: " + server.seen());
     }
 }

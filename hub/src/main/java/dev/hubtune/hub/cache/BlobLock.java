@@ -44,8 +44,7 @@ public final class BlobLock implements AutoCloseable {
         FileChannel channel = null;
         try {
             Files.createDirectories(key.getParent());
-            channel =
-                    FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.lock();
             return new BlobLock(key, local, channel, lock);
         } catch (IOException | RuntimeException e) {

@@ -54,7 +54,12 @@ public record ContentHash(Algorithm algorithm, String hex) {
         hex = hex.trim().toLowerCase(Locale.ROOT);
         if (hex.length() != algorithm.hexLength || !HEX.matcher(hex).matches()) {
             throw new IllegalArgumentException(
-                    "not a " + algorithm + " hex digest (" + algorithm.hexLength + " hex digits): " + hex);
+                    "not a "
+                            + algorithm
+                            + " hex digest ("
+                            + algorithm.hexLength
+                            + " hex digits): "
+                            + hex);
         }
     }
 

@@ -6,8 +6,9 @@ import java.util.regex.Pattern;
 
 /**
  * The model cache root, laid out as huggingface_hub lays out {@code ~/.cache/huggingface/hub}, so
- * Python tools and hubtune can share one folder ({@code HUBTUNE_HUB_CACHE=~/.cache/huggingface/hub}).
- * hubtune's own metadata (expected file lists, sha256 of every file) lives under {@code .hubtune/}.
+ * Python tools and hubtune can share one folder ({@code
+ * HUBTUNE_HUB_CACHE=~/.cache/huggingface/hub}). hubtune's own metadata (expected file lists, sha256
+ * of every file) lives under {@code .hubtune/}.
  */
 public final class HubCache {
 

@@ -67,7 +67,8 @@ public final class RepoDir {
     }
 
     /** Points {@code revision} at {@code commit}, atomically (readers see the old or the new). */
-    public void writeRef(String revision, String commit) throws IOException, InvalidReferenceException {
+    public void writeRef(String revision, String commit)
+            throws IOException, InvalidReferenceException {
         Path ref = SafePaths.resolveInside(dir.resolve("refs"), revision);
         Files.createDirectories(ref.getParent());
         Path tmp = ref.resolveSibling("." + ref.getFileName() + "." + UUID.randomUUID() + ".tmp");
@@ -79,18 +80,22 @@ public final class RepoDir {
      * Makes {@code snapshots/<commit>/<path>} point at blob {@code id}: a relative symlink as
      * huggingface_hub makes, or a copy where the file system refuses links.
      */
-    public Path link(String commit, String path, String id) throws IOException, InvalidReferenceException {
+    public Path link(String commit, String path, String id)
+            throws IOException, InvalidReferenceException {
         Path snapshot = snapshot(commit);
         Path target = SafePaths.resolveInside(snapshot, path);
         Path blob = blob(id);
         Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        Path tmp =
+                target.resolveSibling(
+                        "." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             Files.createSymbolicLink(tmp, target.getParent().relativize(blob));
         } catch (UnsupportedOperationException | FileSystemException noLinks) {
             Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return target;
     }
 

@@ -16,7 +16,9 @@ public final class SafePaths {
         if (relative == null || relative.isEmpty()) {
             throw unsafe(relative, "it is empty");
         }
-        if (relative.startsWith("/") || relative.contains("\\") || relative.matches("^[A-Za-z]:.*")) {
+        if (relative.startsWith("/")
+                || relative.contains("\\")
+                || relative.matches("^[A-Za-z]:.*")) {
             throw unsafe(relative, "it is absolute or uses backslashes");
         }
         for (int i = 0; i < relative.length(); i++) {
@@ -37,7 +39,8 @@ public final class SafePaths {
     }
 
     /** Checks a single path segment (a revision name, a blob id). */
-    public static String checkSegment(String segment, String what) throws InvalidReferenceException {
+    public static String checkSegment(String segment, String what)
+            throws InvalidReferenceException {
         if (segment == null
                 || segment.isEmpty()
                 || segment.equals(".")

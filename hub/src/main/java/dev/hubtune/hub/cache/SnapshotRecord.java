@@ -28,7 +28,8 @@ import java.util.UUID;
  */
 public record SnapshotRecord(String ref, String revision, String commit, List<CachedFile> files) {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /** Copies the list. */
     public SnapshotRecord {
@@ -41,8 +42,12 @@ public record SnapshotRecord(String ref, String revision, String commit, List<Ca
             return Optional.empty();
         }
         try {
-            SnapshotRecord r = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), SnapshotRecord.class);
-            return r == null || r.files() == null ? Optional.empty() : Optional.of(new SnapshotRecord(r.ref, r.revision, r.commit, r.files));
+            SnapshotRecord r =
+                    GSON.fromJson(
+                            Files.readString(file, StandardCharsets.UTF_8), SnapshotRecord.class);
+            return r == null || r.files() == null
+                    ? Optional.empty()
+                    : Optional.of(new SnapshotRecord(r.ref, r.revision, r.commit, r.files));
         } catch (IOException | JsonParseException e) {
             return Optional.empty();
         }

@@ -1,2 +1,4 @@
-/** The on-disk model cache in huggingface_hub's layout: blobs, snapshots, refs, locks, downloads. */
+/**
+ * The on-disk model cache in huggingface_hub's layout: blobs, snapshots, refs, locks, downloads.
+ */
 package dev.hubtune.hub.cache;

@@ -72,7 +72,8 @@ public final class HttpErrors {
         }
         if (status == 404) {
             return new ModelNotFoundException(
-                    notFound, what + " was not found (HTTP 404 from " + r.uri() + ")" + detail + ".");
+                    notFound,
+                    what + " was not found (HTTP 404 from " + r.uri() + ")" + detail + ".");
         }
         return new HubException(
                 what

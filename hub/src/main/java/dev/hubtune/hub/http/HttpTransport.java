@@ -61,7 +61,8 @@ public final class HttpTransport {
         /** Validates the settings. */
         public RetryPolicy {
             if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
+                throw new IllegalArgumentException(
+                        "maxAttempts must be at least 1: " + maxAttempts);
             }
             Objects.requireNonNull(baseDelay);
             Objects.requireNonNull(maxDelay);
@@ -192,7 +193,8 @@ public final class HttpTransport {
         throw Objects.requireNonNull(lastError);
     }
 
-    private void retryOrThrow(String method, URI uri, int attempt, IOException e) throws IOException {
+    private void retryOrThrow(String method, URI uri, int attempt, IOException e)
+            throws IOException {
         if (attempt == policy.maxAttempts()) {
             throw new IOException(
                     method
@@ -207,7 +209,8 @@ public final class HttpTransport {
                     e);
         }
         Duration wait = policy.backoff(attempt);
-        LOG.warn("{} {} failed ({}); retrying in {} ms", method, uri, e.toString(), wait.toMillis());
+        LOG.warn(
+                "{} {} failed ({}); retrying in {} ms", method, uri, e.toString(), wait.toMillis());
         sleep(wait);
     }
 
@@ -220,7 +223,8 @@ public final class HttpTransport {
             throws IOException {
         URI uri = start;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(proxies.select(uri));
+            HttpURLConnection c =
+                    (HttpURLConnection) uri.toURL().openConnection(proxies.select(uri));
             c.setInstanceFollowRedirects(false);
             c.setRequestMethod(method);
             c.setConnectTimeout((int) policy.connectTimeout().toMillis());
@@ -230,7 +234,9 @@ public final class HttpTransport {
                 c.setRequestProperty("User-Agent", userAgent);
             }
             headers.forEach(c::setRequestProperty);
-            if (bearer.isPresent() && tokenOrigin.isPresent() && sameOrigin(uri, tokenOrigin.get())) {
+            if (bearer.isPresent()
+                    && tokenOrigin.isPresent()
+                    && sameOrigin(uri, tokenOrigin.get())) {
                 c.setRequestProperty("Authorization", "Bearer " + bearer.get());
             }
             int status = c.getResponseCode();
@@ -239,7 +245,8 @@ public final class HttpTransport {
                 Response r = new Response(c, status, uri);
                 r.close();
                 if (location == null) {
-                    throw new IOException(uri + " answered " + status + " without a Location header");
+                    throw new IOException(
+                            uri + " answered " + status + " without a Location header");
                 }
                 uri = uri.resolve(location);
                 LOG.debug("redirect {} -> {}", status, uri);
@@ -266,7 +273,9 @@ public final class HttpTransport {
     }
 
     private Optional<Duration> retryAfter(Response r) {
-        return r.header("Retry-After").flatMap(HttpTransport::parseRetryAfter).map(d -> d.compareTo(policy.maxDelay()) > 0 ? policy.maxDelay() : d);
+        return r.header("Retry-After")
+                .flatMap(HttpTransport::parseRetryAfter)
+                .map(d -> d.compareTo(policy.maxDelay()) > 0 ? policy.maxDelay() : d);
     }
 
     static Optional<Duration> parseRetryAfter(String value) {

@@ -56,7 +56,8 @@ public final class ProxyConfig {
         }
         URI proxy = URI.create(value.contains("://") ? value : "http://" + value);
         int port = proxy.getPort() > 0 ? proxy.getPort() : 80;
-        return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port));
+        return new Proxy(
+                Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port));
     }
 
     private String first(String... names) {
@@ -69,7 +70,10 @@ public final class ProxyConfig {
         return null;
     }
 
-    /** curl's NO_PROXY rules: {@code *}, exact hosts, and domain suffixes ({@code .corp}, {@code corp}). */
+    /**
+     * curl's NO_PROXY rules: {@code *}, exact hosts, and domain suffixes ({@code .corp}, {@code
+     * corp}).
+     */
     static boolean bypass(String host, String noProxy) {
         if (noProxy == null || noProxy.isBlank()) {
             return false;

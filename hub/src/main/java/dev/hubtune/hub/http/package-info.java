@@ -1,2 +1,5 @@
-/** HTTP for the hub: retries with backoff, redirects that never leak tokens, proxies from the environment. */
+/**
+ * HTTP for the hub: retries with backoff, redirects that never leak tokens, proxies from the
+ * environment.
+ */
 package dev.hubtune.hub.http;

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * fnmatch-style patterns as huggingface_hub's {@code allow_patterns}: {@code *} matches any run
- * of characters including {@code /}, {@code ?} one character, {@code [abc]} a class.
+ * fnmatch-style patterns as huggingface_hub's {@code allow_patterns}: {@code *} matches any run of
+ * characters including {@code /}, {@code ?} one character, {@code [abc]} a class.
  */
 public final class Globs {
 
@@ -34,7 +34,9 @@ public final class Globs {
                         re.append("\\[");
                     } else {
                         String cls = glob.substring(i + 1, end).replace("\\", "\\\\");
-                        re.append('[').append(cls.startsWith("!") ? "^" + cls.substring(1) : cls).append(']');
+                        re.append('[')
+                                .append(cls.startsWith("!") ? "^" + cls.substring(1) : cls)
+                                .append(']');
                         i = end;
                     }
                 }

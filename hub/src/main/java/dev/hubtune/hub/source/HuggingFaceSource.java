@@ -33,7 +33,14 @@ public final class HuggingFaceSource {
 
     /** Formats hubtune cannot load; skipped unless included explicitly. */
     public static final List<String> ALWAYS_SKIPPED =
-            List.of("*.msgpack", "*.h5", "*.ot", "*.tflite", "*.mlmodel", "*.mlpackage/*", "*.gguf");
+            List.of(
+                    "*.msgpack",
+                    "*.h5",
+                    "*.ot",
+                    "*.tflite",
+                    "*.mlmodel",
+                    "*.mlpackage/*",
+                    "*.gguf");
 
     /** PyTorch pickles, skipped when the repository also has safetensors. */
     public static final List<String> SKIPPED_WITH_SAFETENSORS = List.of("*.bin", "*.pt", "*.pth");
@@ -44,7 +51,8 @@ public final class HuggingFaceSource {
     private final HubCache cache;
 
     /** A source for the hub at {@code endpoint} (e.g. https://huggingface.co or a mirror). */
-    public HuggingFaceSource(HttpTransport http, URI endpoint, Optional<String> token, HubCache cache) {
+    public HuggingFaceSource(
+            HttpTransport http, URI endpoint, Optional<String> token, HubCache cache) {
         this.http = http;
         this.endpoint = endpoint;
         this.token = token;
@@ -63,20 +71,35 @@ public final class HuggingFaceSource {
                                 + "?blobs=true");
         JsonObject info;
         try (HttpTransport.Response r =
-                http.send("GET", api, Map.of("Accept", "application/json"), token, Optional.of(endpoint))) {
+                http.send(
+                        "GET",
+                        api,
+                        Map.of("Accept", "application/json"),
+                        token,
+                        Optional.of(endpoint))) {
             if (r.status() >= 400) {
-                throw HttpErrors.map(r, "repository " + ref.repoId() + "@" + ref.revision(), What.REPOSITORY);
+                throw HttpErrors.map(
+                        r, "repository " + ref.repoId() + "@" + ref.revision(), What.REPOSITORY);
             }
             info = JsonParser.parseString(r.text(64 << 20)).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
             throw new HubException(
-                    api + " did not answer with the Hub's JSON (" + e.getMessage() + "); check HF_ENDPOINT.",
+                    api
+                            + " did not answer with the Hub's JSON ("
+                            + e.getMessage()
+                            + "); check HF_ENDPOINT.",
                     e);
         }
-        String commit = string(info, "sha")
-                .orElseThrow(() -> new HubException(api + " answered without a commit sha; check HF_ENDPOINT."));
+        String commit =
+                string(info, "sha")
+                        .orElseThrow(
+                                () ->
+                                        new HubException(
+                                                api
+                                                        + " answered without a commit sha; check HF_ENDPOINT."));
         SafePaths.checkSegment(commit, "commit");
-        JsonArray siblings = info.has("siblings") ? info.getAsJsonArray("siblings") : new JsonArray();
+        JsonArray siblings =
+                info.has("siblings") ? info.getAsJsonArray("siblings") : new JsonArray();
         List<JsonObject> files = new ArrayList<>();
         boolean hasSafetensors = false;
         for (JsonElement e : siblings) {
@@ -107,15 +130,23 @@ public final class HuggingFaceSource {
                     size = lfs.get("size").getAsLong();
                 }
             } else if (f.has("blobId")) {
-                hash = Optional.of(new ContentHash(ContentHash.Algorithm.GIT_SHA1, f.get("blobId").getAsString()));
+                hash =
+                        Optional.of(
+                                new ContentHash(
+                                        ContentHash.Algorithm.GIT_SHA1,
+                                        f.get("blobId").getAsString()));
             }
-            URI uri = endpoint.resolve("/" + ref.repoId() + "/resolve/" + commit + "/" + encodePath(name));
+            URI uri =
+                    endpoint.resolve(
+                            "/" + ref.repoId() + "/resolve/" + commit + "/" + encodePath(name));
             planned.add(
                     new PlannedFile(
-                            new BlobDownloader.Request(name, uri, size, hash, token, Optional.of(endpoint)),
+                            new BlobDownloader.Request(
+                                    name, uri, size, hash, token, Optional.of(endpoint)),
                             false));
         }
-        return new Plan(cache.huggingFace(ref.repoId()), ref.revision(), Optional.of(commit), planned);
+        return new Plan(
+                cache.huggingFace(ref.repoId()), ref.revision(), Optional.of(commit), planned);
     }
 
     private static Optional<String> string(JsonObject o, String key) {

@@ -70,7 +70,10 @@ public final class MavenSource {
                 sha1 = new ContentHash(ContentHash.Algorithm.SHA1, first).hex();
             } catch (IllegalArgumentException e) {
                 throw new HubException(
-                        sha1Uri + " does not hold a sha1 (found '" + first + "'); the repository is broken.");
+                        sha1Uri
+                                + " does not hold a sha1 (found '"
+                                + first
+                                + "'); the repository is broken.");
             }
         }
         String fileName = ref.repositoryPath().substring(ref.repositoryPath().lastIndexOf('/') + 1);
@@ -83,6 +86,9 @@ public final class MavenSource {
                         Optional.empty(),
                         Optional.empty());
         return new Plan(
-                cache.repo(ref.folderName()), ref.version(), Optional.of(sha1), List.of(new PlannedFile(request, true)));
+                cache.repo(ref.folderName()),
+                ref.version(),
+                Optional.of(sha1),
+                List.of(new PlannedFile(request, true)));
     }
 }

@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param commit the immutable snapshot id, when the source knows it before downloading
  * @param files the downloads
  */
-public record Plan(RepoDir repo, String revision, Optional<String> commit, List<PlannedFile> files) {
+public record Plan(
+        RepoDir repo, String revision, Optional<String> commit, List<PlannedFile> files) {
 
     /** Copies the list. */
     public Plan {

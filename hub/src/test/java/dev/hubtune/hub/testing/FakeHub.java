@@ -39,30 +39,40 @@ public final class FakeHub implements AutoCloseable {
     public static final class Faults {
         /** Close the connection after this many bytes, for the next {@code dropTimes} downloads. */
         public volatile long dropAfterBytes = -1;
+
         /** How many downloads to cut short. */
         public final AtomicInteger dropTimes = new AtomicInteger();
+
         /** Answer 200 with the whole file even when a Range is asked for. */
         public volatile boolean ignoreRange;
+
         /** Answer 503 to this many download requests first. */
         public final AtomicInteger fail503 = new AtomicInteger();
+
         /** Answer 429 with Retry-After: 1 to this many download requests first. */
         public final AtomicInteger rateLimit429 = new AtomicInteger();
+
         /** Serve these bytes instead of the real ones (wrong hash or size). */
         public volatile byte[] substitute;
+
         /** Pause this many ms after every 64 KiB (to kill a client mid-download). */
         public volatile int slowMillisPer64k;
     }
 
     private final HttpServer hub;
     private final HttpServer cdn;
+
     /** repo -> branch/tag -> commit. */
     private final Map<String, Map<String, String>> refs = new ConcurrentHashMap<>();
+
     /** repo -> commit -> path -> file. */
     private final Map<String, Map<String, Map<String, File>>> commits = new ConcurrentHashMap<>();
+
     private final Map<String, byte[]> lfsBlobs = new ConcurrentHashMap<>();
     private final Map<String, String> gated = new ConcurrentHashMap<>();
     private final Map<String, byte[]> maven = new ConcurrentHashMap<>();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+
     /** Fault switches (for CDN and Maven files). */
     public final Faults faults = new Faults();
 
@@ -98,10 +108,16 @@ public final class FakeHub implements AutoCloseable {
 
     /** Publishes a commit of {@code repo} and points {@code branch} at it. */
     public String publish(String repo, String branch, Map<String, File> files) {
-        String commit = sha1Hex((repo + branch + files.keySet() + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
-        commits.computeIfAbsent(repo, r -> new ConcurrentHashMap<>()).put(commit, new LinkedHashMap<>(files));
+        String commit =
+                sha1Hex(
+                        (repo + branch + files.keySet() + System.nanoTime())
+                                .getBytes(StandardCharsets.UTF_8));
+        commits.computeIfAbsent(repo, r -> new ConcurrentHashMap<>())
+                .put(commit, new LinkedHashMap<>(files));
         refs.computeIfAbsent(repo, r -> new ConcurrentHashMap<>()).put(branch, commit);
-        files.values().stream().filter(File::lfs).forEach(f -> lfsBlobs.put(sha256Hex(f.bytes()), f.bytes()));
+        files.values().stream()
+                .filter(File::lfs)
+                .forEach(f -> lfsBlobs.put(sha256Hex(f.bytes()), f.bytes()));
         return commit;
     }
 
@@ -113,7 +129,10 @@ public final class FakeHub implements AutoCloseable {
     /** Publishes a jar (any bytes) with its .sha1 in the Maven layout. */
     public void publishMaven(String path, byte[] jar) {
         maven.put(path, jar);
-        maven.put(path + ".sha1", (sha1Hex(jar) + "  " + path.substring(path.lastIndexOf('/') + 1)).getBytes(StandardCharsets.UTF_8));
+        maven.put(
+                path + ".sha1",
+                (sha1Hex(jar) + "  " + path.substring(path.lastIndexOf('/') + 1))
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     /** Every request so far. */
@@ -128,7 +147,8 @@ public final class FakeHub implements AutoCloseable {
 
     private void handle(HttpExchange ex, String server) throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
-        ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
+        ex.getRequestHeaders()
+                .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
         String path = ex.getRequestURI().getRawPath();
         seen.add(new Seen(server, ex.getRequestMethod(), path, headers));
         try (ex) {
@@ -160,25 +180,38 @@ public final class FakeHub implements AutoCloseable {
             }
             int resolve = path.indexOf("/resolve/");
             if (resolve > 0) {
-                resolveFile(ex, path.substring(1, resolve), path.substring(resolve + "/resolve/".length()), headers);
+                resolveFile(
+                        ex,
+                        path.substring(1, resolve),
+                        path.substring(resolve + "/resolve/".length()),
+                        headers);
                 return;
             }
             send(ex, 404, "unknown path " + path, Map.of());
         }
     }
 
-    private boolean authorized(HttpExchange ex, String repo, Map<String, String> headers) throws IOException {
+    private boolean authorized(HttpExchange ex, String repo, Map<String, String> headers)
+            throws IOException {
         String token = gated.get(repo);
         if (token == null) {
             return true;
         }
         String auth = headers.get("authorization");
         if (auth == null) {
-            send(ex, 401, "Access to model " + repo + " is restricted.", Map.of("X-Error-Code", "GatedRepo"));
+            send(
+                    ex,
+                    401,
+                    "Access to model " + repo + " is restricted.",
+                    Map.of("X-Error-Code", "GatedRepo"));
             return false;
         }
         if (!auth.equals("Bearer " + token)) {
-            send(ex, 403, "Access to model " + repo + " is restricted.", Map.of("X-Error-Code", "GatedRepo"));
+            send(
+                    ex,
+                    403,
+                    "Access to model " + repo + " is restricted.",
+                    Map.of("X-Error-Code", "GatedRepo"));
             return false;
         }
         return true;
@@ -187,7 +220,12 @@ public final class FakeHub implements AutoCloseable {
     private void api(HttpExchange ex, String rest, Map<String, String> headers) throws IOException {
         int rev = rest.indexOf("/revision/");
         String repo = rev < 0 ? rest : rest.substring(0, rev);
-        String revision = rev < 0 ? "main" : URLDecoder.decode(rest.substring(rev + "/revision/".length()), StandardCharsets.UTF_8);
+        String revision =
+                rev < 0
+                        ? "main"
+                        : URLDecoder.decode(
+                                rest.substring(rev + "/revision/".length()),
+                                StandardCharsets.UTF_8);
         if (!commits.containsKey(repo)) {
             send(ex, 404, "Repository not found", Map.of("X-Error-Code", "RepoNotFound"));
             return;
@@ -195,9 +233,14 @@ public final class FakeHub implements AutoCloseable {
         if (!authorized(ex, repo, headers)) {
             return;
         }
-        String commit = commits.get(repo).containsKey(revision) ? revision : refs.get(repo).get(revision);
+        String commit =
+                commits.get(repo).containsKey(revision) ? revision : refs.get(repo).get(revision);
         if (commit == null) {
-            send(ex, 404, "Invalid rev id: " + revision, Map.of("X-Error-Code", "RevisionNotFound"));
+            send(
+                    ex,
+                    404,
+                    "Invalid rev id: " + revision,
+                    Map.of("X-Error-Code", "RevisionNotFound"));
             return;
         }
         JsonObject info = new JsonObject();
@@ -226,7 +269,8 @@ public final class FakeHub implements AutoCloseable {
         ex.getResponseBody().write(body);
     }
 
-    private void resolveFile(HttpExchange ex, String repo, String rest, Map<String, String> headers) throws IOException {
+    private void resolveFile(HttpExchange ex, String repo, String rest, Map<String, String> headers)
+            throws IOException {
         int slash = rest.indexOf('/');
         String revision = rest.substring(0, slash);
         String file = URLDecoder.decode(rest.substring(slash + 1), StandardCharsets.UTF_8);
@@ -237,7 +281,8 @@ public final class FakeHub implements AutoCloseable {
         if (!authorized(ex, repo, headers)) {
             return;
         }
-        String commit = commits.get(repo).containsKey(revision) ? revision : refs.get(repo).get(revision);
+        String commit =
+                commits.get(repo).containsKey(revision) ? revision : refs.get(repo).get(revision);
         File f = commit == null ? null : commits.get(repo).get(commit).get(file);
         if (f == null) {
             send(ex, 404, "Entry not found", Map.of("X-Error-Code", "EntryNotFound"));
@@ -245,7 +290,8 @@ public final class FakeHub implements AutoCloseable {
         }
         ex.getResponseHeaders().set("X-Repo-Commit", commit);
         if (f.lfs()) {
-            ex.getResponseHeaders().set("Location", cdnOrigin() + "/repos/blobs/" + sha256Hex(f.bytes()));
+            ex.getResponseHeaders()
+                    .set("Location", cdnOrigin() + "/repos/blobs/" + sha256Hex(f.bytes()));
             ex.sendResponseHeaders(302, -1);
             return;
         }
@@ -253,7 +299,8 @@ public final class FakeHub implements AutoCloseable {
     }
 
     /** Serves a file; faults apply to CDN and Maven files only (the big ones). */
-    private void serveFile(HttpExchange ex, byte[] real, Map<String, String> headers, boolean faulty)
+    private void serveFile(
+            HttpExchange ex, byte[] real, Map<String, String> headers, boolean faulty)
             throws IOException {
         Faults faults = faulty ? this.faults : NO_FAULTS;
         if (faults.rateLimit429.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -272,13 +319,19 @@ public final class FakeHub implements AutoCloseable {
         }
         long length = bytes.length - start;
         if (start > 0) {
-            ex.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + (bytes.length - 1) + "/" + bytes.length);
+            ex.getResponseHeaders()
+                    .set(
+                            "Content-Range",
+                            "bytes " + start + "-" + (bytes.length - 1) + "/" + bytes.length);
             ex.sendResponseHeaders(206, length);
         } else {
             ex.sendResponseHeaders(200, length);
         }
-        long cut = faults.dropAfterBytes >= 0 && faults.dropTimes.getAndUpdate(n -> Math.max(0, n - 1)) > 0
-                ? faults.dropAfterBytes : Long.MAX_VALUE;
+        long cut =
+                faults.dropAfterBytes >= 0
+                                && faults.dropTimes.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                        ? faults.dropAfterBytes
+                        : Long.MAX_VALUE;
         OutputStream out = ex.getResponseBody();
         long sent = 0;
         int chunk = 64 * 1024;
@@ -307,7 +360,9 @@ public final class FakeHub implements AutoCloseable {
         }
     }
 
-    private static void send(HttpExchange ex, int status, String message, Map<String, String> headers) throws IOException {
+    private static void send(
+            HttpExchange ex, int status, String message, Map<String, String> headers)
+            throws IOException {
         headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         ex.getResponseHeaders().set("X-Error-Message", message);
         byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
