@@ -9,7 +9,6 @@ import dev.hubtune.hub.http.HttpTransport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -178,6 +178,10 @@ public final class BlobDownloader {
                 other.update(b, off, len);
             }
         }
+
+        List<MessageDigest> all() {
+            return other == null ? List.of(sha256) : List.of(sha256, other);
+        }
     }
 
     private Digests download(Request request, Path partial, PullListener listener)
@@ -265,27 +269,33 @@ public final class BlobDownloader {
             throws IOException, HubException {
         StandardOpenOption mode =
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-        byte[] buffer = new byte[BUFFER];
         try (InputStream in = body;
                 FileChannel out =
                         FileChannel.open(
                                 partial,
                                 StandardOpenOption.CREATE,
                                 StandardOpenOption.WRITE,
-                                mode)) {
+                                mode);
+                HashingWriter writer = new HashingWriter(out, digests.all(), BUFFER)) {
             long written = out.size();
             long received = 0;
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digests.update(buffer, 0, n);
-                ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
+            while (true) {
+                byte[] buffer = writer.buffer();
+                int n = in.read(buffer);
+                if (n <= 0) {
+                    writer.release(buffer);
+                    break;
                 }
-                written += n;
-                received += n;
-                listener.bytesRead(request.path(), n);
-                if (request.size() >= 0 && written > request.size()) {
+                // Fill the chunk further while data is flowing: fewer, larger writes and hashes.
+                while (n < buffer.length && in.available() > 0) {
+                    int more = in.read(buffer, n, buffer.length - n);
+                    if (more <= 0) {
+                        break;
+                    }
+                    n += more;
+                }
+                if (request.size() >= 0 && written + n > request.size()) {
+                    writer.release(buffer);
                     throw new IntegrityException(
                             request.path()
                                     + ": the server sent more than the expected "
@@ -294,7 +304,12 @@ public final class BlobDownloader {
                                     + request.uri()
                                     + "; nothing was kept, run the command again.");
                 }
+                writer.write(buffer, n);
+                written += n;
+                received += n;
+                listener.bytesRead(request.path(), n);
             }
+            writer.finish();
             out.force(true);
             // HttpURLConnection may report a connection closed early as a clean end of stream.
             boolean responseComplete = contentLength < 0 || received == contentLength;

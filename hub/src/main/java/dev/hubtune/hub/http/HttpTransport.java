@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -300,12 +298,5 @@ public final class HttpTransport {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting to retry");
         }
-    }
-
-    /** Lower-cased header map for logging and tests. */
-    static Map<String, String> lower(Map<String, String> headers) {
-        Map<String, String> m = new LinkedHashMap<>();
-        headers.forEach((k, v) -> m.put(k.toLowerCase(Locale.ROOT), v));
-        return m;
     }
 }

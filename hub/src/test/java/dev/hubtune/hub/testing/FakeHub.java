@@ -59,6 +59,7 @@ public final class FakeHub implements AutoCloseable {
         public volatile int slowMillisPer64k;
     }
 
+    private final java.util.concurrent.ExecutorService executor = Executors.newCachedThreadPool();
     private final HttpServer hub;
     private final HttpServer cdn;
 
@@ -85,8 +86,8 @@ public final class FakeHub implements AutoCloseable {
         cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
         hub.createContext("/", ex -> handle(ex, "hub"));
         cdn.createContext("/", ex -> handle(ex, "cdn"));
-        hub.setExecutor(Executors.newCachedThreadPool());
-        cdn.setExecutor(Executors.newCachedThreadPool());
+        hub.setExecutor(executor);
+        cdn.setExecutor(executor);
         hub.start();
         cdn.start();
     }
@@ -406,5 +407,6 @@ public final class FakeHub implements AutoCloseable {
     public void close() {
         hub.stop(0);
         cdn.stop(0);
+        executor.shutdownNow();
     }
 }
