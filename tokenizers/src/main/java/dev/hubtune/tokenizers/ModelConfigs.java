@@ -18,9 +18,12 @@ final class ModelConfigs {
      * vocabularies hold no upper-case letters.
      */
     static boolean doLowerCase(Path dir, Map<String, Integer> vocab) throws TokenizerException {
-        for (String[] source : new String[][] {
-            {"tokenizer_config.json", "do_lower_case"}, {"assets/model.json", "doLowerCase"}, {"model.json", "doLowerCase"}
-        }) {
+        for (String[] source :
+                new String[][] {
+                    {"tokenizer_config.json", "do_lower_case"},
+                    {"assets/model.json", "doLowerCase"},
+                    {"model.json", "doLowerCase"}
+                }) {
             Optional<JsonElement> v = field(dir.resolve(source[0]), source[1]);
             if (v.isPresent()) {
                 return v.get().getAsBoolean();
@@ -33,10 +36,13 @@ final class ModelConfigs {
 
     /** The model's maximum length, when a config states a sane one. */
     static Optional<Integer> maxLength(Path dir) throws TokenizerException {
-        for (String[] source : new String[][] {
-            {"tokenizer_config.json", "model_max_length"}, {"config.json", "max_position_embeddings"},
-            {"config.json", "n_positions"}, {"assets/model.json", "maxSequenceLength"}
-        }) {
+        for (String[] source :
+                new String[][] {
+                    {"tokenizer_config.json", "model_max_length"},
+                    {"config.json", "max_position_embeddings"},
+                    {"config.json", "n_positions"},
+                    {"assets/model.json", "maxSequenceLength"}
+                }) {
             Optional<JsonElement> v = field(dir.resolve(source[0]), source[1]);
             if (v.isPresent() && v.get().isJsonPrimitive()) {
                 double d = v.get().getAsDouble();
@@ -56,5 +62,4 @@ final class ModelConfigs {
         JsonElement e = o.get(name);
         return e == null || e.isJsonNull() ? Optional.empty() : Optional.of(e);
     }
-
 }

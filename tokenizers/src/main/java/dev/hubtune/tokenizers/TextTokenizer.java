@@ -56,7 +56,12 @@ public final class TextTokenizer implements AutoCloseable {
     private final int padToMultipleOf;
     private final int padId;
 
-    private TextTokenizer(Builder b, HuggingFaceTokenizer tokenizer, Source source, Map<String, Integer> vocab, int padId) {
+    private TextTokenizer(
+            Builder b,
+            HuggingFaceTokenizer tokenizer,
+            Source source,
+            Map<String, Integer> vocab,
+            int padId) {
         this.tokenizer = tokenizer;
         this.source = source;
         this.vocab = vocab;
@@ -109,12 +114,18 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * Encodes a long text as overlapping windows of at most the maximum length, each sharing
-     * {@code stride} tokens with the previous one, so nothing of a long document is lost.
+     * Encodes a long text as overlapping windows of at most the maximum length, each sharing {@code
+     * stride} tokens with the previous one, so nothing of a long document is lost.
      */
     public List<Encoded> encodeWindows(String text, int stride) throws TokenizerException {
         if (stride < 0 || stride >= maxLength / 2) {
-            throw new TokenizerException("stride must be in 0.." + (maxLength / 2 - 1) + " for max length " + maxLength + ", got " + stride);
+            throw new TokenizerException(
+                    "stride must be in 0.."
+                            + (maxLength / 2 - 1)
+                            + " for max length "
+                            + maxLength
+                            + ", got "
+                            + stride);
         }
         Map<String, String> options = options(true);
         options.put("withOverflowingTokens", "true");
@@ -144,7 +155,8 @@ public final class TextTokenizer implements AutoCloseable {
     /** Encodes and pads a batch of text pairs. */
     public Batch encodeBatch(List<String> texts, List<String> pairs) throws TokenizerException {
         if (texts.size() != pairs.size()) {
-            throw new TokenizerException(texts.size() + " texts but " + pairs.size() + " pairs; they must match");
+            throw new TokenizerException(
+                    texts.size() + " texts but " + pairs.size() + " pairs; they must match");
         }
         List<Encoded> encoded = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
@@ -183,10 +195,14 @@ public final class TextTokenizer implements AutoCloseable {
 
     private Encoding checkedEncode(String text, String pair) throws TokenizerException {
         requireText(text);
-        Encoding e = pair == null ? tokenizer.encode(text) : tokenizer.encode(text, requireText(pair));
+        Encoding e =
+                pair == null ? tokenizer.encode(text) : tokenizer.encode(text, requireText(pair));
         if (truncation == Truncation.NONE && e.getIds().length > maxLength) {
             throw new TokenizerException(
-                    "the text has " + e.getIds().length + " tokens, more than the maximum " + maxLength
+                    "the text has "
+                            + e.getIds().length
+                            + " tokens, more than the maximum "
+                            + maxLength
                             + "; enable truncation, raise the maximum length, or use encodeWindows");
         }
         return e;
@@ -218,17 +234,24 @@ public final class TextTokenizer implements AutoCloseable {
         return options(addSpecial, truncation, maxLength);
     }
 
-    private static Map<String, String> options(boolean addSpecial, Truncation truncation, int maxLength) {
+    private static Map<String, String> options(
+            boolean addSpecial, Truncation truncation, int maxLength) {
         Map<String, String> o = new HashMap<>();
         o.put("addSpecialTokens", Boolean.toString(addSpecial));
         o.put("padding", "false"); // we pad ourselves: any pad id, multiples, fixed lengths
-        o.put("truncation", truncation == Truncation.NONE ? "false" : truncation.name().toLowerCase(java.util.Locale.ROOT));
+        o.put(
+                "truncation",
+                truncation == Truncation.NONE
+                        ? "false"
+                        : truncation.name().toLowerCase(java.util.Locale.ROOT));
         o.put("maxLength", Integer.toString(maxLength));
         return o;
     }
 
-    private static HuggingFaceTokenizer load(String json, Map<String, String> options) throws IOException {
-        return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), options);
+    private static HuggingFaceTokenizer load(String json, Map<String, String> options)
+            throws IOException {
+        return HuggingFaceTokenizer.newInstance(
+                new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), options);
     }
 
     /** Builder of a {@link TextTokenizer}. */
@@ -253,7 +276,8 @@ public final class TextTokenizer implements AutoCloseable {
         /** Maximum length in tokens, special tokens included (default: the model's, else 512). */
         public Builder optMaxLength(int maxLength) {
             if (maxLength < 2) {
-                throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
+                throw new IllegalArgumentException(
+                        "max length must be at least 2, got " + maxLength);
             }
             this.maxLength = maxLength;
             return this;
@@ -274,13 +298,17 @@ public final class TextTokenizer implements AutoCloseable {
         /** Pad batch lengths up to a multiple of {@code n} (8 suits tensor cores). */
         public Builder optPadToMultipleOf(int n) {
             if (n < 1) {
-                throw new IllegalArgumentException("pad-to-multiple-of must be at least 1, got " + n);
+                throw new IllegalArgumentException(
+                        "pad-to-multiple-of must be at least 1, got " + n);
             }
             this.padToMultipleOf = n;
             return this;
         }
 
-        /** The pad id (default: the vocabulary's pad token; GPT-2 has none and uses its end of text). */
+        /**
+         * The pad id (default: the vocabulary's pad token; GPT-2 has none and uses its end of
+         * text).
+         */
         public Builder optPadId(int padId) {
             if (padId < 0) {
                 throw new IllegalArgumentException("pad id must be >= 0, got " + padId);
@@ -289,7 +317,9 @@ public final class TextTokenizer implements AutoCloseable {
             return this;
         }
 
-        /** Force lower-casing on or off for a {@code vocab.txt} (default: from the model's config). */
+        /**
+         * Force lower-casing on or off for a {@code vocab.txt} (default: from the model's config).
+         */
         public Builder optLowercase(boolean lowercase) {
             this.lowercase = lowercase;
             return this;
@@ -318,19 +348,25 @@ public final class TextTokenizer implements AutoCloseable {
                 definition.add("truncation", com.google.gson.JsonNull.INSTANCE);
             } else if (Files.isRegularFile(dir.resolve("vocab.txt"))) {
                 Map<String, Integer> vocab = readVocabTxt(dir.resolve("vocab.txt"));
-                boolean lower = lowercase != null ? lowercase : ModelConfigs.doLowerCase(dir, vocab);
+                boolean lower =
+                        lowercase != null ? lowercase : ModelConfigs.doLowerCase(dir, vocab);
                 definition = TokenizerDefinitions.bertWordPiece(vocab, lower);
                 source = Source.BERT_VOCAB;
-            } else if (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) {
+            } else if (Files.isRegularFile(dir.resolve("vocab.json"))
+                    && Files.isRegularFile(dir.resolve("merges.txt"))) {
                 Map<String, Integer> vocab = new LinkedHashMap<>();
                 for (var e : parseJson(dir.resolve("vocab.json")).entrySet()) {
                     vocab.put(e.getKey(), e.getValue().getAsInt());
                 }
-                definition = TokenizerDefinitions.gpt2ByteLevelBpe(vocab, readMerges(dir.resolve("merges.txt")));
+                definition =
+                        TokenizerDefinitions.gpt2ByteLevelBpe(
+                                vocab, readMerges(dir.resolve("merges.txt")));
                 source = Source.GPT2_BPE;
             } else {
                 throw new TokenizerException(
-                        "no tokenizer in " + dir + ": expected tokenizer.json, vocab.txt (BERT), or vocab.json"
+                        "no tokenizer in "
+                                + dir
+                                + ": expected tokenizer.json, vocab.txt (BERT), or vocab.json"
                                 + " + merges.txt (GPT-2)");
             }
             Map<String, Integer> vocab = vocabOf(definition, dir);
@@ -340,9 +376,14 @@ public final class TextTokenizer implements AutoCloseable {
             int pad = padId != null ? padId : defaultPadId(vocab);
             HuggingFaceTokenizer tokenizer;
             try {
-                tokenizer = load(definition.toString(), options(addSpecialTokens, truncation, maxLength));
+                tokenizer =
+                        load(
+                                definition.toString(),
+                                options(addSpecialTokens, truncation, maxLength));
             } catch (IOException | RuntimeException e) {
-                throw new TokenizerException(dir + " does not hold a tokenizer HF tokenizers accepts: " + e.getMessage(), e);
+                throw new TokenizerException(
+                        dir + " does not hold a tokenizer HF tokenizers accepts: " + e.getMessage(),
+                        e);
             }
             TextTokenizer t = new TextTokenizer(this, tokenizer, source, vocab, pad);
             t.definition = definition;
@@ -359,17 +400,22 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    private static Map<String, Integer> vocabOf(JsonObject definition, Path dir) throws TokenizerException {
+    private static Map<String, Integer> vocabOf(JsonObject definition, Path dir)
+            throws TokenizerException {
         Map<String, Integer> vocab = new HashMap<>();
         JsonElement model = definition.get("model");
-        if (model != null && model.isJsonObject() && model.getAsJsonObject().get("vocab") instanceof JsonObject v) {
+        if (model != null
+                && model.isJsonObject()
+                && model.getAsJsonObject().get("vocab") instanceof JsonObject v) {
             for (var e : v.entrySet()) {
                 vocab.put(e.getKey(), e.getValue().getAsInt());
             }
         } else if (model == null || !model.isJsonObject()) {
-            throw new TokenizerException(dir.resolve("tokenizer.json") + " is not a tokenizer: it has no \"model\"");
+            throw new TokenizerException(
+                    dir.resolve("tokenizer.json") + " is not a tokenizer: it has no \"model\"");
         }
-        if (definition.get("added_tokens") != null && definition.get("added_tokens").isJsonArray()) {
+        if (definition.get("added_tokens") != null
+                && definition.get("added_tokens").isJsonArray()) {
             for (JsonElement t : definition.getAsJsonArray("added_tokens")) {
                 JsonObject o = t.getAsJsonObject();
                 vocab.put(o.get("content").getAsString(), o.get("id").getAsInt());
@@ -382,23 +428,27 @@ public final class TextTokenizer implements AutoCloseable {
         try {
             JsonElement e = JsonParser.parseString(readUtf8(file));
             if (!e.isJsonObject()) {
-                throw new TokenizerException(file + " is not a tokenizer file: its JSON is not an object");
+                throw new TokenizerException(
+                        file + " is not a tokenizer file: its JSON is not an object");
             }
             return e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new TokenizerException(file + " is not a tokenizer file: invalid JSON (" + e.getMessage() + ")", e);
+            throw new TokenizerException(
+                    file + " is not a tokenizer file: invalid JSON (" + e.getMessage() + ")", e);
         }
     }
 
     static String readUtf8(Path file) throws TokenizerException {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new TokenizerException(file + " is not valid UTF-8; tokenizer files must be UTF-8", e);
+            throw new TokenizerException(
+                    file + " is not valid UTF-8; tokenizer files must be UTF-8", e);
         } catch (IOException e) {
             throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -409,7 +459,10 @@ public final class TextTokenizer implements AutoCloseable {
         String[] lines = readUtf8(file).split("\n", -1);
         int id = 0;
         for (int i = 0; i < lines.length; i++) {
-            String token = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            String token =
+                    lines[i].endsWith("\r")
+                            ? lines[i].substring(0, lines[i].length() - 1)
+                            : lines[i];
             if (i == lines.length - 1 && token.isEmpty()) {
                 break; // the final newline
             }
@@ -429,7 +482,8 @@ public final class TextTokenizer implements AutoCloseable {
             }
             String m = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
             if (m.split(" ").length != 2) {
-                throw new TokenizerException(file + ": merge '" + m + "' is not two tokens separated by a space");
+                throw new TokenizerException(
+                        file + ": merge '" + m + "' is not two tokens separated by a space");
             }
             merges.add(m);
         }

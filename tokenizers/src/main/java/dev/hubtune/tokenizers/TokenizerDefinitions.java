@@ -12,9 +12,9 @@ import java.util.Map;
  * every model runs through the same Rust pipeline:
  *
  * <ul>
- *   <li>BERT {@code vocab.txt}: BERT's normalizer (clean text, CJK spacing, lower-casing with accent
- *       stripping when uncased), BERT's pre-tokenizer, WordPiece with {@code ##} continuations,
- *       and the {@code [CLS] A [SEP] B [SEP]} template with token types 0/1;
+ *   <li>BERT {@code vocab.txt}: BERT's normalizer (clean text, CJK spacing, lower-casing with
+ *       accent stripping when uncased), BERT's pre-tokenizer, WordPiece with {@code ##}
+ *       continuations, and the {@code [CLS] A [SEP] B [SEP]} template with token types 0/1;
  *   <li>GPT-2 {@code vocab.json} + {@code merges.txt}: byte-level pre-tokenization (GPT-2's regex,
  *       no prefix space), BPE with the merges in rank order, byte-level decoding, and {@code
  *       <|endoftext|>} as a special token.
@@ -28,11 +28,14 @@ final class TokenizerDefinitions {
     private TokenizerDefinitions() {}
 
     /** A WordPiece tokenizer over {@code vocab} (token to id), uncased when {@code lowercase}. */
-    static JsonObject bertWordPiece(Map<String, Integer> vocab, boolean lowercase) throws TokenizerException {
+    static JsonObject bertWordPiece(Map<String, Integer> vocab, boolean lowercase)
+            throws TokenizerException {
         for (String required : List.of("[UNK]", "[CLS]", "[SEP]")) {
             if (!vocab.containsKey(required)) {
                 throw new TokenizerException(
-                        "vocab.txt has no " + required + " token: it is not a BERT WordPiece vocabulary");
+                        "vocab.txt has no "
+                                + required
+                                + " token: it is not a BERT WordPiece vocabulary");
             }
         }
         JsonObject root = header();
@@ -61,7 +64,10 @@ final class TokenizerDefinitions {
         post.add("single", template(new String[][] {{"[CLS]", "0"}, {"$A", "0"}, {"[SEP]", "0"}}));
         post.add(
                 "pair",
-                template(new String[][] {{"[CLS]", "0"}, {"$A", "0"}, {"[SEP]", "0"}, {"$B", "1"}, {"[SEP]", "1"}}));
+                template(
+                        new String[][] {
+                            {"[CLS]", "0"}, {"$A", "0"}, {"[SEP]", "0"}, {"$B", "1"}, {"[SEP]", "1"}
+                        }));
         JsonObject specials = new JsonObject();
         for (String s : List.of("[CLS]", "[SEP]")) {
             JsonObject t = new JsonObject();

@@ -12,7 +12,8 @@ final class Gpt2Bytes {
         String[] table = new String[256];
         int n = 0;
         for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            boolean printable =
+                    (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
             table[b] = printable ? String.valueOf((char) b) : null;
         }
         for (int b = 0; b < 256; b++) {

@@ -14,11 +14,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Behaviour of the pipelines on tiny vocabularies written by the tests (parity is in *ParityTest). */
+/**
+ * Behaviour of the pipelines on tiny vocabularies written by the tests (parity is in *ParityTest).
+ */
 class TextTokenizerTest {
 
-    static final List<String> VOCAB = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", ",", "!",
-            "##s", "the", "quick", "brown", "fox", "jump", "##ed", "cafe", "over", "lazy", "dog", ".");
+    static final List<String> VOCAB =
+            List.of(
+                    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", ",", "!", "##s",
+                    "the", "quick", "brown", "fox", "jump", "##ed", "cafe", "over", "lazy", "dog",
+                    ".");
 
     static Path bertDir(Path dir) throws Exception {
         Files.writeString(dir.resolve("vocab.txt"), String.join("\n", VOCAB) + "\n");
@@ -38,7 +43,9 @@ class TextTokenizerTest {
         try (TextTokenizer tok = bert(dir).build()) {
             assertEquals(TextTokenizer.Source.BERT_VOCAB, tok.source());
             Encoded e = tok.encode("Hello, worlds! Café");
-            assertArrayEquals(new String[] {"[CLS]", "hello", ",", "world", "##s", "!", "cafe", "[SEP]"}, e.tokens());
+            assertArrayEquals(
+                    new String[] {"[CLS]", "hello", ",", "world", "##s", "!", "cafe", "[SEP]"},
+                    e.tokens());
             assertArrayEquals(new long[] {2, 5, 7, 6, 9, 8, 16, 3}, e.ids());
             assertArrayEquals(new long[] {1, 0, 0, 0, 0, 0, 0, 1}, e.specialTokensMask());
             assertEquals(0, e.charStarts()[1]);
@@ -57,14 +64,20 @@ class TextTokenizerTest {
         try (TextTokenizer tok = bert(dir).optMaxLength(7).build()) {
             // 3 specials + 4 tokens: longest-first cuts the longer text first.
             Encoded e = tok.encode("hello world hello world", "the fox");
-            assertEquals(List.of("[CLS]", "hello", "world", "[SEP]", "the", "fox", "[SEP]"), List.of(e.tokens()));
+            assertEquals(
+                    List.of("[CLS]", "hello", "world", "[SEP]", "the", "fox", "[SEP]"),
+                    List.of(e.tokens()));
         }
-        try (TextTokenizer tok = bert(dir).optMaxLength(7).optTruncation(Truncation.ONLY_SECOND).build()) {
+        try (TextTokenizer tok =
+                bert(dir).optMaxLength(7).optTruncation(Truncation.ONLY_SECOND).build()) {
             Encoded e = tok.encode("hello world", "the quick brown fox");
-            assertEquals(List.of("[CLS]", "hello", "world", "[SEP]", "the", "quick", "[SEP]"), List.of(e.tokens()));
+            assertEquals(
+                    List.of("[CLS]", "hello", "world", "[SEP]", "the", "quick", "[SEP]"),
+                    List.of(e.tokens()));
         }
         try (TextTokenizer tok = bert(dir).optMaxLength(4).optTruncation(Truncation.NONE).build()) {
-            TokenizerException e = assertThrows(TokenizerException.class, () -> tok.encode("the quick brown fox"));
+            TokenizerException e =
+                    assertThrows(TokenizerException.class, () -> tok.encode("the quick brown fox"));
             assertTrue(e.getMessage().contains("more than the maximum 4"), e.getMessage());
         }
     }
@@ -83,7 +96,8 @@ class TextTokenizerTest {
         try (TextTokenizer tok = bert(dir).optPadToMultipleOf(8).build()) {
             assertEquals(8, tok.encodeBatch(List.of("hello")).length());
         }
-        try (TextTokenizer tok = bert(dir).optPadding(Padding.MAX_LENGTH).optMaxLength(10).build()) {
+        try (TextTokenizer tok =
+                bert(dir).optPadding(Padding.MAX_LENGTH).optMaxLength(10).build()) {
             Batch b = tok.encodeBatch(List.of("hello"), List.of("world"));
             assertEquals(10, b.length());
             assertArrayEquals(new int[] {0, 0, 0, 1, 1, 0, 0, 0, 0, 0}, b.typeIds());
@@ -93,7 +107,8 @@ class TextTokenizerTest {
     @Test
     void longDocumentsBecomeOverlappingWindows(@TempDir Path dir) throws Exception {
         try (TextTokenizer tok = bert(dir).optMaxLength(6).build()) {
-            List<Encoded> windows = tok.encodeWindows("the quick brown fox jumped over the lazy dog", 1);
+            List<Encoded> windows =
+                    tok.encodeWindows("the quick brown fox jumped over the lazy dog", 1);
             assertTrue(windows.size() >= 3, windows.size() + " windows");
             for (Encoded w : windows) {
                 assertTrue(w.length() <= 6);
@@ -111,7 +126,10 @@ class TextTokenizerTest {
         bertDir(dir);
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": false}");
         try (TextTokenizer tok = TextTokenizer.builder().setModelDir(dir).build()) {
-            assertEquals("[UNK]", tok.encode("Hello").tokens()[1], "cased: Hello is not in the vocabulary");
+            assertEquals(
+                    "[UNK]",
+                    tok.encode("Hello").tokens()[1],
+                    "cased: Hello is not in the vocabulary");
         }
     }
 
@@ -130,8 +148,10 @@ class TextTokenizerTest {
         vocab.put("Ġhello", 260);
         vocab.put("<|endoftext|>", 261);
         Files.writeString(dir.resolve("vocab.json"), new com.google.gson.Gson().toJson(vocab));
-        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
-        try (TextTokenizer tok = TextTokenizer.builder().setModelDir(dir).optMaxLength(16).build()) {
+        Files.writeString(
+                dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
+        try (TextTokenizer tok =
+                TextTokenizer.builder().setModelDir(dir).optMaxLength(16).build()) {
             assertEquals(TextTokenizer.Source.GPT2_BPE, tok.source());
             Encoded e = tok.encode("hello hello!");
             assertArrayEquals(new long[] {259, 260, vocab.get("!")}, e.ids());
@@ -150,25 +170,47 @@ class TextTokenizerTest {
 
     @Test
     void badInputGetsAClearError(@TempDir Path dir) throws Exception {
-        TokenizerException none = assertThrows(TokenizerException.class, () -> TextTokenizer.builder().setModelDir(dir).build());
-        assertTrue(none.getMessage().contains("expected tokenizer.json, vocab.txt"), none.getMessage());
+        TokenizerException none =
+                assertThrows(
+                        TokenizerException.class,
+                        () -> TextTokenizer.builder().setModelDir(dir).build());
+        assertTrue(
+                none.getMessage().contains("expected tokenizer.json, vocab.txt"),
+                none.getMessage());
 
         Files.writeString(dir.resolve("tokenizer.json"), "{\"hello\": ");
-        TokenizerException broken = assertThrows(TokenizerException.class, () -> TextTokenizer.builder().setModelDir(dir).build());
+        TokenizerException broken =
+                assertThrows(
+                        TokenizerException.class,
+                        () -> TextTokenizer.builder().setModelDir(dir).build());
         assertTrue(broken.getMessage().contains("not a tokenizer file"), broken.getMessage());
 
         Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"Nonsense\"}}");
-        TokenizerException rejected = assertThrows(TokenizerException.class, () -> TextTokenizer.builder().setModelDir(dir).build());
-        assertTrue(rejected.getMessage().contains("does not hold a tokenizer"), rejected.getMessage());
+        TokenizerException rejected =
+                assertThrows(
+                        TokenizerException.class,
+                        () -> TextTokenizer.builder().setModelDir(dir).build());
+        assertTrue(
+                rejected.getMessage().contains("does not hold a tokenizer"), rejected.getMessage());
 
         Files.delete(dir.resolve("tokenizer.json"));
-        Files.write(dir.resolve("vocab.txt"), new byte[] {'[', 'U', 'N', 'K', ']', '\n', (byte) 0xC3, 0x28, '\n'});
-        TokenizerException utf8 = assertThrows(TokenizerException.class, () -> TextTokenizer.builder().setModelDir(dir).build());
+        Files.write(
+                dir.resolve("vocab.txt"),
+                new byte[] {'[', 'U', 'N', 'K', ']', '\n', (byte) 0xC3, 0x28, '\n'});
+        TokenizerException utf8 =
+                assertThrows(
+                        TokenizerException.class,
+                        () -> TextTokenizer.builder().setModelDir(dir).build());
         assertTrue(utf8.getMessage().contains("not valid UTF-8"), utf8.getMessage());
 
         Files.writeString(dir.resolve("vocab.txt"), "a\nb\n", StandardCharsets.UTF_8);
-        TokenizerException notBert = assertThrows(TokenizerException.class, () -> TextTokenizer.builder().setModelDir(dir).build());
-        assertTrue(notBert.getMessage().contains("not a BERT WordPiece vocabulary"), notBert.getMessage());
+        TokenizerException notBert =
+                assertThrows(
+                        TokenizerException.class,
+                        () -> TextTokenizer.builder().setModelDir(dir).build());
+        assertTrue(
+                notBert.getMessage().contains("not a BERT WordPiece vocabulary"),
+                notBert.getMessage());
 
         try (TextTokenizer tok = bert(dir).build()) {
             TokenizerException empty = assertThrows(TokenizerException.class, () -> tok.encode(""));
