@@ -1,0 +1,429 @@
+package dev.hubtune.tokenizers.data;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams labelled examples from a CSV, TSV (Apache Commons CSV) or JSONL file, one at a time, so a
+ * file larger than memory works. Bad records are errors naming the file and line, except empty
+ * texts, which are skipped and counted ({@link #skipped()}), never silently.
+ *
+ * <pre>{@code
+ * try (DatasetReader r = DatasetReader.builder().setFile(csv).setTextColumn("text")
+ *         .optLabelColumn("label").build()) {
+ *     for (Example e : r) { ... }
+ * }
+ * }</pre>
+ */
+public final class DatasetReader implements Iterable<Example>, Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetReader.class);
+
+    /** File formats. */
+    public enum Format {
+        /** Comma-separated with a header row. */
+        CSV,
+        /** Tab-separated with a header row. */
+        TSV,
+        /** One JSON object a line. */
+        JSONL
+    }
+
+    private final Path file;
+    private final Format format;
+    private final String textColumn;
+    private final String pairColumn;
+    private final String labelColumn;
+    private final int maxChars;
+    private final BufferedReader reader;
+    private final CSVParser csv;
+    private final Iterator<CSVRecord> records;
+    private long skipped;
+    private long lineNumber;
+    private boolean iterated;
+
+    private DatasetReader(Builder b) throws DatasetException {
+        this.file = b.file;
+        this.format = b.format != null ? b.format : guessFormat(b.file);
+        this.textColumn = b.textColumn;
+        this.pairColumn = b.pairColumn;
+        this.labelColumn = b.labelColumn;
+        this.maxChars = b.maxChars;
+        try {
+            if (Files.size(file) == 0) {
+                throw new DatasetException(
+                        file + " is empty; a dataset needs a header and at least one record");
+            }
+            CharsetDecoder decoder =
+                    b.charset
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT);
+            reader =
+                    new BufferedReader(
+                            new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16);
+            if (format == Format.JSONL) {
+                csv = null;
+                records = null;
+            } else {
+                CSVFormat f =
+                        (format == Format.TSV ? CSVFormat.TDF : CSVFormat.DEFAULT)
+                                .builder()
+                                .setDelimiter(
+                                        b.delimiter != null
+                                                ? b.delimiter
+                                                : (format == Format.TSV ? '\t' : ','))
+                                .setHeader()
+                                .setSkipHeaderRecord(true)
+                                .setIgnoreEmptyLines(true)
+                                .build();
+                csv = CSVParser.parse(reader, f);
+                List<String> columns = csv.getHeaderNames();
+                for (String c : new String[] {textColumn, pairColumn, labelColumn}) {
+                    if (c != null && !columns.contains(c)) {
+                        throw new DatasetException(
+                                file
+                                        + " has no column '"
+                                        + c
+                                        + "'; its columns are "
+                                        + columns
+                                        + ". Pass the right name (e.g. --text-column).");
+                    }
+                }
+                records = csv.iterator();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new DatasetException(readError(e), e);
+        }
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Examples skipped because their text was empty. */
+    public long skipped() {
+        return skipped;
+    }
+
+    /** The file. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The examples, in file order; iterate once. Errors surface as {@link DatasetException} wrapped
+     * in an unchecked {@link DatasetReader.Failure}; use {@link #next()} to get them checked.
+     */
+    @Override
+    public Iterator<Example> iterator() {
+        if (iterated) {
+            throw new IllegalStateException(
+                    "a DatasetReader streams its file once; open a new one");
+        }
+        iterated = true;
+        return new Iterator<>() {
+            private Example next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    try {
+                        next = DatasetReader.this.next().orElse(null);
+                    } catch (DatasetException e) {
+                        throw new Failure(e);
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Example next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Example e = next;
+                next = null;
+                return e;
+            }
+        };
+    }
+
+    /** The next example, or empty at the end of the file. */
+    public Optional<Example> next() throws DatasetException {
+        while (true) {
+            Optional<Example> e;
+            try {
+                e = format == Format.JSONL ? nextJson() : nextCsv();
+            } catch (UncheckedIOException | IllegalStateException ex) {
+                // Commons CSV reports malformed quoting as IllegalStateException /
+                // UncheckedIOException.
+                throw new DatasetException(
+                        file
+                                + ": malformed record near line "
+                                + (lineNumber + 1)
+                                + " ("
+                                + rootMessage(ex)
+                                + "). Check quoting: a field with the delimiter, a quote or a newline"
+                                + " must be in double quotes, with inner quotes doubled.",
+                        ex);
+            } catch (IOException ex) {
+                throw new DatasetException(readError(ex), ex);
+            }
+            if (e.isEmpty()) {
+                if (skipped > 0) {
+                    LOG.info("{}: skipped {} record(s) with an empty text", file, skipped);
+                }
+                return e;
+            }
+            if (e.get().text().isBlank() || e.get().pair().map(String::isBlank).orElse(false)) {
+                skipped++;
+                continue;
+            }
+            return e;
+        }
+    }
+
+    private Optional<Example> nextCsv() throws DatasetException {
+        if (!records.hasNext()) {
+            return Optional.empty();
+        }
+        CSVRecord r = records.next();
+        lineNumber = csv.getCurrentLineNumber();
+        if (!r.isConsistent()) {
+            throw new DatasetException(
+                    file
+                            + ": record at line "
+                            + lineNumber
+                            + " has "
+                            + r.size()
+                            + " fields, the header has "
+                            + csv.getHeaderNames().size()
+                            + ". Check quoting and delimiters on that line.");
+        }
+        return Optional.of(
+                example(
+                        r.get(textColumn),
+                        pairColumn == null ? null : r.get(pairColumn),
+                        labelColumn == null ? null : r.get(labelColumn),
+                        lineNumber));
+    }
+
+    private Optional<Example> nextJson() throws IOException, DatasetException {
+        String line;
+        do {
+            line = reader.readLine();
+            lineNumber++;
+            if (line == null) {
+                return Optional.empty();
+            }
+        } while (line.isBlank());
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(line);
+            if (!e.isJsonObject()) {
+                throw new DatasetException(
+                        file
+                                + ":"
+                                + lineNumber
+                                + " is not a JSON object; JSONL needs one object a line");
+            }
+            o = e.getAsJsonObject();
+        } catch (JsonParseException ex) {
+            throw new DatasetException(
+                    file + ":" + lineNumber + " is not valid JSON (" + ex.getMessage() + ")", ex);
+        }
+        for (String c : new String[] {textColumn, pairColumn, labelColumn}) {
+            if (c != null && (!o.has(c) || o.get(c).isJsonNull())) {
+                throw new DatasetException(
+                        file
+                                + ":"
+                                + lineNumber
+                                + " has no field '"
+                                + c
+                                + "'; its fields are "
+                                + o.keySet());
+            }
+        }
+        return Optional.of(
+                example(
+                        o.get(textColumn).getAsString(),
+                        pairColumn == null ? null : o.get(pairColumn).getAsString(),
+                        labelColumn == null ? null : o.get(labelColumn).getAsString(),
+                        lineNumber));
+    }
+
+    private Example example(String text, String pair, String label, long line)
+            throws DatasetException {
+        if (text.length() > maxChars || (pair != null && pair.length() > maxChars)) {
+            throw new DatasetException(
+                    file
+                            + ": the record at line "
+                            + line
+                            + " has a text of "
+                            + Math.max(text.length(), pair == null ? 0 : pair.length())
+                            + " characters, over the limit of "
+                            + maxChars
+                            + ". It is probably a quoting error that swallowed following lines; otherwise raise the limit.");
+        }
+        Optional<String> l = Optional.ofNullable(label).map(String::trim);
+        return new Example(text, Optional.ofNullable(pair), l, line);
+    }
+
+    private String readError(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root instanceof CharacterCodingException) {
+            return file
+                    + " is not valid text in the chosen encoding (near line "
+                    + (lineNumber + 1)
+                    + "); save it as UTF-8 or pass its encoding (e.g. --encoding ISO-8859-1)";
+        }
+        return "cannot read " + file + ": " + root.getMessage();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root instanceof CharacterCodingException) {
+            return "invalid bytes for the encoding; save the file as UTF-8 or pass its encoding";
+        }
+        return root.getMessage();
+    }
+
+    private static Format guessFormat(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
+            return Format.JSONL;
+        }
+        return name.endsWith(".tsv") || name.endsWith(".tab") ? Format.TSV : Format.CSV;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (csv != null) {
+            csv.close();
+        }
+        reader.close();
+    }
+
+    /** A {@link DatasetException} thrown through {@link Iterator}. */
+    public static final class Failure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Failure(DatasetException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        /** The checked exception. */
+        public DatasetException exception() {
+            return (DatasetException) getCause();
+        }
+    }
+
+    /** Builder of a {@link DatasetReader}. */
+    public static final class Builder {
+        private Path file;
+        private Format format;
+        private Character delimiter;
+        private Charset charset = StandardCharsets.UTF_8;
+        private String textColumn;
+        private String pairColumn;
+        private String labelColumn;
+        private int maxChars = 1_000_000;
+
+        Builder() {}
+
+        /** The file (required). */
+        public Builder setFile(Path file) {
+            this.file = Objects.requireNonNull(file);
+            return this;
+        }
+
+        /** The column (or JSON field) holding the text (required). */
+        public Builder setTextColumn(String column) {
+            this.textColumn = Objects.requireNonNull(column);
+            return this;
+        }
+
+        /** The column of the second text, for pair tasks. */
+        public Builder optTextPairColumn(String column) {
+            this.pairColumn = Objects.requireNonNull(column);
+            return this;
+        }
+
+        /** The column holding the label. */
+        public Builder optLabelColumn(String column) {
+            this.labelColumn = Objects.requireNonNull(column);
+            return this;
+        }
+
+        /** The format (default: from the extension; .jsonl, .tsv, else CSV). */
+        public Builder optFormat(Format format) {
+            this.format = Objects.requireNonNull(format);
+            return this;
+        }
+
+        /** The delimiter of a CSV (default ',' or tab for TSV). */
+        public Builder optDelimiter(char delimiter) {
+            this.delimiter = delimiter;
+            return this;
+        }
+
+        /** The encoding (default UTF-8; invalid bytes are an error, never replaced). */
+        public Builder optCharset(Charset charset) {
+            this.charset = Objects.requireNonNull(charset);
+            return this;
+        }
+
+        /** The longest text accepted, in characters (default 1,000,000). */
+        public Builder optMaxChars(int maxChars) {
+            if (maxChars < 1) {
+                throw new IllegalArgumentException("max chars must be positive, got " + maxChars);
+            }
+            this.maxChars = maxChars;
+            return this;
+        }
+
+        /** Opens the file and checks the header. */
+        public DatasetReader build() throws DatasetException {
+            if (file == null || textColumn == null) {
+                throw new IllegalStateException("setFile and setTextColumn are required");
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new DatasetException("no dataset file at " + file);
+            }
+            return new DatasetReader(this);
+        }
+    }
+}

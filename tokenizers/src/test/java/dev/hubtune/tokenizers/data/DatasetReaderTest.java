@@ -1,0 +1,231 @@
+package dev.hubtune.tokenizers.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TextTokenizerTestSupport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetReaderTest {
+
+    @TempDir Path dir;
+
+    private List<Example> read(Path file, String text, String pair, String label) throws Exception {
+        DatasetReader.Builder b = DatasetReader.builder().setFile(file).setTextColumn(text);
+        if (pair != null) {
+            b.optTextPairColumn(pair);
+        }
+        if (label != null) {
+            b.optLabelColumn(label);
+        }
+        List<Example> out = new ArrayList<>();
+        try (DatasetReader r = b.build()) {
+            Optional<Example> e;
+            while ((e = r.next()).isPresent()) {
+                out.add(e.get());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void csvWithQuotingTsvAndJsonl() throws Exception {
+        Path csv = dir.resolve("d.csv");
+        Files.writeString(
+                csv, "id,text,label\n1,\"hello, \"\"world\"\"\",pos\n2,\"multi\nline\",neg\n");
+        List<Example> rows = read(csv, "text", null, "label");
+        assertEquals(2, rows.size());
+        assertEquals("hello, \"world\"", rows.get(0).text());
+        assertEquals(Optional.of("pos"), rows.get(0).label());
+        assertEquals("multi\nline", rows.get(1).text());
+
+        Path tsv = dir.resolve("d.tsv");
+        Files.writeString(tsv, "q\tctx\ty\nwhat?\tsome context\t1\n");
+        Example t = read(tsv, "q", "ctx", "y").get(0);
+        assertEquals(Optional.of("some context"), t.pair());
+
+        Path jsonl = dir.resolve("d.jsonl");
+        Files.writeString(
+                jsonl, "{\"text\": \"a\", \"label\": 3}\n\n{\"text\": \"b\", \"label\": 4}\n");
+        List<Example> j = read(jsonl, "text", null, "label");
+        assertEquals(List.of("a", "b"), j.stream().map(Example::text).toList());
+        assertEquals(Optional.of("3"), j.get(0).label());
+        assertEquals(3, j.get(1).line());
+    }
+
+    @Test
+    void badFilesGetErrorsThatSayWhereAndWhat() throws Exception {
+        Path csv = dir.resolve("d.csv");
+        Files.writeString(csv, "body,category\nhi,x\n");
+        DatasetException missing =
+                assertThrows(DatasetException.class, () -> read(csv, "text", null, "label"));
+        assertTrue(
+                missing.getMessage().contains("no column 'text'")
+                        && missing.getMessage().contains("[body, category]"),
+                missing.getMessage());
+
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "");
+        assertTrue(
+                assertThrows(DatasetException.class, () -> read(empty, "t", null, null))
+                        .getMessage()
+                        .contains("is empty"));
+
+        Path ragged = dir.resolve("ragged.csv");
+        Files.writeString(ragged, "text,label\nok,1\nbroken,1,extra\n");
+        DatasetException r =
+                assertThrows(DatasetException.class, () -> read(ragged, "text", null, "label"));
+        assertTrue(
+                r.getMessage().contains("line 3") && r.getMessage().contains("3 fields"),
+                r.getMessage());
+
+        Path badQuote = dir.resolve("quote.csv");
+        Files.writeString(badQuote, "text,label\n\"unterminated,1\n");
+        DatasetException q =
+                assertThrows(DatasetException.class, () -> read(badQuote, "text", null, "label"));
+        assertTrue(q.getMessage().contains("quote.csv"), q.getMessage());
+
+        Path latin1 = dir.resolve("latin1.csv");
+        Files.write(latin1, "text,label\ncaf\u00e9,1\n".getBytes(StandardCharsets.ISO_8859_1));
+        DatasetException enc =
+                assertThrows(DatasetException.class, () -> read(latin1, "text", null, "label"));
+        assertTrue(enc.getMessage().contains("UTF-8"), enc.getMessage());
+        try (DatasetReader ok =
+                DatasetReader.builder()
+                        .setFile(latin1)
+                        .setTextColumn("text")
+                        .optCharset(StandardCharsets.ISO_8859_1)
+                        .build()) {
+            assertEquals("caf\u00e9", ok.next().orElseThrow().text());
+        }
+
+        Path huge = dir.resolve("huge.csv");
+        Files.writeString(huge, "text\n" + "x".repeat(2000) + "\n");
+        try (DatasetReader h =
+                DatasetReader.builder()
+                        .setFile(huge)
+                        .setTextColumn("text")
+                        .optMaxChars(1000)
+                        .build()) {
+            DatasetException tooLong = assertThrows(DatasetException.class, h::next);
+            assertTrue(tooLong.getMessage().contains("2000 characters"), tooLong.getMessage());
+        }
+
+        Path json = dir.resolve("bad.jsonl");
+        Files.writeString(json, "{\"text\": \"a\"}\n{\"txt\": \"b\"}\n");
+        DatasetException field =
+                assertThrows(DatasetException.class, () -> read(json, "text", null, null));
+        assertTrue(
+                field.getMessage().contains("bad.jsonl:2") && field.getMessage().contains("[txt]"),
+                field.getMessage());
+    }
+
+    @Test
+    void emptyTextsAreSkippedAndCounted() throws Exception {
+        Path csv = dir.resolve("d.csv");
+        Files.writeString(csv, "text,label\na,1\n\"  \",1\n,2\nb,2\n");
+        try (DatasetReader r =
+                DatasetReader.builder()
+                        .setFile(csv)
+                        .setTextColumn("text")
+                        .optLabelColumn("label")
+                        .build()) {
+            List<String> texts = new ArrayList<>();
+            for (Example e : r) {
+                texts.add(e.text());
+            }
+            assertEquals(List.of("a", "b"), texts);
+            assertEquals(2, r.skipped());
+        }
+    }
+
+    @Test
+    void labelsAreSortedSavedAndUnseenOnesRefused() throws Exception {
+        LabelVocabulary numeric = LabelVocabulary.of(List.of("10", "2", "1", "2"));
+        assertEquals(List.of("1", "2", "10"), numeric.labels());
+        LabelVocabulary v = LabelVocabulary.of(List.of("spam", "ham"));
+        assertEquals(0, v.id("ham", 1));
+        DatasetException unseen = assertThrows(DatasetException.class, () -> v.id("eggs", 42));
+        assertTrue(
+                unseen.getMessage().contains("'eggs' at line 42")
+                        && unseen.getMessage().contains("[ham, spam]"),
+                unseen.getMessage());
+        v.save(dir.resolve("labels.json"));
+        assertEquals(v.labels(), LabelVocabulary.load(dir.resolve("labels.json")).labels());
+        assertThrows(DatasetException.class, () -> LabelVocabulary.of(List.of()));
+    }
+
+    @Test
+    void theSplitIsSeededAndNearTheFraction() {
+        int validation = 0;
+        for (long line = 1; line <= 10_000; line++) {
+            boolean v = Split.isValidation(42, line, 0.2);
+            assertEquals(v, Split.isValidation(42, line, 0.2));
+            validation += v ? 1 : 0;
+        }
+        assertTrue(validation > 1800 && validation < 2200, validation + " of 10000");
+        int differs = 0;
+        for (long line = 1; line <= 1000; line++) {
+            differs +=
+                    Split.isValidation(42, line, 0.2) != Split.isValidation(43, line, 0.2) ? 1 : 0;
+        }
+        assertTrue(differs > 100, "another seed gives another split");
+    }
+
+    @Test
+    void bucketingWastesLessPaddingThanFileOrder() throws Exception {
+        Path csv = dir.resolve("d.csv");
+        StringBuilder sb = new StringBuilder("text,label\n");
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < 400; i++) {
+            sb.append("hello world".repeat(1 + r.nextInt(12)).replace("dh", "d h"))
+                    .append(',')
+                    .append(i % 2)
+                    .append('\n');
+        }
+        Files.writeString(csv, sb);
+        Path model = TextTokenizerTestSupport.bertDir(Files.createDirectories(dir.resolve("m")));
+        double bucketed;
+        double plain;
+        try (TextTokenizer tok = TextTokenizer.builder().setModelDir(model).build()) {
+            bucketed = padding(csv, tok, 50);
+            plain = padding(csv, tok, 1);
+        }
+        assertTrue(bucketed < plain / 2, "bucketed " + bucketed + " vs file order " + plain);
+    }
+
+    private static double padding(Path csv, TextTokenizer tok, int bucketBatches) throws Exception {
+        try (DatasetReader r =
+                DatasetReader.builder()
+                        .setFile(csv)
+                        .setTextColumn("text")
+                        .optLabelColumn("label")
+                        .build()) {
+            BucketedBatches batches =
+                    new BucketedBatches(
+                            r.iterator(),
+                            tok,
+                            Optional.of(LabelVocabulary.of(List.of("0", "1"))),
+                            8,
+                            bucketBatches,
+                            7);
+            long rows = 0;
+            Optional<LabeledBatch> b;
+            while ((b = batches.next()).isPresent()) {
+                rows += b.get().batch().batchSize();
+                assertEquals(b.get().batch().batchSize(), b.get().labels().length);
+            }
+            assertEquals(400, rows);
+            return batches.paddingFraction();
+        }
+    }
+}
