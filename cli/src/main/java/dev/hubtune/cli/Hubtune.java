@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             RmCommand.class,
             VerifyCommand.class,
             GcCommand.class,
+            TokenizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {
