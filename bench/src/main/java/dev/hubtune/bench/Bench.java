@@ -30,6 +30,7 @@ public final class Bench {
 
     static {
         BENCHMARKS.put("hub", HubBenchmarks::run);
+        BENCHMARKS.put("tokenizers", TokenizerBenchmarks::run);
     }
 
     private Bench() {}

@@ -18,24 +18,40 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code hubtune tokenize REF TEXT…}: tokens and ids as the model sees them. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Show the tokens and ids a model's tokenizer makes of each TEXT (pulling the model if needed).")
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
+        description =
+                "Show the tokens and ids a model's tokenizer makes of each TEXT (pulling the model if needed).")
 final class TokenizeCommand implements Callable<Integer> {
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Mixin CommonOptions common;
 
-    @Parameters(index = "0", paramLabel = "REF", description = "The model reference (or a directory with tokenizer files).")
+    @Parameters(
+            index = "0",
+            paramLabel = "REF",
+            description = "The model reference (or a directory with tokenizer files).")
     String ref;
 
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Texts to tokenize.")
+    @Parameters(
+            index = "1..*",
+            arity = "1..*",
+            paramLabel = "TEXT",
+            description = "Texts to tokenize.")
     List<String> texts;
 
-    @Option(names = "--pair", paramLabel = "TEXT", description = "Second text of a pair (for every TEXT).")
+    @Option(
+            names = "--pair",
+            paramLabel = "TEXT",
+            description = "Second text of a pair (for every TEXT).")
     String pair;
 
-    @Option(names = "--max-length", paramLabel = "N", description = "Truncate to N tokens (default: the model's maximum).")
+    @Option(
+            names = "--max-length",
+            paramLabel = "N",
+            description = "Truncate to N tokens (default: the model's maximum).")
     Integer maxLength;
 
     @Override
@@ -68,10 +84,18 @@ final class TokenizeCommand implements Callable<Integer> {
         for (Map<String, Object> row : rows) {
             String[] tokens = (String[]) row.get("tokens");
             long[] ids = (long[]) row.get("ids");
-            out.println(row.get("text") + (pair != null ? "  |  " + pair : "") + "  (" + tokens.length + " tokens)");
+            out.println(
+                    row.get("text")
+                            + (pair != null ? "  |  " + pair : "")
+                            + "  ("
+                            + tokens.length
+                            + " tokens)");
             StringBuilder line = new StringBuilder("  ");
             for (int i = 0; i < tokens.length; i++) {
-                line.append(tokens[i]).append('=').append(ids[i]).append(i + 1 < tokens.length ? " " : "");
+                line.append(tokens[i])
+                        .append('=')
+                        .append(ids[i])
+                        .append(i + 1 < tokens.length ? " " : "");
             }
             out.println(line);
         }

@@ -143,13 +143,22 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    /** Encodes and pads a batch of texts. */
+    /** Encodes and pads a batch of texts (encoded in parallel by the native library). */
     public Batch encodeBatch(List<String> texts) throws TokenizerException {
-        List<Encoded> encoded = new ArrayList<>(texts.size());
         for (String t : texts) {
-            encoded.add(encode(t));
+            requireText(t);
         }
-        return pad(encoded);
+        return pad(convertAll(tokenizer.batchEncode(texts), texts));
+    }
+
+    private List<Encoded> convertAll(Encoding[] encodings, List<String> texts)
+            throws TokenizerException {
+        List<Encoded> encoded = new ArrayList<>(encodings.length);
+        for (int i = 0; i < encodings.length; i++) {
+            checkLength(encodings[i]);
+            encoded.add(convert(encodings[i], texts.get(i)));
+        }
+        return encoded;
     }
 
     /** Encodes and pads a batch of text pairs. */
@@ -158,11 +167,11 @@ public final class TextTokenizer implements AutoCloseable {
             throw new TokenizerException(
                     texts.size() + " texts but " + pairs.size() + " pairs; they must match");
         }
-        List<Encoded> encoded = new ArrayList<>(texts.size());
+        ai.djl.util.PairList<String, String> pairList = new ai.djl.util.PairList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            encoded.add(encode(texts.get(i), pairs.get(i)));
+            pairList.add(requireText(texts.get(i)), requireText(pairs.get(i)));
         }
-        return pad(encoded);
+        return pad(convertAll(tokenizer.batchEncode(pairList), texts));
     }
 
     /** Pads encodings into a batch with this tokenizer's padding settings. */
@@ -197,6 +206,11 @@ public final class TextTokenizer implements AutoCloseable {
         requireText(text);
         Encoding e =
                 pair == null ? tokenizer.encode(text) : tokenizer.encode(text, requireText(pair));
+        checkLength(e);
+        return e;
+    }
+
+    private void checkLength(Encoding e) throws TokenizerException {
         if (truncation == Truncation.NONE && e.getIds().length > maxLength) {
             throw new TokenizerException(
                     "the text has "
@@ -205,7 +219,6 @@ public final class TextTokenizer implements AutoCloseable {
                             + maxLength
                             + "; enable truncation, raise the maximum length, or use encodeWindows");
         }
-        return e;
     }
 
     private static String requireText(String text) throws TokenizerException {

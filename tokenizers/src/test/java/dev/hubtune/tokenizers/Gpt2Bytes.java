@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** GPT-2's byte-to-unicode table (printable bytes map to themselves, the rest to 256+). */
-final class Gpt2Bytes {
+public final class Gpt2Bytes {
     private Gpt2Bytes() {}
 
     /** Symbol of each byte value 0..255. */
-    static List<String> symbols() {
+    public static List<String> symbols() {
         String[] table = new String[256];
         int n = 0;
         for (int b = 0; b < 256; b++) {

@@ -6,19 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.hubtune.tokenizers.testing.Gpt2Files;
 import dev.hubtune.tokenizers.testing.TestCorpus;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,50 +29,7 @@ class Gpt2ParityTest {
 
     @BeforeAll
     static void writeGpt2Files() throws Exception {
-        List<String> symbols = Gpt2Bytes.symbols();
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        try (BufferedReader in =
-                new BufferedReader(
-                        new InputStreamReader(
-                                Gpt2ParityTest.class
-                                        .getClassLoader()
-                                        .getResourceAsStream(
-                                                "com/knuddels/jtokkit/r50k_base.tiktoken"),
-                                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                String[] parts = line.split(" ");
-                byte[] bytes = Base64.getDecoder().decode(parts[0]);
-                StringBuilder token = new StringBuilder();
-                for (byte b : bytes) {
-                    token.append(symbols.get(b & 0xff));
-                }
-                vocab.put(token.toString(), Integer.parseInt(parts[1]));
-            }
-        }
-        record Merge(String left, String right, int rank) {}
-        List<Merge> merges = new ArrayList<>();
-        for (var e : vocab.entrySet()) {
-            String t = e.getKey();
-            List<Merge> local = new ArrayList<>();
-            for (int i = 1; i < t.length(); i++) {
-                String l = t.substring(0, i);
-                String r = t.substring(i);
-                if (vocab.containsKey(l) && vocab.containsKey(r)) {
-                    local.add(new Merge(l, r, e.getValue()));
-                }
-            }
-            local.sort(
-                    Comparator.comparing((Merge m) -> vocab.get(m.left()))
-                            .thenComparing(m -> vocab.get(m.right())));
-            merges.addAll(local);
-        }
-        merges.sort(Comparator.comparingInt(Merge::rank)); // stable: keeps the per-token order
-        vocab.put("<|endoftext|>", 50256);
-        Files.writeString(dir.resolve("vocab.json"), new com.google.gson.Gson().toJson(vocab));
-        StringBuilder m = new StringBuilder("#version: 0.2\n");
-        merges.forEach(x -> m.append(x.left()).append(' ').append(x.right()).append('\n'));
-        Files.writeString(dir.resolve("merges.txt"), m);
+        Gpt2Files.write(dir);
     }
 
     @Test
