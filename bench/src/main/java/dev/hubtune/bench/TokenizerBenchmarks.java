@@ -117,14 +117,76 @@ final class TokenizerBenchmarks {
                             "jtokkit 1.1.0",
                             1.0));
         }
-        rows.add(
-                new Row(
-                        "tokenizer throughput vs Python HF tokenizers",
-                        "—",
-                        "not run: the harness installs no Python peers yet",
-                        "—",
-                        "(context)",
-                        "n/a"));
+        rows.addAll(python(work, bert, corpus, megabytes, rounds));
+        return rows;
+    }
+
+    /** HF tokenizers in Python on the same file and corpus, when bench/run could install it. */
+    private static List<Row> python(
+            Path work, Path bert, List<String> corpus, double megabytes, int rounds)
+            throws Exception {
+        String python = System.getProperty("hubtune.bench.python");
+        Path script = Path.of("bench/peers/hf_tokenizers.py");
+        if (python == null || !Files.isRegularFile(script)) {
+            return List.of(
+                    new Row(
+                            "BERT encode vs Python HF tokenizers",
+                            "—",
+                            "not run: no Python with tokenizers==0.19.1 (bench/run installs it where python3 and PyPI exist)",
+                            "—",
+                            "≥ 0.9",
+                            "n/a"));
+        }
+        Path corpusFile = work.resolve("corpus.jsonl");
+        com.google.gson.Gson gson = new com.google.gson.Gson();
+        Files.write(corpusFile, corpus.stream().map(gson::toJson).toList(), StandardCharsets.UTF_8);
+        List<Row> rows = new ArrayList<>();
+        try (TextTokenizer ours =
+                TextTokenizer.builder().setModelDir(bert).optMaxLength(512).build()) {
+            for (String mode : List.of("single", "batch")) {
+                Workload mine =
+                        mode.equals("single")
+                                ? texts -> parallel(texts, 1, t -> (long) ours.encode(t).length())
+                                : texts -> batches(texts, b -> ours.encodeBatch(b).realTokens());
+                mine.run(corpus.subList(0, Math.min(1000, corpus.size())));
+                Samples a = new Samples();
+                Samples b = new Samples();
+                for (int i = 0; i < rounds; i++) {
+                    long t = System.nanoTime();
+                    long tokens = mine.run(corpus);
+                    a.add(tokens / ((System.nanoTime() - t) / 1e9) / 1e3);
+                    Process p =
+                            new ProcessBuilder(
+                                            python,
+                                            script.toString(),
+                                            bert.resolve("tokenizer.json").toString(),
+                                            corpusFile.toString(),
+                                            mode)
+                                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                                    .start();
+                    String out =
+                            new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (p.waitFor() != 0) {
+                        throw new IllegalStateException("python peer failed: " + out);
+                    }
+                    var o = com.google.gson.JsonParser.parseString(out).getAsJsonObject();
+                    b.add(o.get("tokens").getAsLong() / o.get("seconds").getAsDouble() / 1e3);
+                }
+                double ratio = a.median() / b.median();
+                rows.add(
+                        new Row(
+                                "BERT "
+                                        + (mode.equals("single")
+                                                ? "encode, 1 thread"
+                                                : "batch encode (32)")
+                                        + ", vs Python HF tokenizers 0.19.1 (k tokens/s)",
+                                a.format("k tok/s", 0),
+                                "Python tokenizers " + b.format("k tok/s", 0),
+                                String.format(Locale.ROOT, "%.2f", ratio),
+                                "≥ 0.9",
+                                ratio >= 0.9 ? "met" : "missed"));
+            }
+        }
         return rows;
     }
 
