@@ -1,0 +1,262 @@
+package dev.hubtune.models.bert;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The BERT encoder as TensorFlow ops: embeddings (word + position + token type, LayerNorm) and
+ * post-LN transformer layers, with a masked mean pooling for sentence embeddings. Parameters are
+ * VariableV2 variables named exactly as the Hugging Face parameters ({@code
+ * encoder.layer.0.attention.self.query.weight}, kernels {@code [in, out]}), so importers and
+ * exporters map names one to one.
+ *
+ * <p>Only ops with C++ gradients are used (Einsum rather than BatchMatMulV2, GatherV2 on variable
+ * reads), so the same graph trains.
+ */
+public final class BertGraph {
+
+    /** Token ids {@code [batch, length]}. */
+    public final Placeholder<TInt32> inputIds;
+
+    /** 1 for real tokens, 0 for padding {@code [batch, length]}. */
+    public final Placeholder<TInt32> attentionMask;
+
+    /** Segment ids {@code [batch, length]}. */
+    public final Placeholder<TInt32> tokenTypeIds;
+
+    /** Last hidden state {@code [batch, length, hidden]}. */
+    public final Operand<TFloat32> sequenceOutput;
+
+    /** Mean of the real tokens' last hidden states {@code [batch, hidden]}. */
+    public final Operand<TFloat32> meanPooled;
+
+    /** The mean pooling scaled to unit L2 norm (sentence-transformers' Normalize). */
+    public final Operand<TFloat32> normalizedEmbedding;
+
+    private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+    private final Ops tf;
+    private final BertConfig config;
+
+    private BertGraph(Ops tf, BertConfig config) {
+        this.tf = tf;
+        this.config = config;
+        inputIds =
+                tf.withName("input_ids")
+                        .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+        attentionMask =
+                tf.withName("attention_mask")
+                        .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+        tokenTypeIds =
+                tf.withName("token_type_ids")
+                        .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+
+        Operand<TInt32> shape = tf.shape(inputIds);
+        Operand<TInt32> batch = tf.gather(shape, tf.constant(0), tf.constant(0));
+        Operand<TInt32> length = tf.gather(shape, tf.constant(1), tf.constant(0));
+        Operand<TFloat32> maskF = tf.dtypes.cast(attentionMask, TFloat32.class);
+
+        Operand<TFloat32> positions =
+                tf.gather(
+                        param(
+                                "embeddings.position_embeddings.weight",
+                                config.maxPositions(),
+                                config.hiddenSize()),
+                        tf.range(tf.constant(0), length, tf.constant(1)),
+                        tf.constant(0));
+        Operand<TFloat32> x =
+                tf.math.add(
+                        tf.math.add(
+                                tf.gather(
+                                        param(
+                                                "embeddings.word_embeddings.weight",
+                                                config.vocabSize(),
+                                                config.hiddenSize()),
+                                        inputIds,
+                                        tf.constant(0)),
+                                tf.gather(
+                                        param(
+                                                "embeddings.token_type_embeddings.weight",
+                                                config.typeVocabSize(),
+                                                config.hiddenSize()),
+                                        tokenTypeIds,
+                                        tf.constant(0))),
+                        positions);
+        x = layerNorm("embeddings.LayerNorm", x);
+
+        // Additive mask [B, 1, 1, L]: 0 for real keys, a large negative number for padding, so
+        // softmax gives padded keys exactly zero weight.
+        Operand<TFloat32> maskBias =
+                tf.math.mul(
+                        tf.math.sub(
+                                tf.constant(1f),
+                                tf.reshape(
+                                        maskF,
+                                        tf.stack(
+                                                List.of(
+                                                        batch,
+                                                        tf.constant(1),
+                                                        tf.constant(1),
+                                                        length)))),
+                        tf.constant(-1e9f));
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = layer("encoder.layer." + i, x, maskBias, batch, length);
+        }
+        sequenceOutput = tf.withName("last_hidden_state").identity(x);
+
+        Operand<TFloat32> maskExpanded = tf.expandDims(maskF, tf.constant(-1));
+        Operand<TFloat32> summed = tf.reduceSum(tf.math.mul(x, maskExpanded), tf.constant(1));
+        Operand<TFloat32> counts =
+                tf.math.maximum(tf.reduceSum(maskExpanded, tf.constant(1)), tf.constant(1e-9f));
+        meanPooled = tf.withName("mean_pooled").math.div(summed, counts);
+        Operand<TFloat32> norm =
+                tf.math.maximum(
+                        tf.math.sqrt(
+                                tf.reduceSum(
+                                        tf.math.square(meanPooled),
+                                        tf.constant(-1),
+                                        ReduceSum.keepDims(true))),
+                        tf.constant(1e-12f));
+        normalizedEmbedding = tf.withName("embedding").math.div(meanPooled, norm);
+    }
+
+    /** Builds the encoder into the graph of {@code tf}. */
+    public static BertGraph build(Ops tf, BertConfig config) {
+        return new BertGraph(tf, config);
+    }
+
+    /** The parameters by HF name, in creation order. */
+    public Map<String, Variable<TFloat32>> variables() {
+        return java.util.Collections.unmodifiableMap(variables);
+    }
+
+    /** The configuration the graph was built from. */
+    public BertConfig config() {
+        return config;
+    }
+
+    private Operand<TFloat32> layer(
+            String p,
+            Operand<TFloat32> x,
+            Operand<TFloat32> maskBias,
+            Operand<TInt32> batch,
+            Operand<TInt32> length) {
+        int h = config.hiddenSize();
+        Operand<TFloat32> q = heads(dense(p + ".attention.self.query", x, h, h), batch, length);
+        Operand<TFloat32> k = heads(dense(p + ".attention.self.key", x, h, h), batch, length);
+        Operand<TFloat32> v = heads(dense(p + ".attention.self.value", x, h, h), batch, length);
+        Operand<TFloat32> scores =
+                tf.math.add(
+                        tf.math.mul(
+                                tf.linalg.einsum(List.of(q, k), "bhqd,bhkd->bhqk"),
+                                tf.constant((float) (1 / Math.sqrt(config.headSize())))),
+                        maskBias);
+        Operand<TFloat32> probs = tf.nn.softmax(scores);
+        Operand<TFloat32> context =
+                tf.reshape(
+                        tf.linalg.transpose(
+                                tf.linalg.einsum(List.of(probs, v), "bhqk,bhkd->bhqd"),
+                                tf.constant(new int[] {0, 2, 1, 3})),
+                        tf.stack(List.of(batch, length, tf.constant(h))));
+        Operand<TFloat32> attention =
+                layerNorm(
+                        p + ".attention.output.LayerNorm",
+                        tf.math.add(x, dense(p + ".attention.output.dense", context, h, h)));
+        Operand<TFloat32> hidden =
+                activation(
+                        dense(p + ".intermediate.dense", attention, h, config.intermediateSize()));
+        return layerNorm(
+                p + ".output.LayerNorm",
+                tf.math.add(
+                        attention,
+                        dense(p + ".output.dense", hidden, config.intermediateSize(), h)));
+    }
+
+    /** [B, L, H] -> [B, heads, L, headSize]. */
+    private Operand<TFloat32> heads(
+            Operand<TFloat32> t, Operand<TInt32> batch, Operand<TInt32> length) {
+        Operand<TFloat32> r =
+                tf.reshape(
+                        t,
+                        tf.stack(
+                                List.of(
+                                        batch,
+                                        length,
+                                        tf.constant(config.numHeads()),
+                                        tf.constant(config.headSize()))));
+        return tf.linalg.transpose(r, tf.constant(new int[] {0, 2, 1, 3}));
+    }
+
+    /** x [B, L, in] · W [in, out] + b, as one 2-D MatMul over all tokens. */
+    private Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out) {
+        Operand<TFloat32> flat = tf.reshape(x, tf.constant(new int[] {-1, in}));
+        Operand<TFloat32> y =
+                tf.nn.biasAdd(
+                        tf.linalg.matMul(flat, param(name + ".weight", in, out)),
+                        param(name + ".bias", out));
+        Operand<TInt32> outShape =
+                tf.concat(
+                        List.of(
+                                tf.slice(
+                                        tf.shape(x),
+                                        tf.constant(new int[] {0}),
+                                        tf.constant(new int[] {2})),
+                                tf.constant(new int[] {out})),
+                        tf.constant(0));
+        return tf.reshape(y, outShape);
+    }
+
+    private Operand<TFloat32> layerNorm(String name, Operand<TFloat32> x) {
+        Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
+        Operand<TFloat32> variance =
+                tf.math.mean(
+                        tf.math.squaredDifference(x, mean), tf.constant(-1), Mean.keepDims(true));
+        Operand<TFloat32> normed =
+                tf.math.mul(
+                        tf.math.sub(x, mean),
+                        tf.math.rsqrt(
+                                tf.math.add(variance, tf.constant((float) config.layerNormEps()))));
+        return tf.math.add(
+                tf.math.mul(normed, param(name + ".weight", config.hiddenSize())),
+                param(name + ".bias", config.hiddenSize()));
+    }
+
+    private Operand<TFloat32> activation(Operand<TFloat32> x) {
+        return switch (config.activation()) {
+            case GELU ->
+                    tf.math.mul(
+                            tf.math.mul(tf.constant(0.5f), x),
+                            tf.math.add(
+                                    tf.constant(1f),
+                                    tf.math.erf(
+                                            tf.math.mul(
+                                                    x, tf.constant((float) (1 / Math.sqrt(2)))))));
+            case GELU_TANH -> {
+                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+                Operand<TFloat32> cube = tf.math.mul(tf.math.mul(x, x), x);
+                Operand<TFloat32> inner =
+                        tf.math.mul(
+                                tf.constant((float) Math.sqrt(2 / Math.PI)),
+                                tf.math.add(x, tf.math.mul(tf.constant(0.044715f), cube)));
+                yield tf.math.mul(
+                        tf.math.mul(tf.constant(0.5f), x),
+                        tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
+            }
+            case RELU -> tf.nn.relu(x);
+        };
+    }
+
+    private Variable<TFloat32> param(String name, long... shape) {
+        return variables.computeIfAbsent(
+                name, n -> tf.withName(n).variable(Shape.of(shape), TFloat32.class));
+    }
+}

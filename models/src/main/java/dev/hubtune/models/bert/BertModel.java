@@ -1,0 +1,181 @@
+package dev.hubtune.models.bert;
+
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.tokenizers.Batch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A BERT encoder with its weights, ready for inference: hidden states and sentence embeddings for
+ * batches from the tokenizers module. Owns a TensorFlow graph and session; close it.
+ */
+public final class BertModel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BertModel.class);
+
+    private final Graph graph;
+    private final Session session;
+    private final BertGraph bert;
+
+    private BertModel(Graph graph, Session session, BertGraph bert) {
+        this.graph = graph;
+        this.session = session;
+        this.bert = bert;
+    }
+
+    /**
+     * Builds the graph for {@code config} and loads {@code weights} (HF names, kernels [in, out]).
+     *
+     * @throws ModelException when a parameter is missing or has the wrong shape; weights the graph
+     *     does not use (e.g. a pooler or a task head) are reported in the log, as HF does
+     */
+    public static BertModel load(BertConfig config, Map<String, WeightTensor> weights)
+            throws ModelException {
+        TensorFlowRuntime.load();
+        Graph graph = new Graph();
+        try {
+            Ops tf = Ops.create(graph);
+            BertGraph bert = BertGraph.build(tf, config);
+            List<String> missing = new ArrayList<>();
+            List<String> wrongShape = new ArrayList<>();
+            for (var e : bert.variables().entrySet()) {
+                WeightTensor w = weights.get(e.getKey());
+                long[] expected = e.getValue().shape().asArray();
+                if (w == null) {
+                    missing.add(e.getKey());
+                } else if (!Arrays.equals(expected, w.shape())) {
+                    wrongShape.add(
+                            e.getKey()
+                                    + " "
+                                    + w.describe()
+                                    + " (expected "
+                                    + Arrays.toString(expected)
+                                    + ")");
+                }
+            }
+            if (!missing.isEmpty() || !wrongShape.isEmpty()) {
+                throw new ModelException(
+                        "the weights do not fit the BERT config "
+                                + config
+                                + (missing.isEmpty() ? "" : "; missing: " + missing)
+                                + (wrongShape.isEmpty() ? "" : "; wrong shape: " + wrongShape)
+                                + ". Check that config.json belongs to these weights.");
+            }
+            TreeSet<String> unused = new TreeSet<>(weights.keySet());
+            unused.removeAll(bert.variables().keySet());
+            if (!unused.isEmpty()) {
+                LOG.info("Weights not used by the encoder: {}", unused);
+            }
+            Session session = new Session(graph);
+            assign(tf, session, bert.variables(), weights);
+            return new BertModel(graph, session, bert);
+        } catch (ModelException | RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /** Copies the weights into the variables with one run of assign ops fed from placeholders. */
+    private static void assign(
+            Ops tf,
+            Session session,
+            Map<String, Variable<TFloat32>> vars,
+            Map<String, WeightTensor> weights) {
+        List<TFloat32> tensors = new ArrayList<>();
+        try {
+            Session.Runner runner = session.runner();
+            for (var e : vars.entrySet()) {
+                WeightTensor w = weights.get(e.getKey());
+                Placeholder<TFloat32> value =
+                        tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(w.shape())));
+                Op assign = tf.assign(e.getValue(), value);
+                TFloat32 t =
+                        TFloat32.tensorOf(
+                                Shape.of(w.shape()), DataBuffers.of(w.data(), true, false));
+                tensors.add(t);
+                runner.feed(value, t).addTarget(assign);
+            }
+            runner.run();
+        } finally {
+            tensors.forEach(TFloat32::close);
+        }
+    }
+
+    /** The graph's handles (for export and training). */
+    public BertGraph graph() {
+        return bert;
+    }
+
+    /** Last hidden states, {@code [batch][length][hidden]}. */
+    public float[][][] sequenceOutput(Batch batch) {
+        float[] flat = run(batch, bert.sequenceOutput);
+        int h = bert.config().hiddenSize();
+        float[][][] out = new float[batch.batchSize()][batch.length()][h];
+        for (int b = 0; b < batch.batchSize(); b++) {
+            for (int t = 0; t < batch.length(); t++) {
+                System.arraycopy(flat, (b * batch.length() + t) * h, out[b][t], 0, h);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sentence embeddings by masked mean pooling, optionally L2-normalised, {@code
+     * [batch][hidden]}.
+     */
+    public float[][] embeddings(Batch batch, boolean normalize) {
+        float[] flat = run(batch, normalize ? bert.normalizedEmbedding : bert.meanPooled);
+        int h = bert.config().hiddenSize();
+        float[][] out = new float[batch.batchSize()][h];
+        for (int b = 0; b < out.length; b++) {
+            System.arraycopy(flat, b * h, out[b], 0, h);
+        }
+        return out;
+    }
+
+    private float[] run(Batch batch, Operand<TFloat32> output) {
+        Shape shape = Shape.of(batch.batchSize(), batch.length());
+        try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
+                TInt32 mask =
+                        TInt32.tensorOf(shape, DataBuffers.of(batch.attentionMask(), true, false));
+                TInt32 types =
+                        TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
+                Result r =
+                        session.runner()
+                                .feed(bert.inputIds, ids)
+                                .feed(bert.attentionMask, mask)
+                                .feed(bert.tokenTypeIds, types)
+                                .fetch(output)
+                                .run()) {
+            TFloat32 t = (TFloat32) r.get(0);
+            float[] flat = new float[(int) t.shape().size()];
+            t.read(DataBuffers.of(flat, false, false));
+            return flat;
+        }
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        graph.close();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.hubtune.models.weights;
+
+import java.util.Arrays;
+
+/**
+ * A float32 parameter: its shape and its values in row-major order. Dense kernels are stored {@code
+ * [in, out]} (TensorFlow's layout); importers of PyTorch-layout formats transpose.
+ *
+ * @param shape dimensions
+ * @param data values, row-major
+ */
+public record WeightTensor(long[] shape, float[] data) {
+
+    /** Checks that the data fills the shape. */
+    public WeightTensor {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        if (n != data.length) {
+            throw new IllegalArgumentException(
+                    "shape "
+                            + Arrays.toString(shape)
+                            + " needs "
+                            + n
+                            + " values, got "
+                            + data.length);
+        }
+    }
+
+    /** Dimension {@code i}. */
+    public long dim(int i) {
+        return shape[i];
+    }
+
+    /** A one-line description. */
+    public String describe() {
+        return Arrays.toString(shape);
+    }
+}
