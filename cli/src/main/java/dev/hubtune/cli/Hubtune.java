@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             GcCommand.class,
             TokenizeCommand.class,
+            EmbedCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {

@@ -248,6 +248,18 @@ public final class Hub {
             files.add(
                     new CachedFile(alias.getKey(), target.blob(), target.size(), target.sha256()));
         }
+        if (manifest.config().isPresent()
+                && files.stream().noneMatch(f -> f.path().equals("config.json"))) {
+            files.add(
+                    writeManifestFile(
+                            repo,
+                            snapshot.commit(),
+                            prefix + "config.json",
+                            "config.json",
+                            manifest.config()
+                                    .get()
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         for (ModelManifest.ExpectedFile expected : manifest.files()) {
             CachedFile actual =
                     files.stream()
@@ -282,6 +294,37 @@ public final class Hub {
             }
         }
         return new ModelDir(dir, ref, snapshot.commit(), files);
+    }
+
+    /** Stores bytes the manifest provides as a content-addressed blob and links them in. */
+    private static CachedFile writeManifestFile(
+            RepoDir repo, String commit, String snapshotPath, String modelPath, byte[] bytes)
+            throws IOException, HubException {
+        java.security.MessageDigest d =
+                dev.hubtune.hub.cache.ContentHash.Algorithm.SHA256.newDigest(0);
+        String sha256 = dev.hubtune.hub.cache.ContentHash.hex(digestOf(d, bytes));
+        Path blob = repo.blob(sha256);
+        if (!Files.isRegularFile(blob)) {
+            Files.createDirectories(blob.getParent());
+            Path tmp =
+                    blob.resolveSibling("." + sha256 + "." + java.util.UUID.randomUUID() + ".tmp");
+            Files.write(tmp, bytes);
+            Files.move(
+                    tmp,
+                    blob,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (!Files.exists(SafePaths.resolveInside(repo.snapshot(commit), snapshotPath))) {
+            repo.link(commit, snapshotPath, sha256);
+        }
+        return new CachedFile(modelPath, sha256, bytes.length, sha256);
+    }
+
+    private static java.security.MessageDigest digestOf(
+            java.security.MessageDigest d, byte[] bytes) {
+        d.update(bytes);
+        return d;
     }
 
     private String knownManifests() {

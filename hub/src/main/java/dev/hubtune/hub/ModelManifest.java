@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  * @param license the model's license
  * @param sources where to get it, preferred first
  * @param files files of the model directory known to the manifest (verified facts only)
+ * @param config an HF-style {@code config.json} for sources that ship none (e.g. a bare ONNX file),
+ *     written into the model directory as a content-addressed file
  */
 public record ModelManifest(
         String id,
@@ -37,7 +39,8 @@ public record ModelManifest(
         String task,
         String license,
         List<Source> sources,
-        List<ExpectedFile> files) {
+        List<ExpectedFile> files,
+        Optional<String> config) {
 
     /** Resource folder of manifests on the class path. */
     public static final String RESOURCE_DIR = "hubtune-zoo/";
@@ -120,6 +123,20 @@ public record ModelManifest(
                     files.add(new ExpectedFile(path, f.get("size").getAsLong(), sha));
                 }
             }
+            Optional<String> config = Optional.empty();
+            if (o.has("config")) {
+                if (!o.get("config").isJsonObject()) {
+                    throw new InvalidReferenceException(
+                            "manifest \"config\" must be a JSON object (an HF config.json)");
+                }
+                config =
+                        Optional.of(
+                                new com.google.gson.GsonBuilder()
+                                                .setPrettyPrinting()
+                                                .create()
+                                                .toJson(o.get("config"))
+                                        + "\n");
+            }
             return new ModelManifest(
                     o.get("id").getAsString(),
                     o.get("description").getAsString(),
@@ -127,7 +144,8 @@ public record ModelManifest(
                     o.get("task").getAsString(),
                     o.get("license").getAsString(),
                     sources,
-                    files);
+                    files,
+                    config);
         } catch (JsonParseException
                 | IllegalStateException
                 | NullPointerException

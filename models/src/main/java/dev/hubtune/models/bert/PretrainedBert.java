@@ -1,0 +1,51 @@
+package dev.hubtune.models.bert;
+
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.weights.OnnxWeights;
+import dev.hubtune.models.weights.WeightTensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Loads a BERT model directory: {@code config.json} (or {@code bert_config.json}) plus weights. */
+public final class PretrainedBert {
+
+    private PretrainedBert() {}
+
+    /** The configuration of the model in {@code dir}. */
+    public static BertConfig config(Path dir) throws ModelException {
+        for (String name : new String[] {"config.json", "bert_config.json"}) {
+            if (Files.isRegularFile(dir.resolve(name))) {
+                return BertConfig.read(dir.resolve(name));
+            }
+        }
+        throw new ModelException(
+                "no config.json in "
+                        + dir
+                        + "; a BERT model directory needs its HF config.json"
+                        + " (for manifest models, pull them by manifest id, which supplies it)");
+    }
+
+    /** Reads the weights of the model in {@code dir} under HF names, kernels [in, out]. */
+    public static Map<String, WeightTensor> weights(Path dir) throws ModelException {
+        if (Files.isRegularFile(dir.resolve("model.onnx"))) {
+            return OnnxWeights.read(dir.resolve("model.onnx"));
+        }
+        if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
+            throw new ModelException(
+                    dir.resolve("pytorch_model.bin")
+                            + " is a PyTorch pickle, which hubtune does not load"
+                            + " (unpickling runs code). Use the repository's model.safetensors or an ONNX export instead.");
+        }
+        throw new ModelException(
+                "no weights hubtune can read in "
+                        + dir
+                        + ": this version reads model.onnx"
+                        + " (ONNX initializers)");
+    }
+
+    /** Loads config and weights into an inference model. */
+    public static BertModel load(Path dir) throws ModelException {
+        return BertModel.load(config(dir), weights(dir));
+    }
+}
