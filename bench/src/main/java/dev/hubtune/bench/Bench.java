@@ -31,6 +31,7 @@ public final class Bench {
     static {
         BENCHMARKS.put("hub", HubBenchmarks::run);
         BENCHMARKS.put("tokenizers", TokenizerBenchmarks::run);
+        BENCHMARKS.put("models", ModelBenchmarks::run);
     }
 
     private Bench() {}
