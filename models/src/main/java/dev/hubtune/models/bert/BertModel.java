@@ -120,6 +120,20 @@ public final class BertModel implements AutoCloseable {
         }
     }
 
+    /** The current value of every parameter, by HF name, kernels [in, out]. */
+    public Map<String, WeightTensor> weights() {
+        Map<String, WeightTensor> out = new java.util.LinkedHashMap<>();
+        for (var e : bert.variables().entrySet()) {
+            try (Result r = session.runner().fetch(e.getValue()).run()) {
+                TFloat32 t = (TFloat32) r.get(0);
+                float[] data = new float[(int) t.shape().size()];
+                t.read(DataBuffers.of(data, false, false));
+                out.put(e.getKey(), new WeightTensor(t.shape().asArray(), data));
+            }
+        }
+        return out;
+    }
+
     /** The graph's handles (for export and training). */
     public BertGraph graph() {
         return bert;

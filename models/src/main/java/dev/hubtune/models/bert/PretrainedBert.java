@@ -2,6 +2,7 @@ package dev.hubtune.models.bert;
 
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.weights.OnnxWeights;
+import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,10 @@ public final class PretrainedBert {
 
     /** Reads the weights of the model in {@code dir} under HF names, kernels [in, out]. */
     public static Map<String, WeightTensor> weights(Path dir) throws ModelException {
+        if (Files.isRegularFile(dir.resolve("model.safetensors"))
+                || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
+            return BertWeights.fromPyTorch(Safetensors.readModel(dir));
+        }
         if (Files.isRegularFile(dir.resolve("model.onnx"))) {
             return OnnxWeights.read(dir.resolve("model.onnx"));
         }

@@ -1,0 +1,163 @@
+package dev.hubtune.models.bert;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.weights.Safetensors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Writes a BERT model in Hugging Face's format ({@code config.json}, {@code model.safetensors} in
+ * PyTorch layout, the tokenizer files) plus {@code hubtune.json} with every file's sha256 and size,
+ * so a model tuned here goes back to the Python ecosystem and re-imports to identical outputs. The
+ * directory is written under a temporary name and renamed into place: it exists complete or not at
+ * all.
+ */
+public final class BertExport {
+
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final List<String> TOKENIZER_FILES =
+            List.of(
+                    "tokenizer.json",
+                    "vocab.txt",
+                    "vocab.json",
+                    "merges.txt",
+                    "tokenizer_config.json",
+                    "special_tokens_map.json");
+
+    private BertExport() {}
+
+    /**
+     * Exports {@code model} to {@code out}, taking tokenizer files from {@code tokenizerDir}.
+     *
+     * @param task what the model is for, recorded in hubtune.json (e.g. {@code sentence-embedding})
+     * @throws ModelException when {@code out} exists and is not empty, or writing fails
+     */
+    public static Path huggingFace(BertModel model, Path tokenizerDir, Path out, String task)
+            throws ModelException {
+        if (Files.exists(out) && !isEmptyDir(out)) {
+            throw new ModelException(
+                    out + " exists and is not empty; choose a new directory or remove it first");
+        }
+        Path tmp =
+                out.toAbsolutePath()
+                        .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
+        try {
+            Files.createDirectories(tmp);
+            BertConfig c = model.graph().config();
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("architectures", List.of("BertModel"));
+            config.put("model_type", "bert");
+            config.put("vocab_size", c.vocabSize());
+            config.put("hidden_size", c.hiddenSize());
+            config.put("num_hidden_layers", c.numLayers());
+            config.put("num_attention_heads", c.numHeads());
+            config.put("intermediate_size", c.intermediateSize());
+            config.put(
+                    "hidden_act",
+                    switch (c.activation()) {
+                        case GELU -> "gelu";
+                        case GELU_TANH -> "gelu_new";
+                        case RELU -> "relu";
+                    });
+            config.put("max_position_embeddings", c.maxPositions());
+            config.put("type_vocab_size", c.typeVocabSize());
+            config.put("layer_norm_eps", c.layerNormEps());
+            Files.writeString(tmp.resolve("config.json"), GSON.toJson(config) + "\n");
+            Safetensors.write(
+                    tmp.resolve("model.safetensors"),
+                    BertWeights.toPyTorch(model.weights()),
+                    Map.of("format", "pt"));
+            for (String f : TOKENIZER_FILES) {
+                if (Files.isRegularFile(tokenizerDir.resolve(f))) {
+                    Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
+                }
+            }
+            writeManifest(tmp, task);
+            if (Files.exists(out)) {
+                Files.delete(out); // the empty directory
+            }
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            return out;
+        } catch (IOException e) {
+            throw new ModelException(
+                    "exporting to "
+                            + out
+                            + " failed: "
+                            + e.getMessage()
+                            + "; nothing was left at "
+                            + out,
+                    e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** {@code hubtune.json}: task and every file with its sha256 and size. */
+    static void writeManifest(Path dir, String task) throws IOException {
+        List<Map<String, Object>> files = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path f : list.filter(Files::isRegularFile).sorted().toList()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("path", f.getFileName().toString());
+                entry.put("size", Files.size(f));
+                entry.put("sha256", sha256(f));
+                files.add(entry);
+            }
+        }
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("format", "hubtune/1");
+        manifest.put("architecture", "bert");
+        manifest.put("task", task);
+        manifest.put("files", files);
+        Files.writeString(dir.resolve("hubtune.json"), GSON.toJson(manifest) + "\n");
+    }
+
+    private static String sha256(Path f) throws IOException {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = new DigestInputStream(Files.newInputStream(f), d)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isEmptyDir(Path p) {
+        try (Stream<Path> s = Files.list(p)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteQuietly(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // best effort: a leftover temporary directory is visible and harmless
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.hubtune.models.bert;
+
+import dev.hubtune.models.weights.WeightTensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Maps HF PyTorch BERT parameters to the graph's and back: {@code nn.Linear} stores its weight
+ * {@code [out, in]} where TensorFlow's MatMul wants {@code [in, out]}, so dense kernels are
+ * transposed (embeddings and LayerNorm are not); the {@code bert.} prefix of task models and the
+ * old {@code LayerNorm.gamma/beta} names are normalised.
+ */
+public final class BertWeights {
+
+    private BertWeights() {}
+
+    /** PyTorch-layout HF parameters to the graph's names and layout. */
+    public static Map<String, WeightTensor> fromPyTorch(Map<String, WeightTensor> hf) {
+        Map<String, WeightTensor> out = new LinkedHashMap<>();
+        for (var e : hf.entrySet()) {
+            String name = e.getKey().startsWith("bert.") ? e.getKey().substring(5) : e.getKey();
+            name =
+                    name.replace("LayerNorm.gamma", "LayerNorm.weight")
+                            .replace("LayerNorm.beta", "LayerNorm.bias");
+            out.put(
+                    name,
+                    isDenseKernel(name, e.getValue()) ? transpose(e.getValue()) : e.getValue());
+        }
+        return out;
+    }
+
+    /** The graph's parameters to HF PyTorch layout (for model.safetensors). */
+    public static Map<String, WeightTensor> toPyTorch(Map<String, WeightTensor> graph) {
+        Map<String, WeightTensor> out = new LinkedHashMap<>();
+        for (var e : graph.entrySet()) {
+            out.put(
+                    e.getKey(),
+                    isDenseKernel(e.getKey(), e.getValue())
+                            ? transpose(e.getValue())
+                            : e.getValue());
+        }
+        return out;
+    }
+
+    static boolean isDenseKernel(String name, WeightTensor t) {
+        return t.shape().length == 2 && name.endsWith(".weight") && !name.contains("embeddings.");
+    }
+
+    static WeightTensor transpose(WeightTensor t) {
+        int rows = (int) t.dim(0);
+        int cols = (int) t.dim(1);
+        float[] src = t.data();
+        float[] dst = new float[src.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[c * rows + r] = src[r * cols + c];
+            }
+        }
+        return new WeightTensor(new long[] {cols, rows}, dst);
+    }
+}
