@@ -108,6 +108,43 @@ public final class BertExport {
         }
     }
 
+    /**
+     * Exports {@code model} as a TensorFlow SavedModel with a serving signature ({@code input_ids},
+     * {@code attention_mask}, {@code token_type_ids} int32 {@code [batch, length]} to {@code
+     * last_hidden_state} and the unit-length mean-pooled {@code embedding}), next to its tokenizer
+     * files and {@code hubtune.json}. DJL loads it with {@code Criteria} on the TensorFlow engine
+     * ({@link dev.hubtune.models.serving.EmbeddingTranslatorFactory}); TF Serving and Python too.
+     */
+    public static Path savedModel(BertModel model, Path tokenizerDir, Path out)
+            throws ModelException {
+        if (Files.exists(out) && !isEmptyDir(out)) {
+            throw new ModelException(
+                    out + " exists and is not empty; choose a new directory or remove it first");
+        }
+        Path tmp =
+                out.toAbsolutePath()
+                        .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
+        try {
+            model.exportSavedModel(tmp);
+            for (String f : TOKENIZER_FILES) {
+                if (Files.isRegularFile(tokenizerDir.resolve(f))) {
+                    Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
+                }
+            }
+            writeManifest(tmp, "sentence-embedding");
+            if (Files.exists(out)) {
+                Files.delete(out);
+            }
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new ModelException(
+                    "exporting the SavedModel to " + out + " failed: " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
     /** {@code hubtune.json}: task and every file with its sha256 and size. */
     static void writeManifest(Path dir, String task) throws IOException {
         List<Map<String, Object>> files = new ArrayList<>();
