@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             GcCommand.class,
             TokenizeCommand.class,
             EmbedCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {

@@ -1,0 +1,63 @@
+package dev.hubtune.cli;
+
+import dev.hubtune.hub.HubException;
+import dev.hubtune.hub.ModelDir;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertModel;
+import dev.hubtune.models.bert.PretrainedBert;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code hubtune export REF --output DIR}: a SavedModel for serving, or HF format for Python. */
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Export a BERT-family model: a TensorFlow SavedModel with a serving signature (DJL, TF Serving)"
+                    + " or Hugging Face format (config.json + model.safetensors), with its tokenizer and hubtune.json."
+        })
+final class ExportCommand implements Callable<Integer> {
+
+    /** Export formats. */
+    enum Format {
+        savedmodel,
+        hf
+    }
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Parameters(index = "0", paramLabel = "REF", description = "The model reference.")
+    String ref;
+
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "DIR",
+            description = "A new (or empty) directory.")
+    Path output;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "savedmodel (default) or hf.")
+    Format format = Format.savedmodel;
+
+    @Override
+    public Integer call() throws HubException, ModelException {
+        ModelDir dir = common.hub(common.progress()).pull(ref);
+        try (BertModel model = PretrainedBert.load(dir.path())) {
+            if (format == Format.hf) {
+                BertExport.huggingFace(model, dir.path(), output, "feature-extraction");
+            } else {
+                BertExport.savedModel(model, dir.path(), output);
+            }
+        }
+        spec.commandLine().getOut().println(output.toAbsolutePath());
+        return Hubtune.EXIT_OK;
+    }
+}
