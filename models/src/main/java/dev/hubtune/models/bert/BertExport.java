@@ -50,6 +50,23 @@ public final class BertExport {
      */
     public static Path huggingFace(BertModel model, Path tokenizerDir, Path out, String task)
             throws ModelException {
+        return huggingFace(
+                model.graph().config(), model.weights(), Map.of(), tokenizerDir, out, task);
+    }
+
+    /**
+     * Exports weights (graph names and layout) with their config; {@code extraConfig} entries (e.g.
+     * {@code id2label}) are added to {@code config.json}, and an {@code id2label} map also becomes
+     * {@code labels.json}.
+     */
+    public static Path huggingFace(
+            BertConfig c,
+            Map<String, dev.hubtune.models.weights.WeightTensor> weights,
+            Map<String, Object> extraConfig,
+            Path tokenizerDir,
+            Path out,
+            String task)
+            throws ModelException {
         if (Files.exists(out) && !isEmptyDir(out)) {
             throw new ModelException(
                     out + " exists and is not empty; choose a new directory or remove it first");
@@ -59,7 +76,6 @@ public final class BertExport {
                         .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
             Files.createDirectories(tmp);
-            BertConfig c = model.graph().config();
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("architectures", List.of("BertModel"));
             config.put("model_type", "bert");
@@ -78,15 +94,23 @@ public final class BertExport {
             config.put("max_position_embeddings", c.maxPositions());
             config.put("type_vocab_size", c.typeVocabSize());
             config.put("layer_norm_eps", c.layerNormEps());
+            config.putAll(extraConfig);
             Files.writeString(tmp.resolve("config.json"), GSON.toJson(config) + "\n");
             Safetensors.write(
                     tmp.resolve("model.safetensors"),
-                    BertWeights.toPyTorch(model.weights()),
+                    BertWeights.toPyTorch(weights),
                     Map.of("format", "pt"));
             for (String f : TOKENIZER_FILES) {
                 if (Files.isRegularFile(tokenizerDir.resolve(f))) {
                     Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
                 }
+            }
+            if (extraConfig.get("id2label") instanceof Map<?, ?> id2label) {
+                List<Object> labels = new ArrayList<>();
+                for (int i = 0; i < id2label.size(); i++) {
+                    labels.add(id2label.get(Integer.toString(i)));
+                }
+                Files.writeString(tmp.resolve("labels.json"), GSON.toJson(labels) + "\n");
             }
             writeManifest(tmp, task);
             if (Files.exists(out)) {

@@ -43,13 +43,38 @@ public final class BertGraph {
     /** The mean pooling scaled to unit L2 norm (sentence-transformers' Normalize). */
     public final Operand<TFloat32> normalizedEmbedding;
 
+    /**
+     * Dropout probability, fed during training steps only; 0 (the default) turns dropout off. Null
+     * in inference graphs, which have no dropout ops at all.
+     */
+    public final org.tensorflow.op.core.PlaceholderWithDefault<TFloat32> dropoutRate;
+
+    /**
+     * Seed pair of the stateless dropout masks, fed per step (e.g. [seed, step]) so that a resumed
+     * run draws exactly the masks the uninterrupted run would have. Null in inference graphs.
+     */
+    public final org.tensorflow.op.core.PlaceholderWithDefault<org.tensorflow.types.TInt64>
+            dropoutSeed;
+
     private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
     private final Ops tf;
     private final BertConfig config;
+    private int dropoutSites;
 
-    private BertGraph(Ops tf, BertConfig config) {
+    private BertGraph(Ops tf, BertConfig config, boolean training) {
         this.tf = tf;
         this.config = config;
+        if (training) {
+            dropoutRate =
+                    tf.withName("dropout_rate")
+                            .placeholderWithDefault(tf.constant(0f), Shape.scalar());
+            dropoutSeed =
+                    tf.withName("dropout_seed")
+                            .placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
+        } else {
+            dropoutRate = null;
+            dropoutSeed = null;
+        }
         inputIds =
                 tf.withName("input_ids")
                         .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -91,7 +116,7 @@ public final class BertGraph {
                                         tokenTypeIds,
                                         tf.constant(0))),
                         positions);
-        x = layerNorm("embeddings.LayerNorm", x);
+        x = dropout(layerNorm("embeddings.LayerNorm", x));
 
         // Additive mask [B, 1, 1, L]: 0 for real keys, a large negative number for padding, so
         // softmax gives padded keys exactly zero weight.
@@ -129,9 +154,37 @@ public final class BertGraph {
         normalizedEmbedding = tf.withName("embedding").math.div(meanPooled, norm);
     }
 
-    /** Builds the encoder into the graph of {@code tf}. */
+    /** Builds the inference encoder (no dropout ops) into the graph of {@code tf}. */
     public static BertGraph build(Ops tf, BertConfig config) {
-        return new BertGraph(tf, config);
+        return new BertGraph(tf, config, false);
+    }
+
+    /** Builds the encoder with dropout where BERT has it, controlled by {@link #dropoutRate}. */
+    public static BertGraph buildForTraining(Ops tf, BertConfig config) {
+        return new BertGraph(tf, config, true);
+    }
+
+    /** The ops of this graph (for heads built on top). */
+    public Ops ops() {
+        return tf;
+    }
+
+    /**
+     * Inverted dropout with a stateless mask: each call site gets its own stream ([seed0, seed1 +
+     * site·2^20]), identity when the rate is 0 or in inference graphs.
+     */
+    public Operand<TFloat32> dropout(Operand<TFloat32> x) {
+        if (dropoutRate == null) {
+            return x;
+        }
+        long site = ++dropoutSites;
+        Operand<org.tensorflow.types.TInt64> seed =
+                tf.math.add(dropoutSeed, tf.constant(new long[] {0, site << 20}));
+        Operand<TFloat32> uniform =
+                tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
+        Operand<TFloat32> keep =
+                tf.dtypes.cast(tf.math.greaterEqual(uniform, dropoutRate), TFloat32.class);
+        return tf.math.div(tf.math.mul(x, keep), tf.math.sub(tf.constant(1f), dropoutRate));
     }
 
     /** The parameters by HF name, in creation order. */
@@ -160,7 +213,7 @@ public final class BertGraph {
                                 tf.linalg.einsum(List.of(q, k), "bhqd,bhkd->bhqk"),
                                 tf.constant((float) (1 / Math.sqrt(config.headSize())))),
                         maskBias);
-        Operand<TFloat32> probs = tf.nn.softmax(scores);
+        Operand<TFloat32> probs = dropout(tf.nn.softmax(scores));
         Operand<TFloat32> context =
                 tf.reshape(
                         tf.linalg.transpose(
@@ -170,7 +223,8 @@ public final class BertGraph {
         Operand<TFloat32> attention =
                 layerNorm(
                         p + ".attention.output.LayerNorm",
-                        tf.math.add(x, dense(p + ".attention.output.dense", context, h, h)));
+                        tf.math.add(
+                                x, dropout(dense(p + ".attention.output.dense", context, h, h))));
         Operand<TFloat32> hidden =
                 activation(
                         dense(p + ".intermediate.dense", attention, h, config.intermediateSize()));
@@ -178,7 +232,7 @@ public final class BertGraph {
                 p + ".output.LayerNorm",
                 tf.math.add(
                         attention,
-                        dense(p + ".output.dense", hidden, config.intermediateSize(), h)));
+                        dropout(dense(p + ".output.dense", hidden, config.intermediateSize(), h))));
     }
 
     /** [B, L, H] -> [B, heads, L, headSize]. */
@@ -255,7 +309,8 @@ public final class BertGraph {
         };
     }
 
-    private Variable<TFloat32> param(String name, long... shape) {
+    /** A parameter of this graph (created on first use), for heads that share its naming. */
+    public Variable<TFloat32> param(String name, long... shape) {
         return variables.computeIfAbsent(
                 name, n -> tf.withName(n).variable(Shape.of(shape), TFloat32.class));
     }

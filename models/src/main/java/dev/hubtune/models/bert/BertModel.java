@@ -17,10 +17,7 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -86,7 +83,7 @@ public final class BertModel implements AutoCloseable {
                 LOG.info("Weights not used by the encoder: {}", unused);
             }
             Session session = new Session(graph);
-            assign(tf, session, bert.variables(), weights);
+            Variables.assign(tf, session, bert.variables(), weights);
             return new BertModel(graph, session, bert);
         } catch (ModelException | RuntimeException e) {
             graph.close();
@@ -94,44 +91,9 @@ public final class BertModel implements AutoCloseable {
         }
     }
 
-    /** Copies the weights into the variables with one run of assign ops fed from placeholders. */
-    private static void assign(
-            Ops tf,
-            Session session,
-            Map<String, Variable<TFloat32>> vars,
-            Map<String, WeightTensor> weights) {
-        List<TFloat32> tensors = new ArrayList<>();
-        try {
-            Session.Runner runner = session.runner();
-            for (var e : vars.entrySet()) {
-                WeightTensor w = weights.get(e.getKey());
-                Placeholder<TFloat32> value =
-                        tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(w.shape())));
-                Op assign = tf.assign(e.getValue(), value);
-                TFloat32 t =
-                        TFloat32.tensorOf(
-                                Shape.of(w.shape()), DataBuffers.of(w.data(), true, false));
-                tensors.add(t);
-                runner.feed(value, t).addTarget(assign);
-            }
-            runner.run();
-        } finally {
-            tensors.forEach(TFloat32::close);
-        }
-    }
-
     /** The current value of every parameter, by HF name, kernels [in, out]. */
     public Map<String, WeightTensor> weights() {
-        Map<String, WeightTensor> out = new java.util.LinkedHashMap<>();
-        for (var e : bert.variables().entrySet()) {
-            try (Result r = session.runner().fetch(e.getValue()).run()) {
-                TFloat32 t = (TFloat32) r.get(0);
-                float[] data = new float[(int) t.shape().size()];
-                t.read(DataBuffers.of(data, false, false));
-                out.put(e.getKey(), new WeightTensor(t.shape().asArray(), data));
-            }
-        }
-        return out;
+        return Variables.read(session, bert.variables());
     }
 
     /** Writes this graph and its variables as a SavedModel with the serving signature. */

@@ -1,0 +1,158 @@
+package dev.hubtune.models.bert;
+
+import com.google.gson.Gson;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.tokenizers.Batch;
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TokenizerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A fine-tuned text classifier loaded from its exported directory (HF format with {@code
+ * classifier.*} weights and {@code labels.json}): texts or text pairs in, labels and probabilities
+ * out.
+ */
+public final class TextClassifier implements AutoCloseable {
+
+    /**
+     * The result for one text.
+     *
+     * @param label the most probable label
+     * @param score its probability
+     * @param probabilities the probability of every label, in label-id order
+     */
+    public record Prediction(String label, float score, float[] probabilities) {}
+
+    private final Graph graph;
+    private final Session session;
+    private final BertGraph bert;
+    private final ClassificationHead head;
+    private final TextTokenizer tokenizer;
+    private final List<String> labels;
+
+    private TextClassifier(
+            Graph graph,
+            Session session,
+            BertGraph bert,
+            ClassificationHead head,
+            TextTokenizer tokenizer,
+            List<String> labels) {
+        this.graph = graph;
+        this.session = session;
+        this.bert = bert;
+        this.head = head;
+        this.tokenizer = tokenizer;
+        this.labels = labels;
+    }
+
+    /** Loads the classifier exported in {@code dir}. */
+    public static TextClassifier load(Path dir, int maxLength)
+            throws ModelException, TokenizerException {
+        Path labelsFile = dir.resolve("labels.json");
+        if (!Files.isRegularFile(labelsFile)) {
+            throw new ModelException(
+                    dir
+                            + " has no labels.json: it is not a classifier exported by hubtune finetune");
+        }
+        List<String> labels;
+        try {
+            labels = List.of(new Gson().fromJson(Files.readString(labelsFile), String[].class));
+        } catch (IOException | RuntimeException e) {
+            throw new ModelException("cannot read " + labelsFile + ": " + e.getMessage(), e);
+        }
+        BertConfig config = PretrainedBert.config(dir);
+        Map<String, WeightTensor> weights = PretrainedBert.weights(dir);
+        if (!weights.containsKey(ClassificationHead.WEIGHT)) {
+            throw new ModelException(
+                    dir + " has no classifier weights; fine-tune it first (hubtune finetune)");
+        }
+        TensorFlowRuntime.load();
+        TextTokenizer tokenizer =
+                TextTokenizer.builder().setModelDir(dir).optMaxLength(maxLength).build();
+        Graph graph = new Graph();
+        try {
+            Ops tf = Ops.create(graph);
+            BertGraph bert = BertGraph.build(tf, config);
+            ClassificationHead head = ClassificationHead.build(bert, labels.size());
+            Session session = new Session(graph);
+            Variables.assign(tf, session, bert.variables(), weights);
+            return new TextClassifier(graph, session, bert, head, tokenizer, labels);
+        } catch (RuntimeException e) {
+            graph.close();
+            tokenizer.close();
+            throw new ModelException(
+                    "cannot load the classifier in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The labels in id order. */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** Classifies texts. */
+    public List<Prediction> predict(List<String> texts) throws TokenizerException {
+        return predict(tokenizer.encodeBatch(texts));
+    }
+
+    /** Classifies text pairs. */
+    public List<Prediction> predict(List<String> texts, List<String> pairs)
+            throws TokenizerException {
+        return predict(tokenizer.encodeBatch(texts, pairs));
+    }
+
+    private List<Prediction> predict(Batch batch) {
+        Shape shape = Shape.of(batch.batchSize(), batch.length());
+        try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
+                TInt32 mask =
+                        TInt32.tensorOf(shape, DataBuffers.of(batch.attentionMask(), true, false));
+                TInt32 types =
+                        TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
+                Result r =
+                        session.runner()
+                                .feed(bert.inputIds, ids)
+                                .feed(bert.attentionMask, mask)
+                                .feed(bert.tokenTypeIds, types)
+                                .fetch(head.probabilities)
+                                .run()) {
+            TFloat32 t = (TFloat32) r.get(0);
+            float[] flat = new float[(int) t.shape().size()];
+            t.read(DataBuffers.of(flat, false, false));
+            List<Prediction> out = new ArrayList<>();
+            int c = labels.size();
+            for (int b = 0; b < batch.batchSize(); b++) {
+                float[] p = java.util.Arrays.copyOfRange(flat, b * c, (b + 1) * c);
+                int best = 0;
+                for (int k = 1; k < c; k++) {
+                    if (p[k] > p[best]) {
+                        best = k;
+                    }
+                }
+                out.add(new Prediction(labels.get(best), p[best], p));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        graph.close();
+        tokenizer.close();
+    }
+}
