@@ -1,0 +1,152 @@
+package dev.hubtune.finetune;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * AdamW as graph ops (Loshchilov & Hutter; the update of PyTorch's {@code AdamW}): gradients by
+ * {@code Graph.addGradients}, clipped to a global norm, first and second moments in slot variables,
+ * bias-corrected, and weight decay applied to the weights directly (decoupled from the gradient)
+ * except for biases and LayerNorm parameters. The learning rate and the bias corrections are fed
+ * per step, so schedules live in Java and a resumed run feeds the same values.
+ */
+public final class AdamW {
+
+    /** Learning rate of this step. */
+    public final Placeholder<TFloat32> learningRate;
+
+    /** {@code 1 - beta1^t} of this step. */
+    public final Placeholder<TFloat32> correction1;
+
+    /** {@code 1 - beta2^t} of this step. */
+    public final Placeholder<TFloat32> correction2;
+
+    /** Runs one update of every trainable variable. */
+    public final Op step;
+
+    /** The global gradient norm before clipping (for logs). */
+    public final Operand<TFloat32> gradientNorm;
+
+    /** Slot variables (first and second moments) by name, for checkpoints. */
+    public final Map<String, Variable<TFloat32>> slots = new LinkedHashMap<>();
+
+    private final double beta1;
+    private final double beta2;
+
+    /**
+     * Builds the update of {@code trainable} minimising {@code loss}.
+     *
+     * @param maxGradNorm clip the global gradient norm to this (≤ 0: no clipping)
+     */
+    public AdamW(
+            Graph graph,
+            Ops tf,
+            Operand<TFloat32> loss,
+            Map<String, Variable<TFloat32>> trainable,
+            double beta1,
+            double beta2,
+            double epsilon,
+            double weightDecay,
+            double maxGradNorm) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        learningRate =
+                tf.withName("learning_rate")
+                        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        correction1 =
+                tf.withName("adam_correction1")
+                        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        correction2 =
+                tf.withName("adam_correction2")
+                        .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        List<String> names = new ArrayList<>(trainable.keySet());
+        Output<?>[] grads =
+                graph.addGradients(
+                        loss.asOutput(),
+                        names.stream()
+                                .map(n -> trainable.get(n).asOutput())
+                                .toArray(Output[]::new));
+        List<Operand<TFloat32>> g = new ArrayList<>();
+        for (Output<?> o : grads) {
+            @SuppressWarnings("unchecked")
+            Operand<TFloat32> t = (Operand<TFloat32>) o;
+            g.add(t);
+        }
+        List<Operand<TFloat32>> squares = new ArrayList<>();
+        for (Operand<TFloat32> t : g) {
+            squares.add(
+                    tf.reduceSum(
+                            tf.math.square(t),
+                            tf.range(tf.constant(0), tf.rank(t), tf.constant(1))));
+        }
+        gradientNorm = tf.withName("gradient_norm").math.sqrt(tf.math.addN(squares));
+        Operand<TFloat32> scale =
+                maxGradNorm > 0
+                        ? tf.math.div(
+                                tf.constant((float) maxGradNorm),
+                                tf.math.maximum(gradientNorm, tf.constant((float) maxGradNorm)))
+                        : tf.constant(1f);
+        Ops init = tf.withInitScope();
+        List<Op> updates = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            Variable<TFloat32> w = trainable.get(name);
+            Operand<TFloat32> grad = tf.math.mul(g.get(i), scale);
+            Variable<TFloat32> m = tf.withName(name + ".adam_m").variable(init.zerosLike(w));
+            Variable<TFloat32> v = tf.withName(name + ".adam_v").variable(init.zerosLike(w));
+            slots.put(name + ".adam_m", m);
+            slots.put(name + ".adam_v", v);
+            Operand<TFloat32> mNew =
+                    tf.assign(
+                            m,
+                            tf.math.add(
+                                    tf.math.mul(tf.constant((float) beta1), m),
+                                    tf.math.mul(tf.constant((float) (1 - beta1)), grad)));
+            Operand<TFloat32> vNew =
+                    tf.assign(
+                            v,
+                            tf.math.add(
+                                    tf.math.mul(tf.constant((float) beta2), v),
+                                    tf.math.mul(
+                                            tf.constant((float) (1 - beta2)),
+                                            tf.math.square(grad))));
+            Operand<TFloat32> adam =
+                    tf.math.div(
+                            tf.math.div(mNew, correction1),
+                            tf.math.add(
+                                    tf.math.sqrt(tf.math.div(vNew, correction2)),
+                                    tf.constant((float) epsilon)));
+            // Decoupled decay: shrink the weight itself, never biases or LayerNorm (HF's
+            // convention).
+            boolean decays =
+                    weightDecay > 0 && !name.endsWith(".bias") && !name.contains("LayerNorm");
+            Operand<TFloat32> delta =
+                    decays
+                            ? tf.math.add(adam, tf.math.mul(tf.constant((float) weightDecay), w))
+                            : adam;
+            updates.add(tf.assignSub(w, tf.math.mul(learningRate, delta)));
+        }
+        step = tf.withControlDependencies(updates).withName("train_step").noOp();
+    }
+
+    /** {@code 1 - beta1^t} for 1-based step {@code t}. */
+    public float correction1(int t) {
+        return (float) (1 - Math.pow(beta1, t));
+    }
+
+    /** {@code 1 - beta2^t} for 1-based step {@code t}. */
+    public float correction2(int t) {
+        return (float) (1 - Math.pow(beta2, t));
+    }
+}

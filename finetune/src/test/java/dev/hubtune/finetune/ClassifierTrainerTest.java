@@ -1,0 +1,211 @@
+package dev.hubtune.finetune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubtune.models.bert.BertConfig;
+import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.tokenizers.data.DatasetReader;
+import dev.hubtune.tokenizers.data.Example;
+import dev.hubtune.tokenizers.data.Split;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fine-tuning a tiny generated BERT on a learnable synthetic task, end to end. */
+class ClassifierTrainerTest {
+
+    static final BertConfig TINY =
+            new BertConfig(40, 32, 2, 4, 64, 64, 2, 1e-12, BertConfig.Activation.GELU);
+
+    @TempDir static Path dir;
+    static Path pretrained;
+    static Path data;
+
+    /** A fresh tiny BERT in HF format (config.json, model.safetensors, vocab.txt). */
+    static Path tinyModel(Path root) throws Exception {
+        Path vocabDir = Files.createDirectories(root.resolve("vocab"));
+        StringBuilder vocab = new StringBuilder("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
+        for (int i = 0; i < 35; i++) {
+            vocab.append('w').append(i).append('\n');
+        }
+        Files.writeString(vocabDir.resolve("vocab.txt"), vocab);
+        return BertExport.huggingFace(
+                TINY,
+                BertInit.random(TINY, 1),
+                Map.of(),
+                vocabDir,
+                root.resolve("tiny-bert"),
+                "init");
+    }
+
+    /** label = pos iff the token w7 occurs: the model must find one token anywhere in the text. */
+    static Path syntheticCsv(Path file, int rows, long seed) throws Exception {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("text,label\n");
+        for (int i = 0; i < rows; i++) {
+            int n = 4 + r.nextInt(8);
+            List<String> words = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                int w;
+                do {
+                    w = r.nextInt(35);
+                } while (w == 7);
+                words.add("w" + w);
+            }
+            boolean pos = r.nextBoolean();
+            if (pos) {
+                words.set(r.nextInt(n), "w7");
+            }
+            sb.append(String.join(" ", words)).append(',').append(pos ? "pos" : "neg").append('\n');
+        }
+        Files.writeString(file, sb);
+        return file;
+    }
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        pretrained = tinyModel(dir);
+        data = syntheticCsv(dir.resolve("train.csv"), 800, 3);
+    }
+
+    private static ClassifierTrainer.Builder trainer(Path out) {
+        return ClassifierTrainer.builder()
+                .setModelDir(pretrained)
+                .setTrainFile(data)
+                .setTextColumn("text")
+                .setLabelColumn("label")
+                .setOutputDir(out)
+                .optEpochs(6)
+                .optBatchSize(16)
+                .optLearningRate(2e-3)
+                .optMaxLength(32)
+                .optSeed(7)
+                .optThreads(2);
+    }
+
+    @Test
+    void learnsTheSyntheticTaskAndTheExportPredictsTheSame() throws Exception {
+        Path out = dir.resolve("run");
+        TrainingReport report = trainer(out).build().train();
+        double accuracy = report.best().metrics().accuracy();
+        assertTrue(
+                accuracy >= 0.95,
+                "validation accuracy "
+                        + accuracy
+                        + " after "
+                        + report.steps()
+                        + " steps: "
+                        + report.evaluations());
+        assertEquals(List.of("neg", "pos"), report.labels());
+        assertTrue(
+                Files.readAllLines(out.resolve("metrics.jsonl")).size() >= 6,
+                "one metrics line per evaluation");
+
+        // The exported model, loaded fresh, reproduces the best evaluation exactly.
+        List<String> texts = new ArrayList<>();
+        List<String> gold = new ArrayList<>();
+        try (DatasetReader r =
+                DatasetReader.builder()
+                        .setFile(data)
+                        .setTextColumn("text")
+                        .optLabelColumn("label")
+                        .build()) {
+            for (Example e : r) {
+                if (Split.isValidation(7, e.line(), 0.2)) {
+                    texts.add(e.text());
+                    gold.add(e.label().orElseThrow());
+                }
+            }
+        }
+        try (TextClassifier classifier = TextClassifier.load(report.exported(), 32)) {
+            var predictions = classifier.predict(texts);
+            long correct = 0;
+            for (int i = 0; i < texts.size(); i++) {
+                correct += predictions.get(i).label().equals(gold.get(i)) ? 1 : 0;
+            }
+            assertEquals(accuracy, (double) correct / texts.size(), 1e-12);
+        }
+    }
+
+    @Test
+    void badRunsAreRefusedWithAReason() throws Exception {
+        Path oneClass = dir.resolve("one.csv");
+        Files.writeString(
+                oneClass,
+                "text,label\nw1 w2,a\nw3 w4,a\nw5 w6,a\nw1 w3,a\nw2 w6,a\nw4 w4,a\nw3 w3,a\nw1 w1,a\n");
+        FinetuneException single =
+                assertThrows(
+                        FinetuneException.class,
+                        () ->
+                                ClassifierTrainer.builder()
+                                        .setModelDir(pretrained)
+                                        .setTrainFile(oneClass)
+                                        .setTextColumn("text")
+                                        .setLabelColumn("label")
+                                        .setOutputDir(dir.resolve("r1"))
+                                        .build()
+                                        .train());
+        assertTrue(single.getMessage().contains("single class"), single.getMessage());
+
+        FinetuneException column =
+                assertThrows(
+                        FinetuneException.class,
+                        () ->
+                                ClassifierTrainer.builder()
+                                        .setModelDir(pretrained)
+                                        .setTrainFile(data)
+                                        .setTextColumn("body")
+                                        .setLabelColumn("label")
+                                        .setOutputDir(dir.resolve("r2"))
+                                        .build()
+                                        .train());
+        assertTrue(column.getMessage().contains("no column 'body'"), column.getMessage());
+
+        Path out = dir.resolve("r3");
+        Files.createDirectories(out.resolve("model"));
+        FinetuneException exists =
+                assertThrows(
+                        FinetuneException.class, () -> trainer(out).optMaxSteps(1).build().train());
+        assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+    }
+
+    @Test
+    void schedulesWarmUpThenDecay() {
+        LearningRateSchedule linear =
+                new LearningRateSchedule(LearningRateSchedule.Kind.LINEAR, 1.0, 10, 110);
+        assertEquals(0.1, linear.at(1), 1e-12);
+        assertEquals(1.0, linear.at(10), 1e-12);
+        assertEquals(0.5, linear.at(60), 1e-12);
+        assertEquals(0.0, linear.at(110), 1e-12);
+        LearningRateSchedule cosine =
+                new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, 1.0, 0, 100);
+        assertEquals(0.5, cosine.at(50), 1e-12);
+        assertEquals(
+                1.0,
+                new LearningRateSchedule(LearningRateSchedule.Kind.CONSTANT, 1.0, 0, 10).at(7),
+                1e-12);
+    }
+
+    @Test
+    void metricsFromAConfusionMatrix() {
+        ClassificationMetrics m =
+                ClassificationMetrics.of(
+                        new int[] {0, 0, 1, 1, 1}, new int[] {0, 1, 1, 1, 0}, 2, 0.3);
+        assertEquals(0.6, m.accuracy(), 1e-12);
+        assertEquals(1, m.confusion()[0][0]);
+        assertEquals(1, m.confusion()[0][1]);
+        assertEquals(2.0 / 3, m.precision()[1], 1e-12);
+        assertEquals(2.0 / 3, m.recall()[1], 1e-12);
+        assertEquals((0.5 + 2.0 / 3) / 2, m.macroF1(), 1e-12);
+    }
+}
