@@ -27,7 +27,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (e instanceof UserException
                 || e instanceof ModelException
                 || e instanceof TokenizerException
-                || e instanceof HubException) {
+                || e instanceof HubException
+                || e instanceof dev.hubtune.finetune.FinetuneException) {
             err.println("hubtune: " + e.getMessage());
             return Hubtune.EXIT_USER_ERROR;
         }

@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             EmbedCommand.class,
             ExportCommand.class,
+            FinetuneCommand.class,
+            PredictCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {

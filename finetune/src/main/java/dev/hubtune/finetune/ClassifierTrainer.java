@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -390,14 +391,17 @@ public final class ClassifierTrainer {
                     lossCount = 0;
                     evaluations.add(ev);
                     appendMetrics(metricsFile, ev, schedule.at(step));
-                    LOG.info(
-                            "step {} epoch {}: train loss {}, validation loss {}, accuracy {}, macro-F1 {}",
-                            step,
-                            epoch,
-                            String.format("%.4f", ev.trainLoss()),
-                            String.format("%.4f", m.loss()),
-                            String.format("%.4f", m.accuracy()),
-                            String.format("%.4f", m.macroF1()));
+                    // The CLI's listener prints evaluations itself; library users get them in the
+                    // log.
+                    LOG.atLevel(b.listener == null ? Level.INFO : Level.DEBUG)
+                            .log(
+                                    "step {} epoch {}: train loss {}, validation loss {}, accuracy {}, macro-F1 {}",
+                                    step,
+                                    epoch,
+                                    String.format("%.4f", ev.trainLoss()),
+                                    String.format("%.4f", m.loss()),
+                                    String.format("%.4f", m.accuracy()),
+                                    String.format("%.4f", m.macroF1()));
                     if (b.listener != null) {
                         b.listener.evaluated(ev);
                     }

@@ -1,0 +1,255 @@
+package dev.hubtune.cli;
+
+import dev.hubtune.finetune.ClassifierTrainer;
+import dev.hubtune.finetune.FinetuneException;
+import dev.hubtune.finetune.LearningRateSchedule;
+import dev.hubtune.finetune.TrainingReport;
+import dev.hubtune.hub.HubException;
+import dev.hubtune.hub.ModelDir;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code hubtune finetune REF --train FILE …}: sequence classification fine-tuning. */
+@Command(
+        name = "finetune",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Fine-tune a BERT-family model to classify texts (or text pairs) from a CSV/TSV/JSONL file,"
+                    + " then export it (HF format + labels) to OUTPUT/model for hubtune predict and DJL."
+        })
+final class FinetuneCommand implements Callable<Integer> {
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Parameters(
+            index = "0",
+            paramLabel = "REF",
+            description = "The pretrained model, e.g. all-minilm-l6-v2.")
+    String ref;
+
+    @Option(
+            names = "--train",
+            required = true,
+            paramLabel = "FILE",
+            description = "Training data (.csv, .tsv, .jsonl).")
+    Path train;
+
+    @Option(
+            names = "--validation",
+            paramLabel = "FILE",
+            description = "Validation data (default: a seeded 20%% of --train).")
+    Path validation;
+
+    @Option(
+            names = "--text-column",
+            defaultValue = "text",
+            paramLabel = "C",
+            description = "Text column (default: ${DEFAULT-VALUE}).")
+    String textColumn;
+
+    @Option(
+            names = "--text-pair-column",
+            paramLabel = "C2",
+            description = "Second text of pair tasks.")
+    String pairColumn;
+
+    @Option(
+            names = "--label-column",
+            defaultValue = "label",
+            paramLabel = "L",
+            description = "Label column (default: ${DEFAULT-VALUE}).")
+    String labelColumn;
+
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "DIR",
+            description = "Run directory (metrics, model/).")
+    Path output;
+
+    @Option(
+            names = "--epochs",
+            defaultValue = "3",
+            description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--max-steps", description = "Stop after N optimizer steps instead.")
+    Integer maxSteps;
+
+    @Option(
+            names = "--learning-rate",
+            defaultValue = "5e-5",
+            description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(
+            names = "--batch-size",
+            defaultValue = "16",
+            description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description =
+                    "Seed of split, shuffling, dropout, head init (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--schedule",
+            defaultValue = "LINEAR",
+            description = "CONSTANT, LINEAR or COSINE after warm-up (default: ${DEFAULT-VALUE}).")
+    LearningRateSchedule.Kind schedule;
+
+    @Option(
+            names = "--eval-every",
+            defaultValue = "0",
+            description = "Also evaluate every N steps.")
+    int evalEvery;
+
+    @Option(
+            names = "--patience",
+            defaultValue = "0",
+            description = "Early stopping after N evaluations without improvement.")
+    int patience;
+
+    @Option(
+            names = "--balance-classes",
+            description = "Weight the loss by inverse class frequency.")
+    boolean balance;
+
+    @Option(names = "--freeze-encoder", description = "Train only the classification head.")
+    boolean freeze;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description = "TensorFlow threads (default: all cores).")
+    int threads;
+
+    @Option(names = "--overwrite", description = "Replace a model already in --output.")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws HubException, FinetuneException {
+        ModelDir model = common.hub(common.progress()).pull(ref);
+        ClassifierTrainer.Builder b =
+                ClassifierTrainer.builder()
+                        .setModelDir(model.path())
+                        .setTrainFile(train)
+                        .setTextColumn(textColumn)
+                        .setLabelColumn(labelColumn)
+                        .setOutputDir(output)
+                        .optEpochs(epochs)
+                        .optLearningRate(learningRate)
+                        .optBatchSize(batchSize)
+                        .optMaxLength(maxLength)
+                        .optSeed(seed)
+                        .optSchedule(schedule)
+                        .optEvalEverySteps(evalEvery)
+                        .optPatience(patience)
+                        .optBalanceClasses(balance)
+                        .optFreezeEncoder(freeze)
+                        .optThreads(threads)
+                        .optOverwrite(overwrite);
+        if (validation != null) {
+            b.optValidationFile(validation);
+        }
+        if (pairColumn != null) {
+            b.optTextPairColumn(pairColumn);
+        }
+        if (maxSteps != null) {
+            b.optMaxSteps(maxSteps);
+        }
+        if (!common.quiet && !common.json) {
+            b.optListener(new TrainingProgress(System.err, System.console() != null));
+        }
+        TrainingReport report = b.build().train();
+        PrintWriter out = spec.commandLine().getOut();
+        if (common.json) {
+            out.println(Json.GSON.toJson(report));
+            return Hubtune.EXIT_OK;
+        }
+        var m = report.best().metrics();
+        out.printf(
+                Locale.ROOT,
+                "best: step %d, validation accuracy %.4f, macro-F1 %.4f, loss %.4f; %d steps in %.1f s (%.1f sequences/s)%n",
+                report.best().step(),
+                m.accuracy(),
+                m.macroF1(),
+                m.loss(),
+                report.steps(),
+                report.seconds(),
+                report.sequencesPerSecond());
+        out.println(report.exported());
+        return Hubtune.EXIT_OK;
+    }
+
+    /** One redrawn progress line on a terminal; a line per evaluation otherwise. */
+    static final class TrainingProgress implements ClassifierTrainer.Listener {
+        private final PrintStream err;
+        private final boolean terminal;
+        private long lastDraw;
+
+        TrainingProgress(PrintStream err, boolean terminal) {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public void step(int step, int total, double loss, double lr, double elapsed) {
+            long now = System.nanoTime();
+            if (!terminal || (now - lastDraw < 200_000_000L && step != total)) {
+                return;
+            }
+            lastDraw = now;
+            double rate = step / Math.max(1e-9, elapsed);
+            int filled = 30 * step / total;
+            err.printf(
+                    Locale.ROOT,
+                    "\r[%s%s] step %d/%d  loss %.4f  lr %.2e  %.1f steps/s  ETA %.0fs\u001b[K",
+                    "#".repeat(filled),
+                    " ".repeat(30 - filled),
+                    step,
+                    total,
+                    loss,
+                    lr,
+                    rate,
+                    (total - step) / Math.max(1e-9, rate));
+            if (step == total) {
+                err.println();
+            }
+        }
+
+        @Override
+        public void evaluated(dev.hubtune.finetune.TrainingReport.Evaluation ev) {
+            if (terminal) {
+                err.print("\r\u001b[K");
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "epoch %d step %d: train loss %.4f, validation accuracy %.4f, macro-F1 %.4f%n",
+                    ev.epoch(),
+                    ev.step(),
+                    ev.trainLoss(),
+                    ev.metrics().accuracy(),
+                    ev.metrics().macroF1());
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.hubtune.cli;
+
+import dev.hubtune.hub.HubException;
+import dev.hubtune.hub.ModelDir;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.tokenizers.TokenizerException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code hubtune predict DIR TEXT…}: labels from a fine-tuned classifier. */
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
+        description = "Classify texts with a model exported by hubtune finetune.")
+final class PredictCommand implements Callable<Integer> {
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Parameters(
+            index = "0",
+            paramLabel = "DIR",
+            description = "The exported model (OUTPUT/model of hubtune finetune).")
+    String ref;
+
+    @Parameters(
+            index = "1..*",
+            arity = "1..*",
+            paramLabel = "TEXT",
+            description = "Texts to classify.")
+    List<String> texts;
+
+    @Option(
+            names = "--pair",
+            paramLabel = "TEXT",
+            description = "Second text for every TEXT (pair tasks).")
+    String pair;
+
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Tokens per text (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Override
+    public Integer call() throws HubException, ModelException, TokenizerException {
+        ModelDir dir = common.hub(common.progress()).pull(ref);
+        List<TextClassifier.Prediction> predictions;
+        List<String> labels;
+        try (TextClassifier classifier = TextClassifier.load(dir.path(), maxLength)) {
+            predictions =
+                    pair == null
+                            ? classifier.predict(texts)
+                            : classifier.predict(texts, Collections.nCopies(texts.size(), pair));
+            labels = classifier.labels();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (common.json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (int i = 0; i < texts.size(); i++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("text", texts.get(i));
+                row.put("label", predictions.get(i).label());
+                row.put("score", predictions.get(i).score());
+                Map<String, Float> probabilities = new LinkedHashMap<>();
+                for (int k = 0; k < labels.size(); k++) {
+                    probabilities.put(labels.get(k), predictions.get(i).probabilities()[k]);
+                }
+                row.put("probabilities", probabilities);
+                rows.add(row);
+            }
+            out.println(Json.GSON.toJson(rows));
+            return Hubtune.EXIT_OK;
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            out.printf(
+                    Locale.ROOT,
+                    "%-16s %.3f  %s%n",
+                    predictions.get(i).label(),
+                    predictions.get(i).score(),
+                    texts.get(i));
+        }
+        return Hubtune.EXIT_OK;
+    }
+}
