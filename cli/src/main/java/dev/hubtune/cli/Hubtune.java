@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                     + " export for serving, all on the JVM."
         },
         subcommands = {
+            QuickstartCommand.class,
             DoctorCommand.class,
             PullCommand.class,
             LsCommand.class,

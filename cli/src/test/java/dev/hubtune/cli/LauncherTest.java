@@ -39,4 +39,38 @@ class LauncherTest {
         assertTrue(Files.isDirectory(home.resolve("natives")), "natives extracted into the home");
         Files.deleteIfExists(output);
     }
+
+    @Test
+    void quickstartOnAFreshHomeThenPredictInANewProcess(@TempDir Path home) throws Exception {
+        String quickstart = launch(home, "quickstart", "--quiet");
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("validation accuracy ([0-9.]+)%")
+                        .matcher(quickstart);
+        assertTrue(m.find(), quickstart);
+        assertTrue(Double.parseDouble(m.group(1)) >= 90, quickstart);
+        Path model = home.resolve("quickstart/run/model");
+        assertTrue(Files.isRegularFile(model.resolve("model.safetensors")), quickstart);
+        String predicted =
+                launch(home, "predict", model.toString(), "I was charged twice for my order");
+        assertTrue(predicted.trim().startsWith("billing"), predicted);
+    }
+
+    private static String launch(Path home, String... args) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(root.resolve("hubtune").toString());
+        command.addAll(java.util.List.of(args));
+        Path output = Files.createTempFile("hubtune-launch", ".txt");
+        ProcessBuilder pb =
+                new ProcessBuilder(command)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectOutput(output.toFile());
+        pb.environment().put("HUBTUNE_HOME", home.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "hubtune " + String.join(" ", args) + " hangs");
+        String out = Files.readString(output, StandardCharsets.UTF_8);
+        Files.deleteIfExists(output);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
 }
