@@ -1,0 +1,128 @@
+package dev.hubtune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import dev.hubtune.models.bert.BertConfig;
+import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertInit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** finetune then predict on a tiny generated BERT, and the mistakes users make most. */
+class FinetuneCommandTest {
+
+    @TempDir Path dir;
+
+    private Path tinyModel() throws Exception {
+        Path vocab = Files.createDirectories(dir.resolve("vocab"));
+        StringBuilder sb = new StringBuilder("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
+        for (int i = 0; i < 35; i++) {
+            sb.append('w').append(i).append('\n');
+        }
+        Files.writeString(vocab.resolve("vocab.txt"), sb);
+        BertConfig tiny =
+                new BertConfig(40, 32, 2, 4, 64, 64, 2, 1e-12, BertConfig.Activation.GELU);
+        return BertExport.huggingFace(
+                tiny, BertInit.random(tiny, 1), Map.of(), vocab, dir.resolve("tiny"), "init");
+    }
+
+    private Path data() throws Exception {
+        Random r = new Random(5);
+        StringBuilder sb = new StringBuilder("body,intent\n");
+        for (int i = 0; i < 400; i++) {
+            boolean a = r.nextBoolean();
+            sb.append(a ? "w7 " : "w9 ")
+                    .append("w")
+                    .append(10 + r.nextInt(20))
+                    .append(" w")
+                    .append(10 + r.nextInt(20))
+                    .append(',')
+                    .append(a ? "alpha" : "beta")
+                    .append('\n');
+        }
+        Path csv = dir.resolve("train.csv");
+        Files.writeString(csv, sb);
+        return csv;
+    }
+
+    @Test
+    void finetuneThenPredict() throws Exception {
+        Path model = tinyModel();
+        Path out = dir.resolve("run");
+        CliRunner ft =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--train",
+                        data().toString(),
+                        "--text-column",
+                        "body",
+                        "--label-column",
+                        "intent",
+                        "-o",
+                        out.toString(),
+                        "--epochs",
+                        "3",
+                        "--learning-rate",
+                        "2e-3",
+                        "-q");
+        assertEquals(0, ft.exitCode(), ft.err());
+        assertTrue(ft.out().contains("validation accuracy"), ft.out());
+        String[] lines = ft.out().strip().split("\n");
+        assertEquals(out.resolve("model").toString(), lines[lines.length - 1]);
+        CliRunner predict =
+                CliRunner.run(
+                        "predict",
+                        out.resolve("model").toString(),
+                        "w7 w12 w13",
+                        "w9 w12 w13",
+                        "--json");
+        assertEquals(0, predict.exitCode(), predict.err());
+        var rows = JsonParser.parseString(predict.out()).getAsJsonArray();
+        assertEquals("alpha", rows.get(0).getAsJsonObject().get("label").getAsString());
+        assertEquals("beta", rows.get(1).getAsJsonObject().get("label").getAsString());
+
+        CliRunner again =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--train",
+                        data().toString(),
+                        "--text-column",
+                        "body",
+                        "--label-column",
+                        "intent",
+                        "-o",
+                        out.toString(),
+                        "-q");
+        assertEquals(Hubtune.EXIT_USER_ERROR, again.exitCode());
+        assertTrue(again.err().contains("--overwrite"), again.err());
+    }
+
+    @Test
+    void wrongColumnsAndUntrainedDirectoriesAreUserErrors() throws Exception {
+        Path model = tinyModel();
+        CliRunner ft =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--train",
+                        data().toString(),
+                        "-o",
+                        dir.resolve("r").toString(),
+                        "-q");
+        assertEquals(Hubtune.EXIT_USER_ERROR, ft.exitCode());
+        assertTrue(
+                ft.err().contains("no column 'text'") && ft.err().contains("[body, intent]"),
+                ft.err());
+        CliRunner predict = CliRunner.run("predict", model.toString(), "w1");
+        assertEquals(Hubtune.EXIT_USER_ERROR, predict.exitCode());
+        assertTrue(predict.err().contains("labels.json"), predict.err());
+    }
+}
