@@ -146,6 +146,12 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace a model already in --output.")
     boolean overwrite;
 
+    @Option(
+            names = "--resume",
+            description =
+                    "Continue the run in --output from its last checkpoint (e.g. after a crash).")
+    boolean resume;
+
     @Override
     public Integer call() throws HubException, FinetuneException {
         ModelDir model = common.hub(common.progress()).pull(ref);
@@ -167,7 +173,8 @@ final class FinetuneCommand implements Callable<Integer> {
                         .optBalanceClasses(balance)
                         .optFreezeEncoder(freeze)
                         .optThreads(threads)
-                        .optOverwrite(overwrite);
+                        .optOverwrite(overwrite)
+                        .optResume(resume);
         if (validation != null) {
             b.optValidationFile(validation);
         }

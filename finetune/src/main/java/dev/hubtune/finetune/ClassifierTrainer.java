@@ -126,7 +126,14 @@ public final class ClassifierTrainer {
     }
 
     private void prepareOutput() throws FinetuneException, IOException {
-        if (Files.exists(b.outputDir.resolve("model")) && !b.overwrite) {
+        boolean checkpointed = new Checkpoints(b.outputDir, b.keepCheckpoints).any();
+        if (checkpointed && !b.resume && !b.overwrite) {
+            throw new FinetuneException(
+                    b.outputDir
+                            + " holds checkpoints of an earlier run; pass --resume to continue it or"
+                            + " --overwrite to start over");
+        }
+        if (Files.exists(b.outputDir.resolve("model")) && !b.overwrite && !b.resume) {
             throw new FinetuneException(
                     b.outputDir
                             + " already holds a trained model; pass --overwrite to replace it or"
@@ -135,7 +142,10 @@ public final class ClassifierTrainer {
         Files.createDirectories(b.outputDir);
         if (b.overwrite) {
             deleteTree(b.outputDir.resolve("model"));
+            deleteTree(b.outputDir.resolve("checkpoints"));
             Files.deleteIfExists(b.outputDir.resolve("metrics.jsonl"));
+        } else if (b.resume) {
+            deleteTree(b.outputDir.resolve("model")); // re-exported at the end of the resumed run
         }
     }
 
@@ -253,6 +263,7 @@ public final class ClassifierTrainer {
                 Variables.assign(tf, session, model, initial);
                 return loop(
                         session,
+                        tf,
                         bert,
                         head,
                         adam,
@@ -325,6 +336,7 @@ public final class ClassifierTrainer {
 
     private TrainingReport loop(
             Session session,
+            Ops tf,
             BertGraph bert,
             ClassificationHead head,
             AdamW adam,
@@ -337,20 +349,57 @@ public final class ClassifierTrainer {
             BertConfig config,
             TextTokenizer tokenizer)
             throws FinetuneException, ModelException, IOException {
+        Map<String, Variable<TFloat32>> all = new LinkedHashMap<>(model);
+        all.putAll(adam.slots);
+        Checkpoints checkpoints = new Checkpoints(b.outputDir, b.keepCheckpoints);
+        String fingerprint = fingerprint(train, validation, labels, schedule);
         List<TrainingReport.Evaluation> evaluations = new ArrayList<>();
-        TrainingReport.Evaluation best = null;
-        Map<String, WeightTensor> bestWeights = null;
+        int bestIndex = -1;
         int step = 0;
+        int firstEpoch = 1;
+        int skipBatches = 0;
         int sinceBest = 0;
+        int metricsLines = 0;
+        int resumedFrom = 0;
+        Path metricsFile = b.outputDir.resolve("metrics.jsonl");
+        if (b.resume && checkpoints.latest().isPresent()) {
+            Path latest = checkpoints.latest().get();
+            Checkpoints.State state = Checkpoints.readState(latest);
+            if (!state.fingerprint().equals(fingerprint)) {
+                throw new FinetuneException(
+                        b.outputDir
+                                + " holds a run started with other data or settings; resume it with"
+                                + " the same command, or use --overwrite to start over");
+            }
+            Variables.assign(tf, session, all, Checkpoints.readVariables(latest));
+            step = state.step();
+            resumedFrom = step;
+            firstEpoch = state.epoch();
+            skipBatches = state.batchInEpoch();
+            sinceBest = state.sinceBest();
+            evaluations.addAll(state.evaluations());
+            bestIndex = state.best();
+            metricsLines = state.metricsLines();
+            truncateLines(metricsFile, metricsLines);
+            LOG.info(
+                    "resuming {} at step {} (epoch {}, batch {})",
+                    b.outputDir,
+                    step,
+                    firstEpoch,
+                    skipBatches);
+        }
         double lossSum = 0;
         int lossCount = 0;
         long start = System.nanoTime();
         long sequences = 0;
-        Path metricsFile = b.outputDir.resolve("metrics.jsonl");
+        int stepsThisRun = 0;
         boolean stop = false;
-        for (int epoch = 1; !stop && step < schedule.totalSteps(); epoch++) {
-            for (List<Item> batch : epochBatches(train, epoch)) {
+        for (int epoch = firstEpoch; !stop && step < schedule.totalSteps(); epoch++) {
+            List<List<Item>> batches = epochBatches(train, epoch);
+            for (int bi = epoch == firstEpoch ? skipBatches : 0; bi < batches.size(); bi++) {
+                List<Item> batch = batches.get(bi);
                 step++;
+                stepsThisRun++;
                 double lr = schedule.at(step);
                 double loss = trainStep(session, bert, head, adam, batch, classWeights, lr, step);
                 if (!Double.isFinite(loss)) {
@@ -361,8 +410,8 @@ public final class ClassifierTrainer {
                                     + step
                                     + " (learning rate "
                                     + lr
-                                    + "); nothing after the last evaluation was kept. Lower --learning-rate (e.g. by 10×) or"
-                                    + " keep gradient clipping on.");
+                                    + "); the last checkpoint and the best model so far are kept. Lower --learning-rate (e.g. by"
+                                    + " 10x) or keep gradient clipping on.");
                 }
                 lossSum += loss;
                 lossCount++;
@@ -375,12 +424,10 @@ public final class ClassifierTrainer {
                             lr,
                             (System.nanoTime() - start) / 1e9);
                 }
-                boolean epochEnd =
-                        step % Math.max(1, (train.size() + b.batchSize - 1) / b.batchSize) == 0;
+                boolean epochEnd = bi == batches.size() - 1;
+                boolean last = step >= schedule.totalSteps();
                 boolean evalNow =
-                        (b.evalEverySteps > 0 && step % b.evalEverySteps == 0)
-                                || epochEnd
-                                || step == schedule.totalSteps();
+                        (b.evalEverySteps > 0 && step % b.evalEverySteps == 0) || epochEnd || last;
                 if (evalNow) {
                     ClassificationMetrics m =
                             evaluate(session, bert, head, validation, labels.size(), tokenizer);
@@ -391,6 +438,7 @@ public final class ClassifierTrainer {
                     lossCount = 0;
                     evaluations.add(ev);
                     appendMetrics(metricsFile, ev, schedule.at(step));
+                    metricsLines++;
                     // The CLI's listener prints evaluations itself; library users get them in the
                     // log.
                     LOG.atLevel(b.listener == null ? Level.INFO : Level.DEBUG)
@@ -405,10 +453,23 @@ public final class ClassifierTrainer {
                     if (b.listener != null) {
                         b.listener.evaluated(ev);
                     }
-                    if (best == null || m.value(b.metric) > best.metrics().value(b.metric)) {
-                        best = ev;
-                        bestWeights = Variables.read(session, model);
+                    if (bestIndex < 0
+                            || m.value(b.metric)
+                                    > evaluations.get(bestIndex).metrics().value(b.metric)) {
+                        bestIndex = evaluations.size() - 1;
                         sinceBest = 0;
+                        checkpoints.saveBest(
+                                Variables.read(session, model),
+                                state(
+                                        step,
+                                        epoch,
+                                        bi,
+                                        batches.size(),
+                                        fingerprint,
+                                        metricsLines,
+                                        sinceBest,
+                                        evaluations,
+                                        bestIndex));
                     } else if (b.patience > 0 && ++sinceBest >= b.patience) {
                         LOG.info(
                                 "early stopping: {} did not improve for {} evaluations",
@@ -417,12 +478,33 @@ public final class ClassifierTrainer {
                         stop = true;
                     }
                 }
-                if (stop || step >= schedule.totalSteps()) {
+                boolean checkpointNow =
+                        evalNow
+                                || (b.checkpointEverySteps > 0
+                                        && step % b.checkpointEverySteps == 0);
+                if (checkpointNow && !stop && !last) {
+                    checkpoints.save(
+                            state(
+                                    step,
+                                    epoch,
+                                    bi,
+                                    batches.size(),
+                                    fingerprint,
+                                    metricsLines,
+                                    sinceBest,
+                                    evaluations,
+                                    bestIndex),
+                            Variables.read(session, all));
+                }
+                if (stop || last) {
                     break;
                 }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (bestIndex < 0) {
+            throw new FinetuneException("no evaluation ran; nothing to export");
+        }
         Map<String, Object> extra = new LinkedHashMap<>();
         Map<String, String> id2label = new LinkedHashMap<>();
         Map<String, Integer> label2id = new LinkedHashMap<>();
@@ -438,13 +520,92 @@ public final class ClassifierTrainer {
         Path exported =
                 BertExport.huggingFace(
                         config,
-                        Objects.requireNonNull(bestWeights),
+                        Checkpoints.readVariables(checkpoints.bestDir()),
                         extra,
                         b.modelDir,
                         b.outputDir.resolve("model"),
                         "text-classification");
         return new TrainingReport(
-                evaluations, best, step, seconds, sequences / seconds, exported, labels.labels());
+                evaluations,
+                evaluations.get(bestIndex),
+                step,
+                seconds,
+                stepsThisRun == 0 ? 0 : sequences / seconds,
+                exported,
+                labels.labels(),
+                resumedFrom);
+    }
+
+    /**
+     * The position after batch {@code bi} of {@code epoch}: the next batch, or the next epoch's
+     * first.
+     */
+    private static Checkpoints.State state(
+            int step,
+            int epoch,
+            int bi,
+            int batchesInEpoch,
+            String fingerprint,
+            int metricsLines,
+            int sinceBest,
+            List<TrainingReport.Evaluation> evaluations,
+            int best) {
+        boolean epochDone = bi + 1 >= batchesInEpoch;
+        return new Checkpoints.State(
+                step,
+                epochDone ? epoch + 1 : epoch,
+                epochDone ? 0 : bi + 1,
+                fingerprint,
+                metricsLines,
+                sinceBest,
+                List.copyOf(evaluations),
+                best);
+    }
+
+    /** Identifies the data and settings, so a resume never mixes two different runs. */
+    private String fingerprint(
+            List<Item> train,
+            List<Item> validation,
+            LabelVocabulary labels,
+            LearningRateSchedule schedule) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(train.size())
+                .append('/')
+                .append(validation.size())
+                .append('/')
+                .append(labels.labels())
+                .append('/')
+                .append(schedule)
+                .append('/')
+                .append(b.batchSize)
+                .append('/')
+                .append(b.seed)
+                .append('/')
+                .append(b.maxLength)
+                .append('/')
+                .append(b.dropout)
+                .append('/')
+                .append(b.weightDecay)
+                .append('/')
+                .append(b.maxGradNorm);
+        long h = 1125899906842597L;
+        for (Item i : train) {
+            for (long id : i.encoded().ids()) {
+                h = 31 * h + id;
+            }
+            h = 31 * h + i.label();
+        }
+        return sb.append('/').append(Long.toHexString(h)).toString();
+    }
+
+    private static void truncateLines(Path file, int lines) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (all.size() > lines) {
+            Files.write(file, all.subList(0, lines), StandardCharsets.UTF_8);
+        }
     }
 
     /**
@@ -642,6 +803,9 @@ public final class ClassifierTrainer {
         private int patience;
         private int threads;
         private boolean overwrite;
+        private boolean resume;
+        private int checkpointEverySteps;
+        private int keepCheckpoints = 2;
         private boolean balanceClasses;
         private boolean freezeEncoder;
         private Listener listener;
@@ -805,6 +969,24 @@ public final class ClassifierTrainer {
         /** Replace a model already in the output directory. */
         public Builder optOverwrite(boolean overwrite) {
             this.overwrite = overwrite;
+            return this;
+        }
+
+        /** Continue the run in the output directory from its last checkpoint. */
+        public Builder optResume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /** Also checkpoint every N steps (default: at each evaluation). */
+        public Builder optCheckpointEverySteps(int n) {
+            this.checkpointEverySteps = n;
+            return this;
+        }
+
+        /** How many step checkpoints to keep besides the best model (default 2). */
+        public Builder optKeepCheckpoints(int n) {
+            this.keepCheckpoints = Math.max(1, n);
             return this;
         }
 

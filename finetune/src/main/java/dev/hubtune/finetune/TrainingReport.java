@@ -13,6 +13,7 @@ import java.util.List;
  * @param sequencesPerSecond training throughput
  * @param exported the exported model directory
  * @param labels the label vocabulary, in class-id order
+ * @param resumedFromStep the checkpoint step this run continued from (0 for a fresh run)
  */
 public record TrainingReport(
         List<Evaluation> evaluations,
@@ -21,7 +22,8 @@ public record TrainingReport(
         double seconds,
         double sequencesPerSecond,
         Path exported,
-        List<String> labels) {
+        List<String> labels,
+        int resumedFromStep) {
 
     /**
      * One evaluation on the validation set.

@@ -1,0 +1,154 @@
+package dev.hubtune.finetune;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.weights.Safetensors;
+import dev.hubtune.models.weights.WeightTensor;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Training checkpoints under {@code <run>/checkpoints/}: {@code step-NNNNNNNN/} holds every
+ * variable (weights and optimizer slots, float32 safetensors) and {@code state.json} (step, data
+ * position, evaluations, settings fingerprint). Each is written into a temporary folder, flushed to
+ * disk, and renamed into place, so a checkpoint is complete or absent — a crash or a full disk
+ * while writing leaves the previous one intact. The last {@code keep} are kept; {@code best/} holds
+ * the best model weights.
+ */
+final class Checkpoints {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /**
+     * What a run needs to continue exactly where it stopped.
+     *
+     * @param step optimizer steps done
+     * @param epoch the epoch of the next batch (1-based)
+     * @param batchInEpoch index of the next batch within that epoch
+     * @param fingerprint data and settings the run started with
+     * @param metricsLines lines of metrics.jsonl written so far
+     * @param sinceBest evaluations since the best one (early stopping)
+     * @param evaluations every evaluation so far
+     * @param best index of the best evaluation, or -1
+     */
+    record State(
+            int step,
+            int epoch,
+            int batchInEpoch,
+            String fingerprint,
+            int metricsLines,
+            int sinceBest,
+            List<TrainingReport.Evaluation> evaluations,
+            int best) {}
+
+    private final Path dir;
+    private final int keep;
+
+    Checkpoints(Path runDir, int keep) {
+        this.dir = runDir.resolve("checkpoints");
+        this.keep = keep;
+    }
+
+    boolean any() {
+        return latest().isPresent();
+    }
+
+    /** Writes a checkpoint atomically and prunes old ones. */
+    void save(State state, Map<String, WeightTensor> variables) throws IOException {
+        Path target = dir.resolve(String.format("step-%08d", state.step()));
+        writeAtomically(target, variables, state);
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> steps =
+                    s.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
+            for (int i = 0; i < steps.size() - keep; i++) {
+                deleteTree(steps.get(i));
+            }
+        }
+    }
+
+    /** Replaces {@code best/} with these model weights. */
+    void saveBest(Map<String, WeightTensor> weights, State state) throws IOException {
+        Path best = dir.resolve("best");
+        Path old = dir.resolve(".old-best-" + UUID.randomUUID());
+        Path fresh = dir.resolve(".new-best-" + UUID.randomUUID());
+        writeAtomically(fresh, weights, state);
+        if (Files.exists(best)) {
+            Files.move(best, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(fresh, best, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    /** The newest complete checkpoint. */
+    Optional<Path> latest() {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("step-"))
+                    .filter(p -> Files.isRegularFile(p.resolve("state.json")))
+                    .max(Comparator.comparing(p -> p.getFileName().toString()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    Path bestDir() {
+        return dir.resolve("best");
+    }
+
+    static State readState(Path checkpoint) throws IOException {
+        return GSON.fromJson(Files.readString(checkpoint.resolve("state.json")), State.class);
+    }
+
+    static Map<String, WeightTensor> readVariables(Path checkpoint) throws ModelException {
+        return Safetensors.read(checkpoint.resolve("variables.safetensors"));
+    }
+
+    private void writeAtomically(Path target, Map<String, WeightTensor> variables, State state)
+            throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(".tmp-" + UUID.randomUUID());
+        try {
+            Files.createDirectories(tmp);
+            Safetensors.write(
+                    tmp.resolve("variables.safetensors"),
+                    variables,
+                    Map.of("format", "hubtune-checkpoint"));
+            Files.writeString(tmp.resolve("state.json"), GSON.toJson(state));
+            for (String f : List.of("variables.safetensors", "state.json")) {
+                try (FileChannel ch = FileChannel.open(tmp.resolve(f), StandardOpenOption.WRITE)) {
+                    ch.force(true); // on disk before the rename makes it visible
+                }
+            }
+            if (Files.exists(target)) {
+                deleteTree(target);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

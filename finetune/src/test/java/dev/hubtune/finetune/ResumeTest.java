@@ -1,0 +1,132 @@
+package dev.hubtune.finetune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubtune.models.weights.Safetensors;
+import dev.hubtune.models.weights.WeightTensor;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run killed with SIGKILL and resumed ends with the same weights, bit for bit, as one never
+ * interrupted.
+ */
+class ResumeTest {
+
+    static ClassifierTrainer.Builder run(Path model, Path data, Path out) {
+        // One thread: TensorFlow's CPU kernels are then deterministic, so "same" means bitwise.
+        return ClassifierTrainer.builder()
+                .setModelDir(model)
+                .setTrainFile(data)
+                .setTextColumn("text")
+                .setLabelColumn("label")
+                .setOutputDir(out)
+                .optMaxSteps(30)
+                .optBatchSize(16)
+                .optLearningRate(2e-3)
+                .optMaxLength(32)
+                .optSeed(11)
+                .optThreads(1)
+                .optCheckpointEverySteps(4)
+                .optMetric("loss")
+                .optEvalEverySteps(10);
+    }
+
+    /** Child JVM: trains slowly (a pause per step, outside the maths) and reports each step. */
+    public static void main(String[] args) throws Exception {
+        run(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]))
+                .optListener(
+                        new ClassifierTrainer.Listener() {
+                            @Override
+                            public void step(
+                                    int step, int total, double loss, double lr, double elapsed) {
+                                System.out.println("step " + step);
+                                System.out.flush();
+                                try {
+                                    Thread.sleep(150);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+                        })
+                .build()
+                .train();
+    }
+
+    @Test
+    void resumeAfterSigkillEqualsTheUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path model = ClassifierTrainerTest.tinyModel(dir);
+        Path data = ClassifierTrainerTest.syntheticCsv(dir.resolve("train.csv"), 300, 9);
+
+        TrainingReport straight = run(model, data, dir.resolve("straight")).build().train();
+
+        Path killed = dir.resolve("killed");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child =
+                new ProcessBuilder(
+                                java,
+                                "-Dhubtune.home="
+                                        + System.getProperty("hubtune.home", dir.toString()),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                ResumeTest.class.getName(),
+                                model.toString(),
+                                data.toString(),
+                                killed.toString())
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+        BufferedReader out =
+                new BufferedReader(
+                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("step 14")) {
+            // wait until the run is past two checkpoints and mid-way to the next
+        }
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(
+                Files.isDirectory(killed.resolve("checkpoints")),
+                "checkpoints were written before the kill");
+        assertTrue(!Files.exists(killed.resolve("model")), "the killed run never got to export");
+
+        FinetuneException refused =
+                assertThrows(
+                        FinetuneException.class, () -> run(model, data, killed).build().train());
+        assertTrue(refused.getMessage().contains("--resume"), refused.getMessage());
+
+        TrainingReport resumed = run(model, data, killed).optResume(true).build().train();
+        assertTrue(
+                resumed.resumedFromStep() >= 8 && resumed.resumedFromStep() < 14,
+                "resumed from step " + resumed.resumedFromStep());
+        assertEquals(0, straight.resumedFromStep());
+        assertEquals(straight.steps(), resumed.steps());
+        assertEquals(
+                straight.evaluations().stream().map(e -> e.metrics().loss()).toList(),
+                resumed.evaluations().stream().map(e -> e.metrics().loss()).toList());
+        Map<String, WeightTensor> a =
+                Safetensors.read(straight.exported().resolve("model.safetensors"));
+        Map<String, WeightTensor> b =
+                Safetensors.read(resumed.exported().resolve("model.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String name : a.keySet()) {
+            assertArrayEquals(
+                    a.get(name).data(), b.get(name).data(), 0f, name + " differs after resume");
+        }
+        List<String> metrics = Files.readAllLines(killed.resolve("metrics.jsonl"));
+        assertEquals(
+                Files.readAllLines(dir.resolve("straight/metrics.jsonl")).size(),
+                metrics.size(),
+                "no duplicated metrics lines");
+    }
+}
