@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             FinetuneCommand.class,
             PredictCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {

@@ -1,0 +1,168 @@
+package dev.hubtune.cli;
+
+import dev.hubtune.finetune.ClassificationMetrics;
+import dev.hubtune.hub.HubException;
+import dev.hubtune.hub.ModelDir;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.tokenizers.TokenizerException;
+import dev.hubtune.tokenizers.data.DatasetReader;
+import dev.hubtune.tokenizers.data.Example;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hubtune eval DIR --data FILE}: accuracy, macro-F1, per-class metrics and confusion matrix.
+ */
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = "Evaluate a fine-tuned classifier on a labelled file.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Parameters(
+            index = "0",
+            paramLabel = "DIR",
+            description = "The exported model (OUTPUT/model of hubtune finetune).")
+    String ref;
+
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "FILE",
+            description = "Labelled data (.csv, .tsv, .jsonl).")
+    Path data;
+
+    @Option(
+            names = "--text-column",
+            defaultValue = "text",
+            description = "Text column (default: ${DEFAULT-VALUE}).")
+    String textColumn;
+
+    @Option(names = "--text-pair-column", description = "Second text of pair tasks.")
+    String pairColumn;
+
+    @Option(
+            names = "--label-column",
+            defaultValue = "label",
+            description = "Label column (default: ${DEFAULT-VALUE}).")
+    String labelColumn;
+
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Tokens per text (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Override
+    public Integer call() throws HubException, ModelException, TokenizerException, IOException {
+        ModelDir dir = common.hub(common.progress()).pull(ref);
+        try (TextClassifier classifier = TextClassifier.load(dir.path(), maxLength)) {
+            List<String> labels = classifier.labels();
+            List<String> texts = new ArrayList<>();
+            List<String> pairs = new ArrayList<>();
+            List<Integer> gold = new ArrayList<>();
+            DatasetReader.Builder rb =
+                    DatasetReader.builder()
+                            .setFile(data)
+                            .setTextColumn(textColumn)
+                            .optLabelColumn(labelColumn);
+            if (pairColumn != null) {
+                rb.optTextPairColumn(pairColumn);
+            }
+            try (DatasetReader reader = rb.build()) {
+                for (Example e : reader) {
+                    String label = e.label().orElse("");
+                    int id = labels.indexOf(label);
+                    if (id < 0) {
+                        throw new UserException(
+                                data
+                                        + " line "
+                                        + e.line()
+                                        + ": label '"
+                                        + label
+                                        + "' is not one the model knows "
+                                        + labels,
+                                null);
+                    }
+                    texts.add(e.text());
+                    e.pair().ifPresent(pairs::add);
+                    gold.add(id);
+                }
+            } catch (DatasetReader.Failure f) {
+                throw f.exception();
+            }
+            int[] predicted = new int[texts.size()];
+            for (int start = 0; start < texts.size(); start += 64) {
+                int end = Math.min(texts.size(), start + 64);
+                var batch =
+                        pairColumn == null
+                                ? classifier.predict(texts.subList(start, end))
+                                : classifier.predict(
+                                        texts.subList(start, end), pairs.subList(start, end));
+                for (int i = 0; i < batch.size(); i++) {
+                    predicted[start + i] = labels.indexOf(batch.get(i).label());
+                }
+            }
+            ClassificationMetrics m =
+                    ClassificationMetrics.of(
+                            predicted,
+                            gold.stream().mapToInt(Integer::intValue).toArray(),
+                            labels.size(),
+                            Double.NaN);
+            PrintWriter out = spec.commandLine().getOut();
+            if (common.json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("examples", texts.size());
+                o.put("labels", labels);
+                o.put("accuracy", m.accuracy());
+                o.put("macro_f1", m.macroF1());
+                o.put("precision", m.precision());
+                o.put("recall", m.recall());
+                o.put("confusion", m.confusion());
+                out.println(Json.GSON.toJson(o));
+                return Hubtune.EXIT_OK;
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "%d examples: accuracy %.4f, macro-F1 %.4f%n",
+                    texts.size(),
+                    m.accuracy(),
+                    m.macroF1());
+            out.printf("%-16s %9s %9s%n", "label", "precision", "recall");
+            for (int c = 0; c < labels.size(); c++) {
+                out.printf(
+                        Locale.ROOT,
+                        "%-16s %9.4f %9.4f%n",
+                        labels.get(c),
+                        m.precision()[c],
+                        m.recall()[c]);
+            }
+            out.println("confusion (rows: true label, columns: predicted):");
+            for (int c = 0; c < labels.size(); c++) {
+                StringBuilder row = new StringBuilder(String.format("%-16s", labels.get(c)));
+                for (long n : m.confusion()[c]) {
+                    row.append(String.format("%6d", n));
+                }
+                out.println(row);
+            }
+            return Hubtune.EXIT_OK;
+        }
+    }
+}
