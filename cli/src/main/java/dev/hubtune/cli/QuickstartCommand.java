@@ -125,8 +125,6 @@ final class QuickstartCommand implements Callable<Integer> {
                         + MODEL
                         + " --train my.csv --text-column text --label-column label -o my-run");
         out.println("  ./hubtune predict my-run/model \"some new text\"");
-        out.println(
-                "  ./hubtune export my-run/model -o my-savedmodel     # TensorFlow SavedModel for DJL / TF Serving");
         return Hubtune.EXIT_OK;
     }
 }

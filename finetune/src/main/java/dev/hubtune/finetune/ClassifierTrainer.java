@@ -453,6 +453,7 @@ public final class ClassifierTrainer {
                     if (b.listener != null) {
                         b.listener.evaluated(ev);
                     }
+                    ReportImage.write(b.outputDir.resolve("report.png"), evaluations, schedule);
                     if (bestIndex < 0
                             || m.value(b.metric)
                                     > evaluations.get(bestIndex).metrics().value(b.metric)) {
