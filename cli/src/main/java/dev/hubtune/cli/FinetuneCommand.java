@@ -134,6 +134,12 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "Weight the loss by inverse class frequency.")
     boolean balance;
 
+    @Option(
+            names = "--gradient-accumulation",
+            defaultValue = "1",
+            description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
+    int accumulation;
+
     @Option(names = "--freeze-encoder", description = "Train only the classification head.")
     boolean freeze;
 
@@ -174,7 +180,8 @@ final class FinetuneCommand implements Callable<Integer> {
                         .optFreezeEncoder(freeze)
                         .optThreads(threads)
                         .optOverwrite(overwrite)
-                        .optResume(resume);
+                        .optResume(resume)
+                        .optGradientAccumulation(accumulation);
         if (validation != null) {
             b.optValidationFile(validation);
         }

@@ -35,6 +35,12 @@ public final class AdamW {
     /** Runs one update of every trainable variable. */
     public final Op step;
 
+    /**
+     * With gradient accumulation: adds one micro-batch's gradients to the accumulators (run it k
+     * times, then {@link #step}, which also clears them). Null without accumulation.
+     */
+    public final Op accumulate;
+
     /** The global gradient norm before clipping (for logs). */
     public final Operand<TFloat32> gradientNorm;
 
@@ -58,7 +64,8 @@ public final class AdamW {
             double beta2,
             double epsilon,
             double weightDecay,
-            double maxGradNorm) {
+            double maxGradNorm,
+            int accumulation) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         learningRate =
@@ -78,11 +85,30 @@ public final class AdamW {
                                 .map(n -> trainable.get(n).asOutput())
                                 .toArray(Output[]::new));
         List<Operand<TFloat32>> g = new ArrayList<>();
-        for (Output<?> o : grads) {
+        List<Op> accumulateOps = new ArrayList<>();
+        List<Variable<TFloat32>> accumulators = new ArrayList<>();
+        Ops initScope = tf.withInitScope();
+        for (int i = 0; i < grads.length; i++) {
             @SuppressWarnings("unchecked")
-            Operand<TFloat32> t = (Operand<TFloat32>) o;
-            g.add(t);
+            Operand<TFloat32> t = (Operand<TFloat32>) grads[i];
+            if (accumulation > 1) {
+                // Micro-batches add grad/k into an accumulator; the update then uses the sum, which
+                // is the gradient of the mean loss over the k micro-batches.
+                Variable<TFloat32> acc =
+                        tf.withName(names.get(i) + ".grad_acc")
+                                .variable(initScope.zerosLike(trainable.get(names.get(i))));
+                accumulators.add(acc);
+                accumulateOps.add(
+                        tf.assignAdd(acc, tf.math.mul(t, tf.constant(1f / accumulation))));
+                g.add(acc);
+            } else {
+                g.add(t);
+            }
         }
+        accumulate =
+                accumulation > 1
+                        ? tf.withControlDependencies(accumulateOps).withName("accumulate").noOp()
+                        : null;
         List<Operand<TFloat32>> squares = new ArrayList<>();
         for (Operand<TFloat32> t : g) {
             squares.add(
@@ -137,7 +163,16 @@ public final class AdamW {
                             : adam;
             updates.add(tf.assignSub(w, tf.math.mul(learningRate, delta)));
         }
-        step = tf.withControlDependencies(updates).withName("train_step").noOp();
+        if (accumulation > 1) {
+            List<Op> resets = new ArrayList<>();
+            Ops afterUpdates = tf.withControlDependencies(updates);
+            for (Variable<TFloat32> acc : accumulators) {
+                resets.add(afterUpdates.assign(acc, afterUpdates.zerosLike(acc)));
+            }
+            step = tf.withControlDependencies(resets).withName("train_step").noOp();
+        } else {
+            step = tf.withControlDependencies(updates).withName("train_step").noOp();
+        }
     }
 
     /** {@code 1 - beta1^t} for 1-based step {@code t}. */

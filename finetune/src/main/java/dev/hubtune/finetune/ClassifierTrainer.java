@@ -224,7 +224,8 @@ public final class ClassifierTrainer {
         tokenizerPad = tokenizer::pad;
         int classes = labels.size();
         int batchesPerEpoch = (train.size() + b.batchSize - 1) / b.batchSize;
-        int totalSteps = b.maxSteps > 0 ? b.maxSteps : b.epochs * batchesPerEpoch;
+        int stepsPerEpoch = (batchesPerEpoch + b.accumulation - 1) / b.accumulation;
+        int totalSteps = b.maxSteps > 0 ? b.maxSteps : b.epochs * stepsPerEpoch;
         LearningRateSchedule schedule =
                 new LearningRateSchedule(
                         b.schedule,
@@ -251,7 +252,8 @@ public final class ClassifierTrainer {
                             0.999,
                             1e-8,
                             b.weightDecay,
-                            b.maxGradNorm);
+                            b.maxGradNorm,
+                            b.accumulation);
             ConfigProto.Builder proto = ConfigProto.newBuilder();
             if (b.threads > 0) {
                 proto.setIntraOpParallelismThreads(b.threads).setInterOpParallelismThreads(1);
@@ -393,15 +395,31 @@ public final class ClassifierTrainer {
         long start = System.nanoTime();
         long sequences = 0;
         int stepsThisRun = 0;
+        int microInStep = 0;
         boolean stop = false;
         for (int epoch = firstEpoch; !stop && step < schedule.totalSteps(); epoch++) {
             List<List<Item>> batches = epochBatches(train, epoch);
             for (int bi = epoch == firstEpoch ? skipBatches : 0; bi < batches.size(); bi++) {
                 List<Item> batch = batches.get(bi);
-                step++;
-                stepsThisRun++;
-                double lr = schedule.at(step);
-                double loss = trainStep(session, bert, head, adam, batch, classWeights, lr, step);
+                boolean epochEnd = bi == batches.size() - 1;
+                // With gradient accumulation, k micro-batches make one optimizer step (the last
+                // step of an epoch may use fewer).
+                microInStep++;
+                boolean applyNow = microInStep >= b.accumulation || epochEnd;
+                int nextStep = step + 1;
+                double lr = schedule.at(nextStep);
+                double loss =
+                        trainStep(
+                                session,
+                                bert,
+                                head,
+                                adam,
+                                batch,
+                                classWeights,
+                                lr,
+                                nextStep,
+                                epoch * 1_000_000L + bi,
+                                applyNow);
                 if (!Double.isFinite(loss)) {
                     throw new FinetuneException(
                             "the loss became "
@@ -416,6 +434,12 @@ public final class ClassifierTrainer {
                 lossSum += loss;
                 lossCount++;
                 sequences += batch.size();
+                if (!applyNow) {
+                    continue;
+                }
+                microInStep = 0;
+                step = nextStep;
+                stepsThisRun++;
                 if (b.listener != null) {
                     b.listener.step(
                             step,
@@ -424,7 +448,6 @@ public final class ClassifierTrainer {
                             lr,
                             (System.nanoTime() - start) / 1e9);
                 }
-                boolean epochEnd = bi == batches.size() - 1;
                 boolean last = step >= schedule.totalSteps();
                 boolean evalNow =
                         (b.evalEverySteps > 0 && step % b.evalEverySteps == 0) || epochEnd || last;
@@ -588,7 +611,9 @@ public final class ClassifierTrainer {
                 .append('/')
                 .append(b.weightDecay)
                 .append('/')
-                .append(b.maxGradNorm);
+                .append(b.maxGradNorm)
+                .append("/acc")
+                .append(b.accumulation);
         long h = 1125899906842597L;
         for (Item i : train) {
             for (long id : i.encoded().ids()) {
@@ -638,7 +663,9 @@ public final class ClassifierTrainer {
             List<Item> items,
             float[] classWeights,
             double lr,
-            int step) {
+            int step,
+            long dropoutStream,
+            boolean apply) {
         Batch batch = pad(items);
         Shape shape = Shape.of(batch.batchSize(), batch.length());
         int[] y = items.stream().mapToInt(Item::label).toArray();
@@ -650,7 +677,7 @@ public final class ClassifierTrainer {
                 TInt32 labels = TInt32.vectorOf(y);
                 TFloat32 weights = TFloat32.vectorOf(classWeights);
                 TFloat32 rate = TFloat32.scalarOf((float) b.dropout);
-                TInt64 seed = TInt64.vectorOf(b.seed, step);
+                TInt64 seed = TInt64.vectorOf(b.seed, dropoutStream);
                 TFloat32 learningRate = TFloat32.scalarOf((float) lr);
                 TFloat32 c1 = TFloat32.scalarOf(adam.correction1(step));
                 TFloat32 c2 = TFloat32.scalarOf(adam.correction2(step));
@@ -667,8 +694,18 @@ public final class ClassifierTrainer {
                                 .feed(adam.correction1, c1)
                                 .feed(adam.correction2, c2)
                                 .fetch(head.loss)
-                                .addTarget(adam.step)
+                                .addTarget(adam.accumulate != null ? adam.accumulate : adam.step)
                                 .run()) {
+            if (adam.accumulate != null && apply) {
+                // The update reads only the accumulators: no batch to feed.
+                session.runner()
+                        .feed(adam.learningRate, learningRate)
+                        .feed(adam.correction1, c1)
+                        .feed(adam.correction2, c2)
+                        .addTarget(adam.step)
+                        .run()
+                        .close();
+            }
             return ((TFloat32) r.get(0)).getFloat();
         }
     }
@@ -805,6 +842,7 @@ public final class ClassifierTrainer {
         private int threads;
         private boolean overwrite;
         private boolean resume;
+        private int accumulation = 1;
         private int checkpointEverySteps;
         private int keepCheckpoints = 2;
         private boolean balanceClasses;
@@ -970,6 +1008,12 @@ public final class ClassifierTrainer {
         /** Replace a model already in the output directory. */
         public Builder optOverwrite(boolean overwrite) {
             this.overwrite = overwrite;
+            return this;
+        }
+
+        /** Accumulate gradients over {@code k} micro-batches per optimizer step (default 1). */
+        public Builder optGradientAccumulation(int k) {
+            this.accumulation = positive(k, "gradient accumulation");
             return this;
         }
 

@@ -138,6 +138,26 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void accumulatingTwoHalfBatchesEqualsOneFullBatch() throws Exception {
+        // Micro-batches of 8 accumulated in pairs take as many optimizer steps as batches of 16,
+        // and learn the task as well (the batches differ, so outcomes, not bits, are compared).
+        TrainingReport full =
+                trainer(dir.resolve("acc1")).optEpochs(4).optDropout(0).build().train();
+        TrainingReport accumulated =
+                trainer(dir.resolve("acc2"))
+                        .optEpochs(4)
+                        .optDropout(0)
+                        .optBatchSize(8)
+                        .optGradientAccumulation(2)
+                        .build()
+                        .train();
+        assertEquals(full.steps(), accumulated.steps(), "k micro-batches make one optimizer step");
+        assertTrue(
+                accumulated.best().metrics().accuracy() >= 0.95,
+                accumulated.evaluations().toString());
+    }
+
+    @Test
     void badRunsAreRefusedWithAReason() throws Exception {
         Path oneClass = dir.resolve("one.csv");
         Files.writeString(
