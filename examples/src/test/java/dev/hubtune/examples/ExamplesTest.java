@@ -27,6 +27,19 @@ class ExamplesTest {
     }
 
     @Test
+    void fineTuneFromCsvLearnsTheTicketIntents(@TempDir Path dir) throws Exception {
+        Path csv = Path.of("../cli/src/main/resources/quickstart/support-tickets.csv");
+        var predictions =
+                FineTuneFromCsv.run(
+                        csv,
+                        dir.resolve("run"),
+                        List.of("my card was charged twice", "the app crashes at launch"),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals("billing", predictions.get(0).label());
+        assertEquals("bug", predictions.get(1).label());
+    }
+
+    @Test
     void serveWithDjlPredictsThroughCriteria(@TempDir Path dir) throws Exception {
         float[] embedding =
                 ServeWithDjl.run(
