@@ -6,6 +6,7 @@ import dev.hubtune.models.ModelException;
 import dev.hubtune.models.bert.BertExport;
 import dev.hubtune.models.bert.BertModel;
 import dev.hubtune.models.bert.PretrainedBert;
+import dev.hubtune.models.bert.TextClassifier;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,6 +51,18 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws HubException, ModelException {
         ModelDir dir = common.hub(common.progress()).pull(ref);
+        if (format == Format.savedmodel
+                && java.nio.file.Files.isRegularFile(dir.path().resolve("labels.json"))) {
+            // A fine-tuned classifier: serve logits and probabilities (DJL:
+            // ClassificationTranslatorFactory).
+            try (TextClassifier classifier = TextClassifier.load(dir.path(), 512)) {
+                classifier.exportSavedModel(dir.path(), output);
+            } catch (dev.hubtune.tokenizers.TokenizerException e) {
+                throw new ModelException(e.getMessage(), e);
+            }
+            spec.commandLine().getOut().println(output.toAbsolutePath());
+            return Hubtune.EXIT_OK;
+        }
         try (BertModel model = PretrainedBert.load(dir.path())) {
             if (format == Format.hf) {
                 BertExport.huggingFace(model, dir.path(), output, "feature-extraction");

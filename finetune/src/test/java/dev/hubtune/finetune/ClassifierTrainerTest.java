@@ -134,6 +134,26 @@ class ClassifierTrainerTest {
                 correct += predictions.get(i).label().equals(gold.get(i)) ? 1 : 0;
             }
             assertEquals(accuracy, (double) correct / texts.size(), 1e-12);
+
+            // Served through DJL from a SavedModel export: the same probabilities.
+            Path savedModel = classifier.exportSavedModel(report.exported(), dir.resolve("served"));
+            var criteria =
+                    ai.djl.repository.zoo.Criteria.builder()
+                            .setTypes(String.class, ai.djl.modality.Classifications.class)
+                            .optEngine("TensorFlow")
+                            .optModelPath(savedModel)
+                            .optTranslatorFactory(
+                                    new dev.hubtune.models.serving
+                                            .ClassificationTranslatorFactory())
+                            .build();
+            try (var served = criteria.loadModel();
+                    var predictor = served.newPredictor()) {
+                for (int i = 0; i < 10; i++) {
+                    var c = predictor.predict(texts.get(i));
+                    assertEquals(predictions.get(i).label(), c.best().getClassName());
+                    assertEquals(predictions.get(i).score(), c.best().getProbability(), 1e-6);
+                }
+            }
         }
     }
 

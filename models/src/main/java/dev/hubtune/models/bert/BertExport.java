@@ -141,6 +141,21 @@ public final class BertExport {
      */
     public static Path savedModel(BertModel model, Path tokenizerDir, Path out)
             throws ModelException {
+        return savedModel(model::exportSavedModel, tokenizerDir, out, "sentence-embedding");
+    }
+
+    /** Writes a SavedModel into a directory (the graph-specific part of an export). */
+    interface SavedModelWriter {
+        void write(Path dir) throws IOException;
+    }
+
+    /**
+     * Exports a SavedModel with {@code writer}, next to the tokenizer files (and {@code
+     * labels.json}, for classifiers) of {@code tokenizerDir} and a {@code hubtune.json},
+     * atomically.
+     */
+    static Path savedModel(SavedModelWriter writer, Path tokenizerDir, Path out, String task)
+            throws ModelException {
         if (Files.exists(out) && !isEmptyDir(out)) {
             throw new ModelException(
                     out + " exists and is not empty; choose a new directory or remove it first");
@@ -149,13 +164,16 @@ public final class BertExport {
                 out.toAbsolutePath()
                         .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
-            model.exportSavedModel(tmp);
+            writer.write(tmp);
             for (String f : TOKENIZER_FILES) {
                 if (Files.isRegularFile(tokenizerDir.resolve(f))) {
                     Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
                 }
             }
-            writeManifest(tmp, "sentence-embedding");
+            if (Files.isRegularFile(tokenizerDir.resolve("labels.json"))) {
+                Files.copy(tokenizerDir.resolve("labels.json"), tmp.resolve("labels.json"));
+            }
+            writeManifest(tmp, task);
             if (Files.exists(out)) {
                 Files.delete(out);
             }

@@ -100,6 +100,34 @@ public final class TextClassifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Exports this classifier as a TensorFlow SavedModel (signature: {@code input_ids}, {@code
+     * attention_mask}, {@code token_type_ids} to {@code logits} and {@code probabilities}) with its
+     * tokenizer and labels, for DJL ({@link
+     * dev.hubtune.models.serving.ClassificationTranslatorFactory}) or TF Serving.
+     */
+    public Path exportSavedModel(Path modelDir, Path out) throws ModelException {
+        return BertExport.savedModel(
+                dir -> {
+                    org.tensorflow.Signature signature =
+                            org.tensorflow.Signature.builder()
+                                    .key(org.tensorflow.Signature.DEFAULT_KEY)
+                                    .input("input_ids", bert.inputIds)
+                                    .input("attention_mask", bert.attentionMask)
+                                    .input("token_type_ids", bert.tokenTypeIds)
+                                    .output("logits", head.logits)
+                                    .output("probabilities", head.probabilities)
+                                    .build();
+                    org.tensorflow.SavedModelBundle.exporter(dir.toString())
+                            .withSession(session)
+                            .withSignature(signature)
+                            .export();
+                },
+                modelDir,
+                out,
+                "text-classification");
+    }
+
     /** The labels in id order. */
     public List<String> labels() {
         return labels;
