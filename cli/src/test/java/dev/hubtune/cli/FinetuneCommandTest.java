@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
-import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertExport;
-import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.testing.TinyBert;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,16 +17,7 @@ class FinetuneCommandTest {
     @TempDir Path dir;
 
     private Path tinyModel() throws Exception {
-        Path vocab = Files.createDirectories(dir.resolve("vocab"));
-        StringBuilder sb = new StringBuilder("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
-        for (int i = 0; i < 35; i++) {
-            sb.append('w').append(i).append('\n');
-        }
-        Files.writeString(vocab.resolve("vocab.txt"), sb);
-        BertConfig tiny =
-                new BertConfig(40, 32, 2, 4, 64, 64, 2, 1e-12, BertConfig.Activation.GELU);
-        return BertExport.huggingFace(
-                tiny, BertInit.random(tiny, 1), Map.of(), vocab, dir.resolve("tiny"), "init");
+        return TinyBert.huggingFaceDir(dir);
     }
 
     private Path data() throws Exception {

@@ -6,6 +6,7 @@ import dev.hubtune.models.bert.BertConfig;
 import dev.hubtune.models.bert.BertExport;
 import dev.hubtune.models.bert.BertGraph;
 import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.bert.BertInputs;
 import dev.hubtune.models.bert.ClassificationHead;
 import dev.hubtune.models.bert.PretrainedBert;
 import dev.hubtune.models.bert.Variables;
@@ -41,8 +42,6 @@ import org.slf4j.event.Level;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.framework.ConfigProto;
@@ -666,14 +665,8 @@ public final class ClassifierTrainer {
             int step,
             long dropoutStream,
             boolean apply) {
-        Batch batch = pad(items);
-        Shape shape = Shape.of(batch.batchSize(), batch.length());
         int[] y = items.stream().mapToInt(Item::label).toArray();
-        try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
-                TInt32 mask =
-                        TInt32.tensorOf(shape, DataBuffers.of(batch.attentionMask(), true, false));
-                TInt32 types =
-                        TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
+        try (BertInputs inputs = BertInputs.of(pad(items));
                 TInt32 labels = TInt32.vectorOf(y);
                 TFloat32 weights = TFloat32.vectorOf(classWeights);
                 TFloat32 rate = TFloat32.scalarOf((float) b.dropout);
@@ -682,10 +675,7 @@ public final class ClassifierTrainer {
                 TFloat32 c1 = TFloat32.scalarOf(adam.correction1(step));
                 TFloat32 c2 = TFloat32.scalarOf(adam.correction2(step));
                 Result r =
-                        session.runner()
-                                .feed(bert.inputIds, ids)
-                                .feed(bert.attentionMask, mask)
-                                .feed(bert.tokenTypeIds, types)
+                        inputs.feed(session.runner(), bert)
                                 .feed(head.labels, labels)
                                 .feed(head.classWeights, weights)
                                 .feed(bert.dropoutRate, rate)
@@ -723,29 +713,16 @@ public final class ClassifierTrainer {
         int evalBatch = 64;
         for (int start = 0; start < items.size(); start += evalBatch) {
             List<Item> chunk = items.subList(start, Math.min(items.size(), start + evalBatch));
-            Batch batch = pad(chunk);
-            Shape shape = Shape.of(batch.batchSize(), batch.length());
             int[] y = chunk.stream().mapToInt(Item::label).toArray();
-            try (TInt32 ids =
-                            TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
-                    TInt32 mask =
-                            TInt32.tensorOf(
-                                    shape, DataBuffers.of(batch.attentionMask(), true, false));
-                    TInt32 types =
-                            TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
+            try (BertInputs inputs = BertInputs.of(pad(chunk));
                     TInt32 labels = TInt32.vectorOf(y);
                     Result r =
-                            session.runner()
-                                    .feed(bert.inputIds, ids)
-                                    .feed(bert.attentionMask, mask)
-                                    .feed(bert.tokenTypeIds, types)
+                            inputs.feed(session.runner(), bert)
                                     .feed(head.labels, labels)
                                     .fetch(head.probabilities)
                                     .fetch(head.loss)
                                     .run()) {
-                TFloat32 p = (TFloat32) r.get(0);
-                float[] flat = new float[(int) p.shape().size()];
-                p.read(DataBuffers.of(flat, false, false));
+                float[] flat = BertInputs.values((TFloat32) r.get(0));
                 for (int i = 0; i < chunk.size(); i++) {
                     int bestClass = 0;
                     for (int c = 1; c < classes; c++) {

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertExport;
-import dev.hubtune.models.bert.BertInit;
 import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.models.testing.TinyBert;
 import dev.hubtune.tokenizers.data.DatasetReader;
 import dev.hubtune.tokenizers.data.Example;
 import dev.hubtune.tokenizers.data.Split;
@@ -15,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,28 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Fine-tuning a tiny generated BERT on a learnable synthetic task, end to end. */
 class ClassifierTrainerTest {
 
-    static final BertConfig TINY =
-            new BertConfig(40, 32, 2, 4, 64, 64, 2, 1e-12, BertConfig.Activation.GELU);
-
     @TempDir static Path dir;
     static Path pretrained;
     static Path data;
 
     /** A fresh tiny BERT in HF format (config.json, model.safetensors, vocab.txt). */
     static Path tinyModel(Path root) throws Exception {
-        Path vocabDir = Files.createDirectories(root.resolve("vocab"));
-        StringBuilder vocab = new StringBuilder("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
-        for (int i = 0; i < 35; i++) {
-            vocab.append('w').append(i).append('\n');
-        }
-        Files.writeString(vocabDir.resolve("vocab.txt"), vocab);
-        return BertExport.huggingFace(
-                TINY,
-                BertInit.random(TINY, 1),
-                Map.of(),
-                vocabDir,
-                root.resolve("tiny-bert"),
-                "init");
+        return TinyBert.huggingFaceDir(root);
     }
 
     /** label = pos iff the token w7 occurs: the model must find one token anywhere in the text. */

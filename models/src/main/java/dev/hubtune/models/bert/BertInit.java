@@ -1,6 +1,7 @@
 package dev.hubtune.models.bert;
 
 import dev.hubtune.models.weights.WeightTensor;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -11,16 +12,24 @@ import java.util.Random;
  */
 public final class BertInit {
 
+    /** BERT's initializer range. */
+    public static final float STD = 0.02f;
+
     private BertInit() {}
 
     /** Weights for {@code config} under HF names, kernels [in, out]. */
     public static Map<String, WeightTensor> random(BertConfig config, long seed) {
+        return random(config, seed, STD);
+    }
+
+    /** The same with another standard deviation (tests use larger ones so that errors show). */
+    public static Map<String, WeightTensor> random(BertConfig config, long seed, float std) {
         Random r = new Random(seed);
         Map<String, WeightTensor> w = new LinkedHashMap<>();
         int h = config.hiddenSize();
-        normal(w, r, "embeddings.word_embeddings.weight", config.vocabSize(), h);
-        normal(w, r, "embeddings.position_embeddings.weight", config.maxPositions(), h);
-        normal(w, r, "embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+        w.put("embeddings.word_embeddings.weight", normal(r, std, config.vocabSize(), h));
+        w.put("embeddings.position_embeddings.weight", normal(r, std, config.maxPositions(), h));
+        w.put("embeddings.token_type_embeddings.weight", normal(r, std, config.typeVocabSize(), h));
         layerNorm(w, "embeddings.LayerNorm", h);
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "encoder.layer." + i;
@@ -31,14 +40,14 @@ public final class BertInit {
                         ".attention.self.value",
                         ".attention.output.dense"
                     }) {
-                normal(w, r, p + d + ".weight", h, h);
-                zeros(w, p + d + ".bias", h);
+                w.put(p + d + ".weight", normal(r, std, h, h));
+                w.put(p + d + ".bias", zeros(h));
             }
             layerNorm(w, p + ".attention.output.LayerNorm", h);
-            normal(w, r, p + ".intermediate.dense.weight", h, config.intermediateSize());
-            zeros(w, p + ".intermediate.dense.bias", config.intermediateSize());
-            normal(w, r, p + ".output.dense.weight", config.intermediateSize(), h);
-            zeros(w, p + ".output.dense.bias", h);
+            w.put(p + ".intermediate.dense.weight", normal(r, std, h, config.intermediateSize()));
+            w.put(p + ".intermediate.dense.bias", zeros(config.intermediateSize()));
+            w.put(p + ".output.dense.weight", normal(r, std, config.intermediateSize(), h));
+            w.put(p + ".output.dense.bias", zeros(h));
             layerNorm(w, p + ".output.LayerNorm", h);
         }
         return w;
@@ -46,29 +55,30 @@ public final class BertInit {
 
     /** A normal(0, 0.02) tensor. */
     public static WeightTensor normal(Random r, long... shape) {
+        return normal(r, STD, shape);
+    }
+
+    /** A normal(0, std) tensor. */
+    public static WeightTensor normal(Random r, float std, long... shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;
         }
         float[] data = new float[(int) n];
         for (int i = 0; i < data.length; i++) {
-            data[i] = 0.02f * (float) r.nextGaussian();
+            data[i] = std * (float) r.nextGaussian();
         }
         return new WeightTensor(shape, data);
     }
 
-    private static void normal(Map<String, WeightTensor> w, Random r, String name, long... shape) {
-        w.put(name, normal(r, shape));
-    }
-
-    private static void zeros(Map<String, WeightTensor> w, String name, int n) {
-        w.put(name, new WeightTensor(new long[] {n}, new float[n]));
+    private static WeightTensor zeros(int n) {
+        return new WeightTensor(new long[] {n}, new float[n]);
     }
 
     private static void layerNorm(Map<String, WeightTensor> w, String name, int n) {
         float[] ones = new float[n];
-        java.util.Arrays.fill(ones, 1f);
+        Arrays.fill(ones, 1f);
         w.put(name + ".weight", new WeightTensor(new long[] {n}, ones));
-        zeros(w, name + ".bias", n);
+        w.put(name + ".bias", zeros(n));
     }
 }

@@ -15,11 +15,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * A BERT encoder with its weights, ready for inference: hidden states and sentence embeddings for
@@ -146,23 +143,9 @@ public final class BertModel implements AutoCloseable {
     }
 
     private float[] run(Batch batch, Operand<TFloat32> output) {
-        Shape shape = Shape.of(batch.batchSize(), batch.length());
-        try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
-                TInt32 mask =
-                        TInt32.tensorOf(shape, DataBuffers.of(batch.attentionMask(), true, false));
-                TInt32 types =
-                        TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
-                Result r =
-                        session.runner()
-                                .feed(bert.inputIds, ids)
-                                .feed(bert.attentionMask, mask)
-                                .feed(bert.tokenTypeIds, types)
-                                .fetch(output)
-                                .run()) {
-            TFloat32 t = (TFloat32) r.get(0);
-            float[] flat = new float[(int) t.shape().size()];
-            t.read(DataBuffers.of(flat, false, false));
-            return flat;
+        try (BertInputs inputs = BertInputs.of(batch);
+                Result r = inputs.feed(session.runner(), bert).fetch(output).run()) {
+            return BertInputs.values((TFloat32) r.get(0));
         }
     }
 

@@ -16,11 +16,8 @@ import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * A fine-tuned text classifier loaded from its exported directory (HF format with {@code
@@ -145,22 +142,9 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     private List<Prediction> predict(Batch batch) {
-        Shape shape = Shape.of(batch.batchSize(), batch.length());
-        try (TInt32 ids = TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
-                TInt32 mask =
-                        TInt32.tensorOf(shape, DataBuffers.of(batch.attentionMask(), true, false));
-                TInt32 types =
-                        TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
-                Result r =
-                        session.runner()
-                                .feed(bert.inputIds, ids)
-                                .feed(bert.attentionMask, mask)
-                                .feed(bert.tokenTypeIds, types)
-                                .fetch(head.probabilities)
-                                .run()) {
-            TFloat32 t = (TFloat32) r.get(0);
-            float[] flat = new float[(int) t.shape().size()];
-            t.read(DataBuffers.of(flat, false, false));
+        try (BertInputs inputs = BertInputs.of(batch);
+                Result r = inputs.feed(session.runner(), bert).fetch(head.probabilities).run()) {
+            float[] flat = BertInputs.values((TFloat32) r.get(0));
             List<Prediction> out = new ArrayList<>();
             int c = labels.size();
             for (int b = 0; b < batch.batchSize(); b++) {
