@@ -31,6 +31,8 @@ public final class BertExport {
 
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    /** Tokenizer files, and a classifier's labels, copied into every export. */
     private static final List<String> TOKENIZER_FILES =
             List.of(
                     "tokenizer.json",
@@ -38,7 +40,8 @@ public final class BertExport {
                     "vocab.json",
                     "merges.txt",
                     "tokenizer_config.json",
-                    "special_tokens_map.json");
+                    "special_tokens_map.json",
+                    "labels.json");
 
     private BertExport() {}
 
@@ -67,69 +70,44 @@ public final class BertExport {
             Path out,
             String task)
             throws ModelException {
-        if (Files.exists(out) && !isEmptyDir(out)) {
-            throw new ModelException(
-                    out + " exists and is not empty; choose a new directory or remove it first");
-        }
-        Path tmp =
-                out.toAbsolutePath()
-                        .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
-        try {
-            Files.createDirectories(tmp);
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("architectures", List.of("BertModel"));
-            config.put("model_type", "bert");
-            config.put("vocab_size", c.vocabSize());
-            config.put("hidden_size", c.hiddenSize());
-            config.put("num_hidden_layers", c.numLayers());
-            config.put("num_attention_heads", c.numHeads());
-            config.put("intermediate_size", c.intermediateSize());
-            config.put(
-                    "hidden_act",
-                    switch (c.activation()) {
-                        case GELU -> "gelu";
-                        case GELU_TANH -> "gelu_new";
-                        case RELU -> "relu";
-                    });
-            config.put("max_position_embeddings", c.maxPositions());
-            config.put("type_vocab_size", c.typeVocabSize());
-            config.put("layer_norm_eps", c.layerNormEps());
-            config.putAll(extraConfig);
-            Files.writeString(tmp.resolve("config.json"), GSON.toJson(config) + "\n");
-            Safetensors.write(
-                    tmp.resolve("model.safetensors"),
-                    BertWeights.toPyTorch(weights),
-                    Map.of("format", "pt"));
-            for (String f : TOKENIZER_FILES) {
-                if (Files.isRegularFile(tokenizerDir.resolve(f))) {
-                    Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
-                }
-            }
-            if (extraConfig.get("id2label") instanceof Map<?, ?> id2label) {
-                List<Object> labels = new ArrayList<>();
-                for (int i = 0; i < id2label.size(); i++) {
-                    labels.add(id2label.get(Integer.toString(i)));
-                }
-                Files.writeString(tmp.resolve("labels.json"), GSON.toJson(labels) + "\n");
-            }
-            writeManifest(tmp, task);
-            if (Files.exists(out)) {
-                Files.delete(out); // the empty directory
-            }
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-            return out;
-        } catch (IOException e) {
-            throw new ModelException(
-                    "exporting to "
-                            + out
-                            + " failed: "
-                            + e.getMessage()
-                            + "; nothing was left at "
-                            + out,
-                    e);
-        } finally {
-            deleteQuietly(tmp);
-        }
+        return exportDirectory(
+                out,
+                tokenizerDir,
+                task,
+                dir -> {
+                    Files.createDirectories(dir);
+                    Map<String, Object> config = new LinkedHashMap<>();
+                    config.put("architectures", List.of("BertModel"));
+                    config.put("model_type", "bert");
+                    config.put("vocab_size", c.vocabSize());
+                    config.put("hidden_size", c.hiddenSize());
+                    config.put("num_hidden_layers", c.numLayers());
+                    config.put("num_attention_heads", c.numHeads());
+                    config.put("intermediate_size", c.intermediateSize());
+                    config.put(
+                            "hidden_act",
+                            switch (c.activation()) {
+                                case GELU -> "gelu";
+                                case GELU_TANH -> "gelu_new";
+                                case RELU -> "relu";
+                            });
+                    config.put("max_position_embeddings", c.maxPositions());
+                    config.put("type_vocab_size", c.typeVocabSize());
+                    config.put("layer_norm_eps", c.layerNormEps());
+                    config.putAll(extraConfig);
+                    Files.writeString(dir.resolve("config.json"), GSON.toJson(config) + "\n");
+                    Safetensors.write(
+                            dir.resolve("model.safetensors"),
+                            BertWeights.toPyTorch(weights),
+                            Map.of("format", "pt"));
+                    if (extraConfig.get("id2label") instanceof Map<?, ?> id2label) {
+                        List<Object> labels = new ArrayList<>();
+                        for (int i = 0; i < id2label.size(); i++) {
+                            labels.add(id2label.get(Integer.toString(i)));
+                        }
+                        Files.writeString(dir.resolve("labels.json"), GSON.toJson(labels) + "\n");
+                    }
+                });
     }
 
     /**
@@ -156,6 +134,40 @@ public final class BertExport {
      */
     static Path savedModel(SavedModelWriter writer, Path tokenizerDir, Path out, String task)
             throws ModelException {
+        return exportDirectory(out, tokenizerDir, task, writer);
+    }
+
+    /** Writes {@code dir} as a SavedModel of {@code session} with a serving signature. */
+    static void writeSavedModel(
+            org.tensorflow.Session session,
+            BertGraph bert,
+            Map<String, org.tensorflow.Operand<?>> outputs,
+            Path dir) {
+        org.tensorflow.Signature.Builder signature =
+                org.tensorflow.Signature.builder()
+                        .key(org.tensorflow.Signature.DEFAULT_KEY)
+                        .input("input_ids", bert.inputIds)
+                        .input("attention_mask", bert.attentionMask)
+                        .input("token_type_ids", bert.tokenTypeIds);
+        outputs.forEach(signature::output);
+        try {
+            org.tensorflow.SavedModelBundle.exporter(dir.toString())
+                    .withSession(session)
+                    .withSignature(signature.build())
+                    .export();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes an export directory atomically: {@code content} fills a temporary folder, the
+     * tokenizer files (and {@code labels.json}) of {@code tokenizerDir} and {@code hubtune.json}
+     * join it, and one rename puts it at {@code out}. It exists complete or not at all.
+     */
+    private static Path exportDirectory(
+            Path out, Path tokenizerDir, String task, SavedModelWriter content)
+            throws ModelException {
         if (Files.exists(out) && !isEmptyDir(out)) {
             throw new ModelException(
                     out + " exists and is not empty; choose a new directory or remove it first");
@@ -164,24 +176,27 @@ public final class BertExport {
                 out.toAbsolutePath()
                         .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
-            writer.write(tmp);
+            content.write(tmp);
             for (String f : TOKENIZER_FILES) {
-                if (Files.isRegularFile(tokenizerDir.resolve(f))) {
+                if (Files.isRegularFile(tokenizerDir.resolve(f)) && !Files.exists(tmp.resolve(f))) {
                     Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
                 }
             }
-            if (Files.isRegularFile(tokenizerDir.resolve("labels.json"))) {
-                Files.copy(tokenizerDir.resolve("labels.json"), tmp.resolve("labels.json"));
-            }
             writeManifest(tmp, task);
             if (Files.exists(out)) {
-                Files.delete(out);
+                Files.delete(out); // the empty directory
             }
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
             return out;
         } catch (IOException | RuntimeException e) {
             throw new ModelException(
-                    "exporting the SavedModel to " + out + " failed: " + e.getMessage(), e);
+                    "exporting to "
+                            + out
+                            + " failed: "
+                            + e.getMessage()
+                            + "; nothing was left at "
+                            + out,
+                    e);
         } finally {
             deleteQuietly(tmp);
         }

@@ -94,20 +94,16 @@ public final class BertModel implements AutoCloseable {
     }
 
     /** Writes this graph and its variables as a SavedModel with the serving signature. */
-    void exportSavedModel(java.nio.file.Path dir) throws java.io.IOException {
-        org.tensorflow.Signature signature =
-                org.tensorflow.Signature.builder()
-                        .key(org.tensorflow.Signature.DEFAULT_KEY)
-                        .input("input_ids", bert.inputIds)
-                        .input("attention_mask", bert.attentionMask)
-                        .input("token_type_ids", bert.tokenTypeIds)
-                        .output("last_hidden_state", bert.sequenceOutput)
-                        .output("embedding", bert.normalizedEmbedding)
-                        .build();
-        org.tensorflow.SavedModelBundle.exporter(dir.toString())
-                .withSession(session)
-                .withSignature(signature)
-                .export();
+    void exportSavedModel(java.nio.file.Path dir) {
+        BertExport.writeSavedModel(
+                session,
+                bert,
+                Map.of(
+                        "last_hidden_state",
+                        bert.sequenceOutput,
+                        "embedding",
+                        bert.normalizedEmbedding),
+                dir);
     }
 
     /** The graph's handles (for export and training). */

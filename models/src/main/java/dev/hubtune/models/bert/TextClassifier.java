@@ -105,21 +105,12 @@ public final class TextClassifier implements AutoCloseable {
      */
     public Path exportSavedModel(Path modelDir, Path out) throws ModelException {
         return BertExport.savedModel(
-                dir -> {
-                    org.tensorflow.Signature signature =
-                            org.tensorflow.Signature.builder()
-                                    .key(org.tensorflow.Signature.DEFAULT_KEY)
-                                    .input("input_ids", bert.inputIds)
-                                    .input("attention_mask", bert.attentionMask)
-                                    .input("token_type_ids", bert.tokenTypeIds)
-                                    .output("logits", head.logits)
-                                    .output("probabilities", head.probabilities)
-                                    .build();
-                    org.tensorflow.SavedModelBundle.exporter(dir.toString())
-                            .withSession(session)
-                            .withSignature(signature)
-                            .export();
-                },
+                dir ->
+                        BertExport.writeSavedModel(
+                                session,
+                                bert,
+                                Map.of("logits", head.logits, "probabilities", head.probabilities),
+                                dir),
                 modelDir,
                 out,
                 "text-classification");
