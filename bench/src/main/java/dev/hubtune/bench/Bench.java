@@ -32,6 +32,7 @@ public final class Bench {
         BENCHMARKS.put("hub", HubBenchmarks::run);
         BENCHMARKS.put("tokenizers", TokenizerBenchmarks::run);
         BENCHMARKS.put("models", ModelBenchmarks::run);
+        BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
     }
 
     private Bench() {}
@@ -85,7 +86,15 @@ public final class Bench {
         String table = table(rows, quick);
         System.out.println(table);
         Path file =
-                out.resolve(LocalDate.now() + "-" + machine() + (quick ? "-quick" : "") + ".md");
+                out.resolve(
+                        LocalDate.now()
+                                + "-"
+                                + machine()
+                                + (names.size() < BENCHMARKS.size()
+                                        ? "-" + String.join("-", names)
+                                        : "")
+                                + (quick ? "-quick" : "")
+                                + ".md");
         Files.createDirectories(out);
         Files.writeString(file, table);
         System.out.println("written to " + file);
