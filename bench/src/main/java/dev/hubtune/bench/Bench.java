@@ -75,7 +75,14 @@ public final class Bench {
                                     .run(Files.createDirectories(workDir.resolve(n)), quick));
                 } catch (Exception e) {
                     LOG.error("benchmark {} failed", n, e);
-                    rows.add(new Row(n, "failed: " + e.getMessage(), "—", "—", "—", "failed"));
+                    rows.add(
+                            new Row(
+                                    n,
+                                    "failed: " + abbreviate(String.valueOf(e.getMessage())),
+                                    "—",
+                                    "—",
+                                    "—",
+                                    "failed"));
                 }
             }
         } finally {
@@ -101,6 +108,11 @@ public final class Bench {
         if (rows.stream().anyMatch(r -> r.verdict().equals("failed"))) {
             System.exit(2);
         }
+    }
+
+    static String abbreviate(String message) {
+        String oneLine = message.replaceAll("\\s+", " ");
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "…" : oneLine;
     }
 
     static String machine() {

@@ -130,9 +130,11 @@ final class SpamAssassinBenchmark {
                 if (!e.isFile() || !name.startsWith("package/data/") || !name.endsWith(".json")) {
                     continue;
                 }
-                JsonObject o =
-                        JsonParser.parseString(new String(readAll(tar), StandardCharsets.UTF_8))
-                                .getAsJsonObject();
+                var json = JsonParser.parseString(new String(readAll(tar), StandardCharsets.UTF_8));
+                if (!json.isJsonObject() || !json.getAsJsonObject().has("group")) {
+                    continue; // the package's file lists, not emails
+                }
+                JsonObject o = json.getAsJsonObject();
                 String group = o.get("group").getAsString();
                 rows.add(
                         new String[] {
