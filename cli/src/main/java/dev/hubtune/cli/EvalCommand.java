@@ -36,6 +36,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;
 
+    @Mixin DatasetColumns columns;
+
     @Parameters(
             index = "0",
             paramLabel = "DIR",
@@ -48,21 +50,6 @@ final class EvalCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description = "Labelled data (.csv, .tsv, .jsonl).")
     Path data;
-
-    @Option(
-            names = "--text-column",
-            defaultValue = "text",
-            description = "Text column (default: ${DEFAULT-VALUE}).")
-    String textColumn;
-
-    @Option(names = "--text-pair-column", description = "Second text of pair tasks.")
-    String pairColumn;
-
-    @Option(
-            names = "--label-column",
-            defaultValue = "label",
-            description = "Label column (default: ${DEFAULT-VALUE}).")
-    String labelColumn;
 
     @Option(
             names = "--max-length",
@@ -78,15 +65,7 @@ final class EvalCommand implements Callable<Integer> {
             List<String> texts = new ArrayList<>();
             List<String> pairs = new ArrayList<>();
             List<Integer> gold = new ArrayList<>();
-            DatasetReader.Builder rb =
-                    DatasetReader.builder()
-                            .setFile(data)
-                            .setTextColumn(textColumn)
-                            .optLabelColumn(labelColumn);
-            if (pairColumn != null) {
-                rb.optTextPairColumn(pairColumn);
-            }
-            try (DatasetReader reader = rb.build()) {
+            try (DatasetReader reader = columns.reader(data).build()) {
                 for (Example e : reader) {
                     String label = e.label().orElse("");
                     int id = labels.indexOf(label);
@@ -112,7 +91,7 @@ final class EvalCommand implements Callable<Integer> {
             for (int start = 0; start < texts.size(); start += 64) {
                 int end = Math.min(texts.size(), start + 64);
                 var batch =
-                        pairColumn == null
+                        columns.pair == null
                                 ? classifier.predict(texts.subList(start, end))
                                 : classifier.predict(
                                         texts.subList(start, end), pairs.subList(start, end));

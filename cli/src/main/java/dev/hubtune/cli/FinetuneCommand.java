@@ -31,6 +31,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;
 
+    @Mixin DatasetColumns columns;
+
     @Parameters(
             index = "0",
             paramLabel = "REF",
@@ -49,26 +51,6 @@ final class FinetuneCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description = "Validation data (default: a seeded 20%% of --train).")
     Path validation;
-
-    @Option(
-            names = "--text-column",
-            defaultValue = "text",
-            paramLabel = "C",
-            description = "Text column (default: ${DEFAULT-VALUE}).")
-    String textColumn;
-
-    @Option(
-            names = "--text-pair-column",
-            paramLabel = "C2",
-            description = "Second text of pair tasks.")
-    String pairColumn;
-
-    @Option(
-            names = "--label-column",
-            defaultValue = "label",
-            paramLabel = "L",
-            description = "Label column (default: ${DEFAULT-VALUE}).")
-    String labelColumn;
 
     @Option(
             names = {"-o", "--output"},
@@ -165,8 +147,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 ClassifierTrainer.builder()
                         .setModelDir(model.path())
                         .setTrainFile(train)
-                        .setTextColumn(textColumn)
-                        .setLabelColumn(labelColumn)
+                        .setTextColumn(columns.text)
+                        .setLabelColumn(columns.label)
                         .setOutputDir(output)
                         .optEpochs(epochs)
                         .optLearningRate(learningRate)
@@ -185,8 +167,8 @@ final class FinetuneCommand implements Callable<Integer> {
         if (validation != null) {
             b.optValidationFile(validation);
         }
-        if (pairColumn != null) {
-            b.optTextPairColumn(pairColumn);
+        if (columns.pair != null) {
+            b.optTextPairColumn(columns.pair);
         }
         if (maxSteps != null) {
             b.optMaxSteps(maxSteps);
