@@ -131,6 +131,14 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "TensorFlow threads (default: all cores).")
     int threads;
 
+    @Option(
+            names = "--mixed-precision",
+            description = "Automatic mixed precision on GPUs (no effect on CPUs).")
+    boolean mixedPrecision;
+
+    @Option(names = "--xla", description = "Compile the training graph with XLA.")
+    boolean xla;
+
     @Option(names = "--overwrite", description = "Replace a model already in --output.")
     boolean overwrite;
 
@@ -163,7 +171,9 @@ final class FinetuneCommand implements Callable<Integer> {
                         .optThreads(threads)
                         .optOverwrite(overwrite)
                         .optResume(resume)
-                        .optGradientAccumulation(accumulation);
+                        .optGradientAccumulation(accumulation)
+                        .optMixedPrecision(mixedPrecision)
+                        .optXla(xla);
         if (validation != null) {
             b.optValidationFile(validation);
         }

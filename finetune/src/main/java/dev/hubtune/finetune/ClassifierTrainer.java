@@ -10,6 +10,7 @@ import dev.hubtune.models.bert.BertInputs;
 import dev.hubtune.models.bert.ClassificationHead;
 import dev.hubtune.models.bert.PretrainedBert;
 import dev.hubtune.models.bert.Variables;
+import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -44,7 +45,6 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.framework.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -253,11 +253,8 @@ public final class ClassifierTrainer {
                             b.weightDecay,
                             b.maxGradNorm,
                             b.accumulation);
-            ConfigProto.Builder proto = ConfigProto.newBuilder();
-            if (b.threads > 0) {
-                proto.setIntraOpParallelismThreads(b.threads).setInterOpParallelismThreads(1);
-            }
-            try (Session session = new Session(graph, proto.build())) {
+            SessionOptions options = new SessionOptions(b.threads, b.mixedPrecision, b.xla);
+            try (Session session = new Session(graph, options.toConfig())) {
                 session.initialize(); // optimizer slots start at zero
                 Map<String, WeightTensor> initial =
                         initialWeights(model, pretrained, config, classes);
@@ -820,6 +817,8 @@ public final class ClassifierTrainer {
         private boolean overwrite;
         private boolean resume;
         private int accumulation = 1;
+        private boolean mixedPrecision;
+        private boolean xla;
         private int checkpointEverySteps;
         private int keepCheckpoints = 2;
         private boolean balanceClasses;
@@ -979,6 +978,18 @@ public final class ClassifierTrainer {
          */
         public Builder optThreads(int n) {
             this.threads = n;
+            return this;
+        }
+
+        /** Automatic mixed precision (float16 compute where safe) on GPUs; no effect on CPUs. */
+        public Builder optMixedPrecision(boolean on) {
+            this.mixedPrecision = on;
+            return this;
+        }
+
+        /** Compile the graph with XLA's JIT. */
+        public Builder optXla(boolean on) {
+            this.xla = on;
             return this;
         }
 

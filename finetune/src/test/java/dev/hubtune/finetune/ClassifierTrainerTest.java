@@ -160,6 +160,15 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void theGpuOptionsAreAcceptedAndHarmlessOnCpu() throws Exception {
+        // allow_growth and the AMP rewriter are GPU features; on CPU the session must train all the
+        // same.
+        TrainingReport report =
+                trainer(dir.resolve("amp")).optEpochs(3).optMixedPrecision(true).build().train();
+        assertTrue(report.best().metrics().accuracy() >= 0.95, report.evaluations().toString());
+    }
+
+    @Test
     void badRunsAreRefusedWithAReason() throws Exception {
         Path oneClass = dir.resolve("one.csv");
         Files.writeString(
