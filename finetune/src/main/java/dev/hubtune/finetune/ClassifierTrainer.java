@@ -220,7 +220,6 @@ public final class ClassifierTrainer {
             List<Item> validation)
             throws FinetuneException, ModelException, IOException {
         TensorFlowRuntime.load();
-        tokenizerPad = tokenizer::pad;
         int classes = labels.size();
         int batchesPerEpoch = (train.size() + b.batchSize - 1) / b.batchSize;
         int stepsPerEpoch = (batchesPerEpoch + b.accumulation - 1) / b.accumulation;
@@ -410,6 +409,7 @@ public final class ClassifierTrainer {
                                 bert,
                                 head,
                                 adam,
+                                tokenizer,
                                 batch,
                                 classWeights,
                                 lr,
@@ -656,6 +656,7 @@ public final class ClassifierTrainer {
             BertGraph bert,
             ClassificationHead head,
             AdamW adam,
+            TextTokenizer tokenizer,
             List<Item> items,
             float[] classWeights,
             double lr,
@@ -663,7 +664,7 @@ public final class ClassifierTrainer {
             long dropoutStream,
             boolean apply) {
         int[] y = items.stream().mapToInt(Item::label).toArray();
-        try (BertInputs inputs = BertInputs.of(pad(items));
+        try (BertInputs inputs = BertInputs.of(pad(tokenizer, items));
                 TInt32 labels = TInt32.vectorOf(y);
                 TFloat32 weights = TFloat32.vectorOf(classWeights);
                 TFloat32 rate = TFloat32.scalarOf((float) b.dropout);
@@ -711,7 +712,7 @@ public final class ClassifierTrainer {
         for (int start = 0; start < items.size(); start += evalBatch) {
             List<Item> chunk = items.subList(start, Math.min(items.size(), start + evalBatch));
             int[] y = chunk.stream().mapToInt(Item::label).toArray();
-            try (BertInputs inputs = BertInputs.of(pad(chunk));
+            try (BertInputs inputs = BertInputs.of(pad(tokenizer, chunk));
                     TInt32 labels = TInt32.vectorOf(y);
                     Result r =
                             inputs.feed(session.runner(), bert)
@@ -737,11 +738,9 @@ public final class ClassifierTrainer {
                 predicted, gold, classes, lossSum / Math.max(1, items.size()));
     }
 
-    private Batch pad(List<Item> items) {
-        return tokenizerPad.apply(items.stream().map(Item::encoded).toList());
+    private static Batch pad(TextTokenizer tokenizer, List<Item> items) {
+        return tokenizer.pad(items.stream().map(Item::encoded).toList());
     }
-
-    private java.util.function.Function<List<Encoded>, Batch> tokenizerPad;
 
     private static void appendMetrics(Path file, TrainingReport.Evaluation ev, double lr)
             throws IOException {

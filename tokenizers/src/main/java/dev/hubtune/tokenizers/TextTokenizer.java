@@ -48,6 +48,10 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     private final HuggingFaceTokenizer tokenizer;
+
+    /** The pipeline definition, kept to build the overflow-window variant on demand. */
+    private final JsonObject definition;
+
     private final Source source;
     private final Map<String, Integer> vocab;
     private final int maxLength;
@@ -61,8 +65,10 @@ public final class TextTokenizer implements AutoCloseable {
             HuggingFaceTokenizer tokenizer,
             Source source,
             Map<String, Integer> vocab,
-            int padId) {
+            int padId,
+            JsonObject definition) {
         this.tokenizer = tokenizer;
+        this.definition = definition;
         this.source = source;
         this.vocab = vocab;
         this.maxLength = b.maxLength;
@@ -130,7 +136,7 @@ public final class TextTokenizer implements AutoCloseable {
         Map<String, String> options = options(true);
         options.put("withOverflowingTokens", "true");
         options.put("stride", Integer.toString(stride));
-        try (HuggingFaceTokenizer windows = load(json(), options)) {
+        try (HuggingFaceTokenizer windows = load(definition.toString(), options)) {
             Encoding e = windows.encode(requireText(text));
             List<Encoded> out = new ArrayList<>();
             out.add(convert(e, text));
@@ -195,12 +201,6 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------
-
-    private JsonObject definition;
-
-    private String json() {
-        return definition.toString();
-    }
 
     private Encoding checkedEncode(String text, String pair) throws TokenizerException {
         requireText(text);
@@ -398,9 +398,7 @@ public final class TextTokenizer implements AutoCloseable {
                         dir + " does not hold a tokenizer HF tokenizers accepts: " + e.getMessage(),
                         e);
             }
-            TextTokenizer t = new TextTokenizer(this, tokenizer, source, vocab, pad);
-            t.definition = definition;
-            return t;
+            return new TextTokenizer(this, tokenizer, source, vocab, pad, definition);
         }
 
         private static int defaultPadId(Map<String, Integer> vocab) {

@@ -106,11 +106,19 @@ public final class CacheMaintenance {
         long freed = 0;
         for (Path dir : repoDirs(Optional.empty())) {
             Set<String> used = new HashSet<>();
+            // Where links were not allowed, snapshots hold copies, and no blob can be proven
+            // unused: gc keeps every blob of such a repository.
+            boolean hasCopies = false;
             Path snapshots = dir.resolve("snapshots");
             if (Files.isDirectory(snapshots)) {
                 try (Stream<Path> walk = Files.walk(snapshots)) {
-                    for (Path p : walk.filter(Files::isSymbolicLink).toList()) {
-                        used.add(Files.readSymbolicLink(p).getFileName().toString());
+                    for (Path p : walk.toList()) {
+                        if (Files.isSymbolicLink(p)) {
+                            used.add(Files.readSymbolicLink(p).getFileName().toString());
+                        } else if (Files.isRegularFile(
+                                p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            hasCopies = true;
+                        }
                     }
                 }
             }
@@ -118,9 +126,7 @@ public final class CacheMaintenance {
                 String name = blob.getFileName().toString();
                 boolean incomplete = name.endsWith(".incomplete");
                 if ((incomplete && incompleteToo)
-                        || (!incomplete
-                                && !used.contains(name)
-                                && !copiedSomewhere(snapshots, blob))) {
+                        || (!incomplete && !used.contains(name) && !hasCopies)) {
                     freed += Files.size(blob);
                     Files.delete(blob);
                 }
@@ -136,19 +142,6 @@ public final class CacheMaintenance {
         deleteTree(cache.root().resolve(".hubtune").resolve(repo.folderName()));
         deleteTree(cache.root().resolve(".locks").resolve(repo.folderName()));
         return bytes;
-    }
-
-    private static boolean copiedSomewhere(Path snapshots, Path blob) {
-        // Where links were not allowed, snapshots hold copies; gc keeps blobs of such repos.
-        if (!Files.isDirectory(snapshots)) {
-            return false;
-        }
-        try (Stream<Path> walk = Files.walk(snapshots)) {
-            return walk.anyMatch(
-                    p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException e) {
-            return true; // when in doubt, keep
-        }
     }
 
     private List<Path> repoDirs(Optional<RepoDir> repo) throws IOException {
