@@ -421,7 +421,10 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                 throw new IllegalStateException("setFile and setTextColumn are required");
             }
             if (!Files.isRegularFile(file)) {
-                throw new DatasetException("no dataset file at " + file);
+                throw new DatasetException(
+                        "no dataset file at "
+                                + file.toAbsolutePath()
+                                + "; check the path (a CSV, TSV or JSONL file)");
             }
             return new DatasetReader(this);
         }
