@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             GcCommand.class,
             TokenizeCommand.class,
             EmbedCommand.class,
+            FillMaskCommand.class,
             ExportCommand.class,
             FinetuneCommand.class,
             PredictCommand.class,

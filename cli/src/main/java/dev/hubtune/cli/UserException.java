@@ -4,6 +4,10 @@ package dev.hubtune.cli;
 final class UserException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    UserException(String message) {
+        super(message);
+    }
+
     UserException(String message, Throwable cause) {
         super(message, cause);
     }

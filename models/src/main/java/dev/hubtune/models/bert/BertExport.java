@@ -77,7 +77,12 @@ public final class BertExport {
                 dir -> {
                     Files.createDirectories(dir);
                     Map<String, Object> config = new LinkedHashMap<>();
-                    config.put("architectures", List.of("BertModel"));
+                    config.put(
+                            "architectures",
+                            List.of(
+                                    weights.containsKey("cls.predictions.bias")
+                                            ? "BertForMaskedLM"
+                                            : "BertModel"));
                     config.put("model_type", "bert");
                     config.put("vocab_size", c.vocabSize());
                     config.put("hidden_size", c.hiddenSize());

@@ -60,6 +60,7 @@ public final class BertGraph {
     private final Ops tf;
     private final BertConfig config;
     private int dropoutSites;
+    private Operand<TFloat32> pooled;
 
     private BertGraph(Ops tf, BertConfig config, boolean training) {
         this.tf = tf;
@@ -269,7 +270,33 @@ public final class BertGraph {
         return tf.reshape(y, outShape);
     }
 
-    private Operand<TFloat32> layerNorm(String name, Operand<TFloat32> x) {
+    /** x [N, in] · W [in, out] + b. */
+    Operand<TFloat32> linear(String name, Operand<TFloat32> x, int in, int out) {
+        return tf.nn.biasAdd(
+                tf.linalg.matMul(x, param(name + ".weight", in, out)), param(name + ".bias", out));
+    }
+
+    /**
+     * BERT's pooler, {@code tanh(dense(hidden state of the first token))}, {@code [batch, hidden]}:
+     * what next-sentence prediction was trained on and what Google's classifiers use. Built (and
+     * its parameters {@code pooler.dense.*} created) on the first call.
+     */
+    public Operand<TFloat32> pooled() {
+        if (pooled == null) {
+            Operand<TFloat32> first =
+                    tf.squeeze(
+                            tf.slice(
+                                    sequenceOutput,
+                                    tf.constant(new int[] {0, 0, 0}),
+                                    tf.constant(new int[] {-1, 1, -1})),
+                            org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+            int h = config.hiddenSize();
+            pooled = tf.withName("pooled").math.tanh(linear("pooler.dense", first, h, h));
+        }
+        return pooled;
+    }
+
+    Operand<TFloat32> layerNorm(String name, Operand<TFloat32> x) {
         Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
         Operand<TFloat32> variance =
                 tf.math.mean(
@@ -284,7 +311,7 @@ public final class BertGraph {
                 param(name + ".bias", config.hiddenSize()));
     }
 
-    private Operand<TFloat32> activation(Operand<TFloat32> x) {
+    Operand<TFloat32> activation(Operand<TFloat32> x) {
         return switch (config.activation()) {
             case GELU ->
                     tf.math.mul(

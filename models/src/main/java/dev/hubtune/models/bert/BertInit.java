@@ -53,6 +53,25 @@ public final class BertInit {
         return w;
     }
 
+    /**
+     * Encoder weights plus the pretraining heads a fresh masked-LM model has: the pooler ({@code
+     * pooler.dense.*}) and the masked-LM transform and bias ({@code cls.predictions.*}; its
+     * projection is tied to the word embeddings).
+     */
+    public static Map<String, WeightTensor> randomPretraining(
+            BertConfig config, long seed, float std) {
+        Map<String, WeightTensor> w = random(config, seed, std);
+        Random r = new Random(seed ^ 0x5DEECE66DL);
+        int h = config.hiddenSize();
+        w.put("pooler.dense.weight", normal(r, std, h, h));
+        w.put("pooler.dense.bias", zeros(h));
+        w.put("cls.predictions.transform.dense.weight", normal(r, std, h, h));
+        w.put("cls.predictions.transform.dense.bias", zeros(h));
+        layerNorm(w, "cls.predictions.transform.LayerNorm", h);
+        w.put("cls.predictions.bias", zeros(config.vocabSize()));
+        return w;
+    }
+
     /** A normal(0, 0.02) tensor. */
     public static WeightTensor normal(Random r, long... shape) {
         return normal(r, STD, shape);

@@ -29,6 +29,36 @@ public final class BertWeights {
         return out;
     }
 
+    /**
+     * Google BERT's TensorFlow variable names ({@code
+     * module/bert/encoder/layer_0/attention/self/query/kernel}, {@code
+     * cls/predictions/output_bias}) to the graph's. TensorFlow kernels are already {@code [in,
+     * out]}; optimizer slots ({@code adam_m}, {@code adam_v}) and counters are dropped.
+     */
+    public static Map<String, WeightTensor> fromTensorFlow(Map<String, WeightTensor> tf) {
+        Map<String, WeightTensor> out = new LinkedHashMap<>();
+        for (var e : tf.entrySet()) {
+            String name = e.getKey();
+            if (name.endsWith("/adam_m") || name.endsWith("/adam_v") || name.contains("step")) {
+                continue;
+            }
+            name = name.startsWith("module/") ? name.substring("module/".length()) : name;
+            name = name.startsWith("bert/") ? name.substring("bert/".length()) : name;
+            name =
+                    name.replaceAll("layer_(\\d+)", "layer.$1")
+                            .replace("LayerNorm/gamma", "LayerNorm/weight")
+                            .replace("LayerNorm/beta", "LayerNorm/bias")
+                            .replace("/kernel", "/weight")
+                            .replace("/output_bias", "/bias")
+                            .replace('/', '.');
+            if (name.endsWith("_embeddings")) {
+                name += ".weight";
+            }
+            out.put(name, e.getValue());
+        }
+        return out;
+    }
+
     /** The graph's parameters to HF PyTorch layout (for model.safetensors). */
     public static Map<String, WeightTensor> toPyTorch(Map<String, WeightTensor> graph) {
         Map<String, WeightTensor> out = new LinkedHashMap<>();

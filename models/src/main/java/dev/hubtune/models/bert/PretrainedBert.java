@@ -3,9 +3,12 @@ package dev.hubtune.models.bert;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.weights.OnnxWeights;
 import dev.hubtune.models.weights.Safetensors;
+import dev.hubtune.models.weights.TensorBundle;
 import dev.hubtune.models.weights.WeightTensor;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** Loads a BERT model directory: {@code config.json} (or {@code bert_config.json}) plus weights. */
@@ -36,6 +39,10 @@ public final class PretrainedBert {
         if (Files.isRegularFile(dir.resolve("model.onnx"))) {
             return OnnxWeights.read(dir.resolve("model.onnx"));
         }
+        Path bundle = tensorBundleIndex(dir);
+        if (bundle != null) {
+            return BertWeights.fromTensorFlow(TensorBundle.read(bundle));
+        }
         if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
             throw new ModelException(
                     dir.resolve("pytorch_model.bin")
@@ -45,8 +52,38 @@ public final class PretrainedBert {
         throw new ModelException(
                 "no weights hubtune can read in "
                         + dir
-                        + ": this version reads model.onnx"
-                        + " (ONNX initializers)");
+                        + ": expected model.safetensors (or its sharded index), a TF checkpoint"
+                        + " (*.ckpt.index + data), a SavedModel's variables/variables.index, or"
+                        + " model.onnx");
+    }
+
+    /**
+     * The index of a TF checkpoint in {@code dir}: a SavedModel's {@code
+     * variables/variables.index}, or a single {@code *.index} beside its data shards (Google's
+     * {@code bert_model.ckpt.index}).
+     */
+    private static Path tensorBundleIndex(Path dir) throws ModelException {
+        Path saved = dir.resolve("variables").resolve("variables.index");
+        if (Files.isRegularFile(saved)) {
+            return saved;
+        }
+        try (var files = Files.list(dir)) {
+            List<Path> indexes =
+                    files.filter(p -> p.getFileName().toString().endsWith(".index"))
+                            .filter(Files::isRegularFile)
+                            .sorted()
+                            .toList();
+            if (indexes.size() > 1) {
+                throw new ModelException(
+                        dir
+                                + " holds several TF checkpoints "
+                                + indexes
+                                + "; keep the one to load");
+            }
+            return indexes.isEmpty() ? null : indexes.get(0);
+        } catch (IOException e) {
+            throw new ModelException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** Loads config and weights into an inference model. */

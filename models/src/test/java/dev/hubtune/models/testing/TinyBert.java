@@ -49,4 +49,19 @@ public final class TinyBert {
                 root.resolve("tiny-bert"),
                 "init");
     }
+
+    /**
+     * A fresh tiny BERT with its pretraining heads (pooler, masked-LM) in HF format at {@code
+     * root/tiny-bert-mlm}.
+     */
+    public static Path maskedLmDir(Path root, long seed) throws Exception {
+        Path vocab = vocab(Files.createDirectories(root.resolve("tiny-vocab-mlm")));
+        return BertExport.huggingFace(
+                CONFIG,
+                BertInit.randomPretraining(CONFIG, seed, 0.2f),
+                Map.of(),
+                vocab,
+                root.resolve("tiny-bert-mlm"),
+                "fill-mask");
+    }
 }
