@@ -9,9 +9,9 @@ import dev.hubtune.models.bert.BertInit;
 import dev.hubtune.models.bert.BertInputs;
 import dev.hubtune.models.bert.ClassificationHead;
 import dev.hubtune.models.bert.PretrainedBert;
-import dev.hubtune.models.bert.Variables;
 import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
 import dev.hubtune.tokenizers.Encoded;
@@ -676,8 +676,8 @@ public final class ClassifierTrainer {
                         inputs.feed(session.runner(), bert)
                                 .feed(head.labels, labels)
                                 .feed(head.classWeights, weights)
-                                .feed(bert.dropoutRate, rate)
-                                .feed(bert.dropoutSeed, seed)
+                                .feed(bert.dropout.rate, rate)
+                                .feed(bert.dropout.seed, seed)
                                 .feed(adam.learningRate, learningRate)
                                 .feed(adam.correction1, c1)
                                 .feed(adam.correction2, c2)

@@ -1,5 +1,7 @@
 package dev.hubtune.models.bert;
 
+import dev.hubtune.models.layers.Dropout;
+import dev.hubtune.models.layers.Layers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +11,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -44,38 +45,20 @@ public final class BertGraph {
     public final Operand<TFloat32> normalizedEmbedding;
 
     /**
-     * Dropout probability, fed during training steps only; 0 (the default) turns dropout off. Null
-     * in inference graphs, which have no dropout ops at all.
+     * Dropout (rate and seed fed per training step; off unless fed). Null in inference graphs,
+     * which have no dropout ops at all.
      */
-    public final org.tensorflow.op.core.PlaceholderWithDefault<TFloat32> dropoutRate;
-
-    /**
-     * Seed pair of the stateless dropout masks, fed per step (e.g. [seed, step]) so that a resumed
-     * run draws exactly the masks the uninterrupted run would have. Null in inference graphs.
-     */
-    public final org.tensorflow.op.core.PlaceholderWithDefault<org.tensorflow.types.TInt64>
-            dropoutSeed;
+    public final Dropout dropout;
 
     private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
     private final Ops tf;
     private final BertConfig config;
-    private int dropoutSites;
     private Operand<TFloat32> pooled;
 
     private BertGraph(Ops tf, BertConfig config, boolean training) {
         this.tf = tf;
         this.config = config;
-        if (training) {
-            dropoutRate =
-                    tf.withName("dropout_rate")
-                            .placeholderWithDefault(tf.constant(0f), Shape.scalar());
-            dropoutSeed =
-                    tf.withName("dropout_seed")
-                            .placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
-        } else {
-            dropoutRate = null;
-            dropoutSeed = null;
-        }
+        dropout = training ? Dropout.create(tf) : null;
         inputIds =
                 tf.withName("input_ids")
                         .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -170,22 +153,9 @@ public final class BertGraph {
         return tf;
     }
 
-    /**
-     * Inverted dropout with a stateless mask: each call site gets its own stream ([seed0, seed1 +
-     * site·2^20]), identity when the rate is 0 or in inference graphs.
-     */
+    /** Dropout where BERT has it in training graphs; identity in inference graphs. */
     public Operand<TFloat32> dropout(Operand<TFloat32> x) {
-        if (dropoutRate == null) {
-            return x;
-        }
-        long site = ++dropoutSites;
-        Operand<org.tensorflow.types.TInt64> seed =
-                tf.math.add(dropoutSeed, tf.constant(new long[] {0, site << 20}));
-        Operand<TFloat32> uniform =
-                tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
-        Operand<TFloat32> keep =
-                tf.dtypes.cast(tf.math.greaterEqual(uniform, dropoutRate), TFloat32.class);
-        return tf.math.div(tf.math.mul(x, keep), tf.math.sub(tf.constant(1f), dropoutRate));
+        return dropout == null ? x : dropout.apply(x);
     }
 
     /** The parameters by HF name, in creation order. */
@@ -251,23 +221,10 @@ public final class BertGraph {
         return tf.linalg.transpose(r, tf.constant(new int[] {0, 2, 1, 3}));
     }
 
-    /** x [B, L, in] · W [in, out] + b, as one 2-D MatMul over all tokens. */
+    /** x [B, L, in] · W [in, out] + b. */
     private Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out) {
-        Operand<TFloat32> flat = tf.reshape(x, tf.constant(new int[] {-1, in}));
-        Operand<TFloat32> y =
-                tf.nn.biasAdd(
-                        tf.linalg.matMul(flat, param(name + ".weight", in, out)),
-                        param(name + ".bias", out));
-        Operand<TInt32> outShape =
-                tf.concat(
-                        List.of(
-                                tf.slice(
-                                        tf.shape(x),
-                                        tf.constant(new int[] {0}),
-                                        tf.constant(new int[] {2})),
-                                tf.constant(new int[] {out})),
-                        tf.constant(0));
-        return tf.reshape(y, outShape);
+        return Layers.dense(
+                tf, x, param(name + ".weight", in, out), param(name + ".bias", out), in, out);
     }
 
     /** x [N, in] · W [in, out] + b. */
@@ -297,41 +254,18 @@ public final class BertGraph {
     }
 
     Operand<TFloat32> layerNorm(String name, Operand<TFloat32> x) {
-        Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
-        Operand<TFloat32> variance =
-                tf.math.mean(
-                        tf.math.squaredDifference(x, mean), tf.constant(-1), Mean.keepDims(true));
-        Operand<TFloat32> normed =
-                tf.math.mul(
-                        tf.math.sub(x, mean),
-                        tf.math.rsqrt(
-                                tf.math.add(variance, tf.constant((float) config.layerNormEps()))));
-        return tf.math.add(
-                tf.math.mul(normed, param(name + ".weight", config.hiddenSize())),
-                param(name + ".bias", config.hiddenSize()));
+        return Layers.layerNorm(
+                tf,
+                x,
+                param(name + ".weight", config.hiddenSize()),
+                param(name + ".bias", config.hiddenSize()),
+                config.layerNormEps());
     }
 
     Operand<TFloat32> activation(Operand<TFloat32> x) {
         return switch (config.activation()) {
-            case GELU ->
-                    tf.math.mul(
-                            tf.math.mul(tf.constant(0.5f), x),
-                            tf.math.add(
-                                    tf.constant(1f),
-                                    tf.math.erf(
-                                            tf.math.mul(
-                                                    x, tf.constant((float) (1 / Math.sqrt(2)))))));
-            case GELU_TANH -> {
-                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                Operand<TFloat32> cube = tf.math.mul(tf.math.mul(x, x), x);
-                Operand<TFloat32> inner =
-                        tf.math.mul(
-                                tf.constant((float) Math.sqrt(2 / Math.PI)),
-                                tf.math.add(x, tf.math.mul(tf.constant(0.044715f), cube)));
-                yield tf.math.mul(
-                        tf.math.mul(tf.constant(0.5f), x),
-                        tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
-            }
+            case GELU -> Layers.gelu(tf, x);
+            case GELU_TANH -> Layers.geluTanh(tf, x);
             case RELU -> tf.nn.relu(x);
         };
     }

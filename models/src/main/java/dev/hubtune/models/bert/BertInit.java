@@ -1,7 +1,6 @@
 package dev.hubtune.models.bert;
 
 import dev.hubtune.models.weights.WeightTensor;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -79,25 +78,15 @@ public final class BertInit {
 
     /** A normal(0, std) tensor. */
     public static WeightTensor normal(Random r, float std, long... shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        float[] data = new float[(int) n];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = std * (float) r.nextGaussian();
-        }
-        return new WeightTensor(shape, data);
+        return WeightTensor.normal(r, std, shape);
     }
 
     private static WeightTensor zeros(int n) {
-        return new WeightTensor(new long[] {n}, new float[n]);
+        return WeightTensor.filled(n, 0f);
     }
 
     private static void layerNorm(Map<String, WeightTensor> w, String name, int n) {
-        float[] ones = new float[n];
-        Arrays.fill(ones, 1f);
-        w.put(name + ".weight", new WeightTensor(new long[] {n}, ones));
+        w.put(name + ".weight", WeightTensor.filled(n, 1f));
         w.put(name + ".bias", zeros(n));
     }
 }

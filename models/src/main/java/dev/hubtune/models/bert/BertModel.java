@@ -2,13 +2,10 @@ package dev.hubtune.models.bert;
 
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -64,36 +61,7 @@ public final class BertModel implements AutoCloseable {
                     weights.containsKey("cls.predictions.transform.dense.weight")
                             ? MaskedLmHead.build(bert)
                             : null;
-            List<String> missing = new ArrayList<>();
-            List<String> wrongShape = new ArrayList<>();
-            for (var e : bert.variables().entrySet()) {
-                WeightTensor w = weights.get(e.getKey());
-                long[] expected = e.getValue().shape().asArray();
-                if (w == null) {
-                    missing.add(e.getKey());
-                } else if (!Arrays.equals(expected, w.shape())) {
-                    wrongShape.add(
-                            e.getKey()
-                                    + " "
-                                    + w.describe()
-                                    + " (expected "
-                                    + Arrays.toString(expected)
-                                    + ")");
-                }
-            }
-            if (!missing.isEmpty() || !wrongShape.isEmpty()) {
-                throw new ModelException(
-                        "the weights do not fit the BERT config "
-                                + config
-                                + (missing.isEmpty() ? "" : "; missing: " + missing)
-                                + (wrongShape.isEmpty() ? "" : "; wrong shape: " + wrongShape)
-                                + ". Check that config.json belongs to these weights.");
-            }
-            TreeSet<String> unused = new TreeSet<>(weights.keySet());
-            unused.removeAll(bert.variables().keySet());
-            if (!unused.isEmpty()) {
-                LOG.info("Weights not used by the encoder: {}", unused);
-            }
+            Variables.requireFit(bert.variables(), weights, "the BERT config " + config);
             Session session = new Session(graph);
             Variables.assign(tf, session, bert.variables(), weights);
             return new BertModel(graph, session, bert, maskedLm);

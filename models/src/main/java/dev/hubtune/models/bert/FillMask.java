@@ -1,6 +1,7 @@
 package dev.hubtune.models.bert;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.decoding.TopK;
 import dev.hubtune.tokenizers.Batch;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TokenizerException;

@@ -3,6 +3,7 @@ package dev.hubtune.models.bert;
 import com.google.gson.Gson;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
 import dev.hubtune.tokenizers.TextTokenizer;

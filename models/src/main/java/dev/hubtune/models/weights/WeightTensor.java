@@ -28,6 +28,26 @@ public record WeightTensor(long[] shape, float[] data) {
         }
     }
 
+    /** A tensor of normal(0, std) values drawn from {@code r}. */
+    public static WeightTensor normal(java.util.Random r, float std, long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] data = new float[(int) n];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = std * (float) r.nextGaussian();
+        }
+        return new WeightTensor(shape, data);
+    }
+
+    /** A vector of {@code n} copies of {@code value}. */
+    public static WeightTensor filled(int n, float value) {
+        float[] data = new float[n];
+        Arrays.fill(data, value);
+        return new WeightTensor(new long[] {n}, data);
+    }
+
     /** Dimension {@code i}. */
     public long dim(int i) {
         return shape[i];

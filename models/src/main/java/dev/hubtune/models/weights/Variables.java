@@ -1,10 +1,14 @@
-package dev.hubtune.models.bert;
+package dev.hubtune.models.weights;
 
-import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.models.ModelException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -17,6 +21,8 @@ import org.tensorflow.types.TFloat32;
 
 /** Moves parameter values between Java and a session's variables. */
 public final class Variables {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Variables.class);
 
     private Variables() {}
 
@@ -49,6 +55,48 @@ public final class Variables {
             runner.run();
         } finally {
             tensors.forEach(TFloat32::close);
+        }
+    }
+
+    /**
+     * Checks that {@code weights} has a value of the right shape for every variable, and logs the
+     * weights no variable uses (as HF reports unused weights).
+     *
+     * @param what the model, for messages (e.g. "the BERT config BertConfig[…]")
+     * @throws ModelException naming every missing and misshapen parameter
+     */
+    public static void requireFit(
+            Map<String, Variable<TFloat32>> vars, Map<String, WeightTensor> weights, String what)
+            throws ModelException {
+        List<String> missing = new ArrayList<>();
+        List<String> wrongShape = new ArrayList<>();
+        for (var e : vars.entrySet()) {
+            WeightTensor w = weights.get(e.getKey());
+            long[] expected = e.getValue().shape().asArray();
+            if (w == null) {
+                missing.add(e.getKey());
+            } else if (!Arrays.equals(expected, w.shape())) {
+                wrongShape.add(
+                        e.getKey()
+                                + " "
+                                + w.describe()
+                                + " (expected "
+                                + Arrays.toString(expected)
+                                + ")");
+            }
+        }
+        if (!missing.isEmpty() || !wrongShape.isEmpty()) {
+            throw new ModelException(
+                    "the weights do not fit "
+                            + what
+                            + (missing.isEmpty() ? "" : "; missing: " + missing)
+                            + (wrongShape.isEmpty() ? "" : "; wrong shape: " + wrongShape)
+                            + ". Check that config.json belongs to these weights.");
+        }
+        TreeSet<String> unused = new TreeSet<>(weights.keySet());
+        unused.removeAll(vars.keySet());
+        if (!unused.isEmpty()) {
+            LOG.info("Weights not used by the model: {}", unused);
         }
     }
 

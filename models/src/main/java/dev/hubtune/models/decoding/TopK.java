@@ -1,14 +1,14 @@
-package dev.hubtune.models.bert;
+package dev.hubtune.models.decoding;
 
 import java.util.PriorityQueue;
 
 /** Indices of the largest values of an array, without sorting all of it. */
-final class TopK {
+public final class TopK {
 
     private TopK() {}
 
     /** The indices of the {@code k} largest values, largest first (ties: lower index first). */
-    static int[] indices(float[] values, int k) {
+    public static int[] indices(float[] values, int k) {
         PriorityQueue<Integer> heap =
                 new PriorityQueue<>(
                         k + 1,
