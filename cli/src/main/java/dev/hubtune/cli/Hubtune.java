@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             EmbedCommand.class,
             FillMaskCommand.class,
+            GenerateCommand.class,
+            InitCommand.class,
             ExportCommand.class,
             FinetuneCommand.class,
             PredictCommand.class,

@@ -3,22 +3,15 @@ package dev.hubtune.models.bert;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.export.ExportDirectory;
 import dev.hubtune.models.weights.Safetensors;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Writes a BERT model in Hugging Face's format ({@code config.json}, {@code model.safetensors} in
@@ -31,17 +24,6 @@ public final class BertExport {
 
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-
-    /** Tokenizer files, and a classifier's labels, copied into every export. */
-    private static final List<String> TOKENIZER_FILES =
-            List.of(
-                    "tokenizer.json",
-                    "vocab.txt",
-                    "vocab.json",
-                    "merges.txt",
-                    "tokenizer_config.json",
-                    "special_tokens_map.json",
-                    "labels.json");
 
     private BertExport() {}
 
@@ -70,9 +52,10 @@ public final class BertExport {
             Path out,
             String task)
             throws ModelException {
-        return exportDirectory(
+        return ExportDirectory.write(
                 out,
                 tokenizerDir,
+                "bert",
                 task,
                 dir -> {
                     Files.createDirectories(dir);
@@ -139,7 +122,7 @@ public final class BertExport {
      */
     static Path savedModel(SavedModelWriter writer, Path tokenizerDir, Path out, String task)
             throws ModelException {
-        return exportDirectory(out, tokenizerDir, task, writer);
+        return ExportDirectory.write(out, tokenizerDir, "bert", task, writer::write);
     }
 
     /** Writes {@code dir} as a SavedModel of {@code session} with a serving signature. */
@@ -162,101 +145,6 @@ public final class BertExport {
                     .export();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Writes an export directory atomically: {@code content} fills a temporary folder, the
-     * tokenizer files (and {@code labels.json}) of {@code tokenizerDir} and {@code hubtune.json}
-     * join it, and one rename puts it at {@code out}. It exists complete or not at all.
-     */
-    private static Path exportDirectory(
-            Path out, Path tokenizerDir, String task, SavedModelWriter content)
-            throws ModelException {
-        if (Files.exists(out) && !isEmptyDir(out)) {
-            throw new ModelException(
-                    out + " exists and is not empty; choose a new directory or remove it first");
-        }
-        Path tmp =
-                out.toAbsolutePath()
-                        .resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
-        try {
-            content.write(tmp);
-            for (String f : TOKENIZER_FILES) {
-                if (Files.isRegularFile(tokenizerDir.resolve(f)) && !Files.exists(tmp.resolve(f))) {
-                    Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
-                }
-            }
-            writeManifest(tmp, task);
-            if (Files.exists(out)) {
-                Files.delete(out); // the empty directory
-            }
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-            return out;
-        } catch (IOException | RuntimeException e) {
-            throw new ModelException(
-                    "exporting to "
-                            + out
-                            + " failed: "
-                            + e.getMessage()
-                            + "; nothing was left at "
-                            + out,
-                    e);
-        } finally {
-            deleteQuietly(tmp);
-        }
-    }
-
-    /** {@code hubtune.json}: task and every file with its sha256 and size. */
-    static void writeManifest(Path dir, String task) throws IOException {
-        List<Map<String, Object>> files = new ArrayList<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            for (Path f : list.filter(Files::isRegularFile).sorted().toList()) {
-                Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("path", f.getFileName().toString());
-                entry.put("size", Files.size(f));
-                entry.put("sha256", sha256(f));
-                files.add(entry);
-            }
-        }
-        Map<String, Object> manifest = new LinkedHashMap<>();
-        manifest.put("format", "hubtune/1");
-        manifest.put("architecture", "bert");
-        manifest.put("task", task);
-        manifest.put("files", files);
-        Files.writeString(dir.resolve("hubtune.json"), GSON.toJson(manifest) + "\n");
-    }
-
-    private static String sha256(Path f) throws IOException {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(Files.newInputStream(f), d)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean isEmptyDir(Path p) {
-        try (Stream<Path> s = Files.list(p)) {
-            return s.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void deleteQuietly(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException ignored) {
-            // best effort: a leftover temporary directory is visible and harmless
         }
     }
 }

@@ -1,0 +1,145 @@
+package dev.hubtune.models.init;
+
+import com.google.gson.JsonParser;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.bert.BertConfig;
+import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.gpt2.Gpt2Config;
+import dev.hubtune.models.gpt2.Gpt2Export;
+import dev.hubtune.models.gpt2.Gpt2Weights;
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TokenizerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * Writes an HF-format model directory with freshly initialised weights (normal(0, 0.02), zero
+ * biases, unit LayerNorm; GPT-2's residual projections scaled by 1/√(2·layers)) and the tokenizer
+ * files of an existing model, so that training from scratch has a starting point. The vocabulary
+ * size always comes from the tokenizer.
+ */
+public final class ModelInitializer {
+
+    /** The built-in presets. */
+    public static final List<String> PRESETS = List.of("gpt2-tiny", "bert-tiny");
+
+    private ModelInitializer() {}
+
+    /**
+     * Creates {@code preset} ({@code gpt2-tiny}: 2 layers, hidden 128, 4 heads, 256 positions;
+     * {@code bert-tiny}: 2 layers, hidden 128, 2 heads, FFN 512, with its masked-LM head) at {@code
+     * out} with the tokenizer of {@code tokenizerDir}.
+     */
+    public static Path create(String preset, Path tokenizerDir, Path out, long seed)
+            throws ModelException, TokenizerException {
+        Vocabulary v = vocabulary(tokenizerDir);
+        switch (preset) {
+            case "gpt2-tiny":
+                return gpt2(
+                        new Gpt2Config(v.size, 256, 128, 2, 4, 512, 1e-5, v.eos, v.eos),
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "bert-tiny":
+                return bert(
+                        new BertConfig(
+                                v.size, 128, 2, 2, 512, 512, 2, 1e-12, BertConfig.Activation.GELU),
+                        tokenizerDir,
+                        out,
+                        seed);
+            default:
+                throw new ModelException(
+                        "unknown preset '"
+                                + preset
+                                + "'; presets are "
+                                + PRESETS
+                                + ", or pass an HF config.json with --config");
+        }
+    }
+
+    /**
+     * Creates a model from an HF {@code config.json} ({@code model_type} gpt2 or bert); its {@code
+     * vocab_size} is replaced by the tokenizer's.
+     */
+    public static Path createFromConfig(Path config, Path tokenizerDir, Path out, long seed)
+            throws ModelException, TokenizerException {
+        String type;
+        try {
+            var o = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+            type = o.has("model_type") ? o.get("model_type").getAsString() : "";
+        } catch (IOException | RuntimeException e) {
+            throw new ModelException(config + " is not a JSON config: " + e.getMessage(), e);
+        }
+        Vocabulary v = vocabulary(tokenizerDir);
+        if (type.equals("gpt2")) {
+            Gpt2Config c = Gpt2Config.read(config);
+            return gpt2(
+                    new Gpt2Config(
+                            v.size,
+                            c.maxPositions(),
+                            c.hiddenSize(),
+                            c.numLayers(),
+                            c.numHeads(),
+                            c.innerSize(),
+                            c.layerNormEps(),
+                            v.eos,
+                            v.eos),
+                    tokenizerDir,
+                    out,
+                    seed);
+        }
+        if (type.equals("bert")) {
+            BertConfig c = BertConfig.read(config);
+            return bert(
+                    new BertConfig(
+                            v.size,
+                            c.hiddenSize(),
+                            c.numLayers(),
+                            c.numHeads(),
+                            c.intermediateSize(),
+                            c.maxPositions(),
+                            c.typeVocabSize(),
+                            c.layerNormEps(),
+                            c.activation()),
+                    tokenizerDir,
+                    out,
+                    seed);
+        }
+        throw new ModelException(
+                config
+                        + " has model_type '"
+                        + type
+                        + "'; hubtune initialises gpt2 and bert models");
+    }
+
+    private static Path gpt2(Gpt2Config c, Path tokenizerDir, Path out, long seed)
+            throws ModelException {
+        return Gpt2Export.huggingFace(
+                c, Gpt2Weights.random(c, seed), tokenizerDir, out, "text-generation");
+    }
+
+    private static Path bert(BertConfig c, Path tokenizerDir, Path out, long seed)
+            throws ModelException {
+        return BertExport.huggingFace(
+                c,
+                BertInit.randomPretraining(c, seed, BertInit.STD),
+                Map.of(),
+                tokenizerDir,
+                out,
+                "fill-mask");
+    }
+
+    private record Vocabulary(int size, int eos) {}
+
+    private static Vocabulary vocabulary(Path tokenizerDir) throws TokenizerException {
+        try (TextTokenizer t = TextTokenizer.builder().setModelDir(tokenizerDir).build()) {
+            OptionalInt eos = t.tokenId("<|endoftext|>");
+            return new Vocabulary(t.vocabSize(), eos.orElse(t.vocabSize() - 1));
+        }
+    }
+}
