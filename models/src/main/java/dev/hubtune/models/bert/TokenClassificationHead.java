@@ -1,0 +1,79 @@
+package dev.hubtune.models.bert;
+
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Token classification on BERT (named entities, part-of-speech), as HF's {@code
+ * BertForTokenClassification}: dropout and a linear layer {@code classifier.weight [hidden,
+ * labels]} + {@code classifier.bias} on every token's last hidden state. The loss is the mean
+ * cross-entropy over tokens whose label is not negative: like HF's -100, a negative label marks
+ * special tokens, padding and word-piece continuations that must not count.
+ */
+public final class TokenClassificationHead {
+
+    /** Label ids {@code [batch, length]}; negative ids are ignored by the loss. */
+    public final Placeholder<TInt32> labels;
+
+    /** Unnormalised scores {@code [batch, length, labels]}. */
+    public final Operand<TFloat32> logits;
+
+    /** Softmax of the logits over labels. */
+    public final Operand<TFloat32> probabilities;
+
+    /** Mean cross-entropy over the labelled tokens. */
+    public final Operand<TFloat32> loss;
+
+    private TokenClassificationHead(BertGraph bert, int numLabels) {
+        Ops tf = bert.ops();
+        int h = bert.config().hiddenSize();
+        labels =
+                tf.withName("token_labels")
+                        .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+        Operand<TFloat32> hidden = bert.dropout(bert.sequenceOutput);
+        logits =
+                tf.withName("token_logits")
+                        .identity(
+                                dev.hubtune.models.layers.Layers.dense(
+                                        tf,
+                                        hidden,
+                                        bert.param(ClassificationHead.WEIGHT, h, numLabels),
+                                        bert.param(ClassificationHead.BIAS, numLabels),
+                                        h,
+                                        numLabels));
+        probabilities = tf.withName("token_probabilities").nn.softmax(logits);
+        // oneHot of a negative id is all zeros, so ignored tokens contribute 0 to the sum; the
+        // mask counts only labelled tokens in the mean.
+        Operand<TFloat32> oneHot =
+                tf.oneHot(labels, tf.constant(numLabels), tf.constant(1f), tf.constant(0f));
+        Operand<TFloat32> flatLogits = tf.reshape(logits, tf.constant(new int[] {-1, numLabels}));
+        Operand<TFloat32> flatOneHot = tf.reshape(oneHot, tf.constant(new int[] {-1, numLabels}));
+        Operand<TFloat32> perToken =
+                tf.nn.softmaxCrossEntropyWithLogits(flatLogits, flatOneHot).loss();
+        Operand<TFloat32> mask =
+                tf.dtypes.cast(
+                        tf.math.greaterEqual(
+                                tf.reshape(labels, tf.constant(new int[] {-1})), tf.constant(0)),
+                        TFloat32.class);
+        loss =
+                tf.withName("token_loss")
+                        .math
+                        .div(
+                                tf.reduceSum(tf.math.mul(perToken, mask), tf.constant(0)),
+                                tf.math.maximum(
+                                        tf.reduceSum(mask, tf.constant(0)), tf.constant(1f)));
+    }
+
+    /** Adds the head on top of {@code bert} (its parameters join {@code bert.variables()}). */
+    public static TokenClassificationHead build(BertGraph bert, int numLabels) {
+        if (numLabels < 2) {
+            throw new IllegalArgumentException(
+                    "token classification needs at least 2 labels, got " + numLabels);
+        }
+        return new TokenClassificationHead(bert, numLabels);
+    }
+}
