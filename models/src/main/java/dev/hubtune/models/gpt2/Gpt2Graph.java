@@ -180,19 +180,9 @@ public final class Gpt2Graph {
             presentKeys.add(tf.withName("present_key_" + i).identity(k));
             presentValues.add(tf.withName("present_value_" + i).identity(v));
         }
-        Operand<TFloat32> scores =
-                tf.math.add(
-                        tf.math.mul(
-                                tf.linalg.einsum(List.of(q, k), "bhqd,bhkd->bhqk"),
-                                tf.constant((float) (1 / Math.sqrt(config.headSize())))),
-                        maskBias);
-        Operand<TFloat32> probs = dropout(tf.nn.softmax(scores));
         Operand<TFloat32> context =
-                tf.reshape(
-                        tf.linalg.transpose(
-                                tf.linalg.einsum(List.of(probs, v), "bhqk,bhkd->bhqd"),
-                                tf.constant(new int[] {0, 2, 1, 3})),
-                        tf.stack(List.of(batch, length, tf.constant(h))));
+                Layers.attention(
+                        tf, q, k, v, maskBias, this::dropout, batch, length, h, config.headSize());
         x = tf.math.add(x, dropout(dense(p + ".attn.c_proj", context, h, h)));
         Operand<TFloat32> inner =
                 Layers.geluTanh(
@@ -204,16 +194,7 @@ public final class Gpt2Graph {
     /** [B, L, H] -> [B, heads, L, headSize]. */
     private Operand<TFloat32> heads(
             Operand<TFloat32> t, Operand<TInt32> batch, Operand<TInt32> length) {
-        Operand<TFloat32> r =
-                tf.reshape(
-                        t,
-                        tf.stack(
-                                List.of(
-                                        batch,
-                                        length,
-                                        tf.constant(config.numHeads()),
-                                        tf.constant(config.headSize()))));
-        return tf.linalg.transpose(r, tf.constant(new int[] {0, 2, 1, 3}));
+        return Layers.splitHeads(tf, t, batch, length, config.numHeads(), config.headSize());
     }
 
     private Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out) {

@@ -81,4 +81,51 @@ public final class Layers {
                 tf.math.mul(tf.constant(0.5f), x),
                 tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
     }
+
+    /** {@code [B, L, heads·headSize]} to {@code [B, heads, L, headSize]}. */
+    public static Operand<TFloat32> splitHeads(
+            Ops tf,
+            Operand<TFloat32> t,
+            Operand<TInt32> batch,
+            Operand<TInt32> length,
+            int heads,
+            int headSize) {
+        Operand<TFloat32> r =
+                tf.reshape(
+                        t,
+                        tf.stack(
+                                List.of(batch, length, tf.constant(heads), tf.constant(headSize))));
+        return tf.linalg.transpose(r, tf.constant(new int[] {0, 2, 1, 3}));
+    }
+
+    /**
+     * Scaled dot-product attention, {@code softmax(q·kᵀ/√d + maskBias)·v}, with the heads merged
+     * back: q {@code [B, heads, L, d]}, k and v {@code [B, heads, K, d]}, maskBias broadcastable to
+     * {@code [B, heads, L, K]}, result {@code [B, L, heads·d]}. Einsum rather than BatchMatMulV2,
+     * which has no gradient in TF 2.10.
+     */
+    public static Operand<TFloat32> attention(
+            Ops tf,
+            Operand<TFloat32> q,
+            Operand<TFloat32> k,
+            Operand<TFloat32> v,
+            Operand<TFloat32> maskBias,
+            java.util.function.UnaryOperator<Operand<TFloat32>> probabilityDropout,
+            Operand<TInt32> batch,
+            Operand<TInt32> length,
+            int hidden,
+            int headSize) {
+        Operand<TFloat32> scores =
+                tf.math.add(
+                        tf.math.mul(
+                                tf.linalg.einsum(List.of(q, k), "bhqd,bhkd->bhqk"),
+                                tf.constant((float) (1 / Math.sqrt(headSize)))),
+                        maskBias);
+        Operand<TFloat32> probs = probabilityDropout.apply(tf.nn.softmax(scores));
+        return tf.reshape(
+                tf.linalg.transpose(
+                        tf.linalg.einsum(List.of(probs, v), "bhqk,bhkd->bhqd"),
+                        tf.constant(new int[] {0, 2, 1, 3})),
+                tf.stack(List.of(batch, length, tf.constant(hidden))));
+    }
 }
