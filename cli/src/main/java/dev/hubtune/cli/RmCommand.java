@@ -51,11 +51,19 @@ final class RmCommand implements Callable<Integer> {
         }
         CacheMaintenance maintenance = new CacheMaintenance(hub.cache());
         long freed = 0;
+        boolean found = false;
         for (ModelRef t : targets) {
             var repo = hub.repoFor(t);
             if (java.nio.file.Files.exists(repo.dir())) {
+                found = true;
                 freed += maintenance.remove(repo);
             }
+        }
+        if (!found) {
+            throw new UserException(
+                    parsed.text()
+                            + " is not in the cache, so nothing was removed; `hubtune ls` lists"
+                            + " the cached models");
         }
         spec.commandLine()
                 .getOut()

@@ -76,6 +76,33 @@ class FinetuneCommandTest {
         assertEquals("alpha", rows.get(0).getAsJsonObject().get("label").getAsString());
         assertEquals("beta", rows.get(1).getAsJsonObject().get("label").getAsString());
 
+        CliRunner eval =
+                CliRunner.run(
+                        "eval",
+                        out.resolve("model").toString(),
+                        "--data",
+                        data().toString(),
+                        "--text-column",
+                        "body",
+                        "--label-column",
+                        "intent",
+                        "-q");
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(eval.out().contains("400 examples: accuracy"), eval.out());
+        CliRunner evalMissing =
+                CliRunner.run(
+                        "eval",
+                        out.resolve("model").toString(),
+                        "--data",
+                        dir.resolve("nope.csv").toString(),
+                        "-q");
+        assertEquals(Hubtune.EXIT_USER_ERROR, evalMissing.exitCode());
+        assertTrue(evalMissing.err().contains("nope.csv"), evalMissing.err());
+        CliRunner exportOver =
+                CliRunner.run("export", out.resolve("model").toString(), "-o", out.toString());
+        assertEquals(Hubtune.EXIT_USER_ERROR, exportOver.exitCode());
+        assertTrue(exportOver.err().contains("not empty"), exportOver.err());
+
         CliRunner again =
                 CliRunner.run(
                         "finetune",

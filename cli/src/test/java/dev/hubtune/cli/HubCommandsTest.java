@@ -116,6 +116,9 @@ class HubCommandsTest {
         CliRunner rm = run("rm", "hf:acme/tiny");
         assertEquals(0, rm.exitCode(), rm.err());
         assertFalse(Files.exists(home.resolve("hub/models--acme--tiny")));
+        CliRunner again = run("rm", "hf:acme/tiny");
+        assertEquals(Hubtune.EXIT_USER_ERROR, again.exitCode());
+        assertTrue(again.err().contains("acme/tiny"), again.err());
     }
 
     @Test
