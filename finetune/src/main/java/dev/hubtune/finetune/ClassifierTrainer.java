@@ -11,6 +11,7 @@ import dev.hubtune.models.bert.ClassificationHead;
 import dev.hubtune.models.bert.PretrainedBert;
 import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -720,7 +721,7 @@ public final class ClassifierTrainer {
                                     .fetch(head.probabilities)
                                     .fetch(head.loss)
                                     .run()) {
-                float[] flat = BertInputs.values((TFloat32) r.get(0));
+                float[] flat = Tensors.floats((TFloat32) r.get(0));
                 for (int i = 0; i < chunk.size(); i++) {
                     int bestClass = 0;
                     for (int c = 1; c < classes; c++) {

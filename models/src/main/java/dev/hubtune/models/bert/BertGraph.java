@@ -202,16 +202,12 @@ public final class BertGraph {
         return Layers.splitHeads(tf, t, batch, length, config.numHeads(), config.headSize());
     }
 
-    /** x [B, L, in] · W [in, out] + b. */
-    private Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out) {
+    /**
+     * x [..., in] · W [in, out] + b, with the parameters {@code name.weight} and {@code name.bias}.
+     */
+    Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out) {
         return Layers.dense(
                 tf, x, param(name + ".weight", in, out), param(name + ".bias", out), in, out);
-    }
-
-    /** x [N, in] · W [in, out] + b. */
-    Operand<TFloat32> linear(String name, Operand<TFloat32> x, int in, int out) {
-        return tf.nn.biasAdd(
-                tf.linalg.matMul(x, param(name + ".weight", in, out)), param(name + ".bias", out));
     }
 
     /**
@@ -221,15 +217,9 @@ public final class BertGraph {
      */
     public Operand<TFloat32> pooled() {
         if (pooled == null) {
-            Operand<TFloat32> first =
-                    tf.squeeze(
-                            tf.slice(
-                                    sequenceOutput,
-                                    tf.constant(new int[] {0, 0, 0}),
-                                    tf.constant(new int[] {-1, 1, -1})),
-                            org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+            Operand<TFloat32> first = tf.gather(sequenceOutput, tf.constant(0), tf.constant(1));
             int h = config.hiddenSize();
-            pooled = tf.withName("pooled").math.tanh(linear("pooler.dense", first, h, h));
+            pooled = tf.withName("pooled").math.tanh(dense("pooler.dense", first, h, h));
         }
         return pooled;
     }

@@ -4,7 +4,6 @@ import dev.hubtune.tokenizers.Batch;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -34,13 +33,6 @@ public final class BertInputs implements AutoCloseable {
         return runner.feed(bert.inputIds, ids)
                 .feed(bert.attentionMask, mask)
                 .feed(bert.tokenTypeIds, types);
-    }
-
-    /** The values of a float tensor, row-major. */
-    public static float[] values(TFloat32 t) {
-        float[] flat = new float[(int) t.shape().size()];
-        t.read(DataBuffers.of(flat, false, false));
-        return flat;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.hubtune.models.bert;
 
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -176,7 +177,7 @@ public final class BertModel implements AutoCloseable {
                                 .feed(maskedLm.positions, pos)
                                 .fetch(maskedLm.probabilities)
                                 .run()) {
-            flat = BertInputs.values((TFloat32) r.get(0));
+            flat = Tensors.floats((TFloat32) r.get(0));
         }
         int vocab = bert.config().vocabSize();
         float[][] out = new float[positions.length][vocab];
@@ -189,7 +190,7 @@ public final class BertModel implements AutoCloseable {
     private float[] run(Batch batch, Operand<TFloat32> output) {
         try (BertInputs inputs = BertInputs.of(batch);
                 Result r = inputs.feed(session.runner(), bert).fetch(output).run()) {
-            return BertInputs.values((TFloat32) r.get(0));
+            return Tensors.floats((TFloat32) r.get(0));
         }
     }
 

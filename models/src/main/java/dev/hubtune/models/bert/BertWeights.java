@@ -39,7 +39,7 @@ public final class BertWeights {
         Map<String, WeightTensor> out = new LinkedHashMap<>();
         for (var e : tf.entrySet()) {
             String name = e.getKey();
-            if (name.endsWith("/adam_m") || name.endsWith("/adam_v") || name.contains("step")) {
+            if (name.endsWith("/adam_m") || name.endsWith("/adam_v")) {
                 continue;
             }
             name = name.startsWith("module/") ? name.substring("module/".length()) : name;

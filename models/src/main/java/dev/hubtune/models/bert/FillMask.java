@@ -91,11 +91,11 @@ public final class FillMask implements AutoCloseable {
         }
         float[] probs = model.maskedLmProbabilities(batch, new int[][] {{0, position}})[0];
         List<Prediction> out = new ArrayList<>(topK);
+        String before = text.substring(0, text.indexOf(maskToken));
+        String after = text.substring(text.indexOf(maskToken) + maskToken.length());
         for (int id : TopK.indices(probs, Math.min(topK, probs.length))) {
             String token = tokenizer.decode(new long[] {id}, false).trim();
-            int at = text.indexOf(maskToken);
-            String sequence =
-                    text.substring(0, at) + token + text.substring(at + maskToken.length());
+            String sequence = before + token + after;
             out.add(new Prediction(token, id, probs[id], sequence));
         }
         return out;

