@@ -1,6 +1,7 @@
 package dev.hubtune.models.weights;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.runtime.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -104,12 +105,17 @@ public final class Variables {
     public static Map<String, WeightTensor> read(
             Session session, Map<String, Variable<TFloat32>> vars) {
         Map<String, WeightTensor> out = new LinkedHashMap<>();
-        for (var e : vars.entrySet()) {
-            try (Result r = session.runner().fetch(e.getValue()).run()) {
-                TFloat32 t = (TFloat32) r.get(0);
-                float[] data = new float[(int) t.shape().size()];
-                t.read(DataBuffers.of(data, false, false));
-                out.put(e.getKey(), new WeightTensor(t.shape().asArray(), data));
+        if (vars.isEmpty()) {
+            return out;
+        }
+        // One run fetches them all (not one session run per variable).
+        Session.Runner runner = session.runner();
+        vars.values().forEach(runner::fetch);
+        try (Result r = runner.run()) {
+            int i = 0;
+            for (String name : vars.keySet()) {
+                TFloat32 t = (TFloat32) r.get(i++);
+                out.put(name, new WeightTensor(t.shape().asArray(), Tensors.floats(t)));
             }
         }
         return out;
