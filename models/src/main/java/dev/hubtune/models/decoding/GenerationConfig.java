@@ -80,8 +80,13 @@ public final class GenerationConfig {
     public String toString() {
         return sampling()
                 ? String.format(
+                        java.util.Locale.ROOT,
                         "sample(T=%s, top-k=%d, top-p=%s, seed=%d, max %d)",
-                        temperature, topK, topP, seed, maxNewTokens)
+                        temperature,
+                        topK,
+                        topP,
+                        seed,
+                        maxNewTokens)
                 : "greedy(max " + maxNewTokens + ")";
     }
 

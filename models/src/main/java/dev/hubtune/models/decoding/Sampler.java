@@ -1,6 +1,7 @@
 package dev.hubtune.models.decoding;
 
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Picks the next token from a model's logits as a {@link GenerationConfig} says: argmax when
@@ -30,35 +31,42 @@ public final class Sampler {
             return best;
         }
         int k = config.topK() > 0 ? Math.min(config.topK(), logits.length) : logits.length;
-        int[] candidates = TopK.indices(logits, k); // best first
-        double[] p = new double[candidates.length];
-        double max = logits[candidates[0]];
+        // Top-k and top-p need the candidates in probability order; plain temperature sampling
+        // does not, so then the vocabulary is not sorted (it is the hot path of generation).
+        boolean filtered = k < logits.length || config.topP() < 1;
+        int[] candidates = filtered ? TopK.indices(logits, k) : null; // best first
+        IntUnaryOperator id = filtered ? i -> candidates[i] : i -> i;
+        double[] p = new double[filtered ? candidates.length : logits.length];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < p.length; i++) {
+            max = Math.max(max, logits[id.applyAsInt(i)]);
+        }
         double sum = 0;
         for (int i = 0; i < p.length; i++) {
-            p[i] = Math.exp((logits[candidates[i]] - max) / config.temperature());
+            p[i] = Math.exp((logits[id.applyAsInt(i)] - max) / config.temperature());
             sum += p[i];
         }
         // Nucleus: the smallest prefix (in probability order) whose mass reaches top-p.
         int keep = p.length;
-        double mass = 0;
-        for (int i = 0; i < p.length; i++) {
-            mass += p[i] / sum;
-            if (mass >= config.topP()) {
-                keep = i + 1;
-                break;
+        double total = sum;
+        if (config.topP() < 1) {
+            double mass = 0;
+            for (int i = 0; i < p.length; i++) {
+                mass += p[i];
+                if (mass >= config.topP() * sum) {
+                    keep = i + 1;
+                    total = mass;
+                    break;
+                }
             }
-        }
-        double total = 0;
-        for (int i = 0; i < keep; i++) {
-            total += p[i];
         }
         double u = random.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
             u -= p[i];
             if (u < 0) {
-                return candidates[i];
+                return id.applyAsInt(i);
             }
         }
-        return candidates[keep - 1];
+        return id.applyAsInt(keep - 1);
     }
 }
