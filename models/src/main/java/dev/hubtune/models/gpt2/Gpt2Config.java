@@ -70,7 +70,9 @@ public record Gpt2Config(
                         file
                                 + " describes a '"
                                 + type
-                                + "' model; the generator runs GPT-2 models");
+                                + "' model, and text generation needs a GPT-2 model (model_type"
+                                + " gpt2). For BERT models use `hubtune embed` or `hubtune"
+                                + " fill-mask`; for a GPT-2 to train, `hubtune init gpt2-tiny`");
             }
             String act =
                     o.has("activation_function")
