@@ -2,6 +2,7 @@ package dev.hubtune.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.finetune.ClassifierTrainer;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.Hub;
@@ -50,7 +51,7 @@ final class SpamAssassinBenchmark {
         }
         Path csv = toCsv(tgz, work.resolve("spam.csv"), quick ? 1200 : Integer.MAX_VALUE);
         ModelDir model = Hub.builder().build().pull("all-minilm-l6-v2");
-        TrainingReport report =
+        TrainingReport<ClassificationMetrics> report =
                 ClassifierTrainer.builder()
                         .setModelDir(model.path())
                         .setTrainFile(csv)
@@ -85,7 +86,7 @@ final class SpamAssassinBenchmark {
                         String.format(
                                 Locale.ROOT,
                                 "%.1f seq/s, %d steps in %.0f s",
-                                report.sequencesPerSecond(),
+                                report.examplesPerSecond(),
                                 report.steps(),
                                 report.seconds()),
                         "not run: no Python peer (transformers/torch) installed by the harness yet",

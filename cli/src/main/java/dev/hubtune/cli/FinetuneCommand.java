@@ -1,12 +1,16 @@
 package dev.hubtune.cli;
 
+import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.finetune.ClassifierTrainer;
 import dev.hubtune.finetune.FinetuneException;
+import dev.hubtune.finetune.LanguageModelMetrics;
+import dev.hubtune.finetune.LanguageModelTrainer;
 import dev.hubtune.finetune.LearningRateSchedule;
+import dev.hubtune.finetune.TrainerBuilder;
+import dev.hubtune.finetune.TrainingListener;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,13 +21,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code hubtune finetune REF --train FILE …}: sequence classification fine-tuning. */
+/**
+ * {@code hubtune finetune REF --train FILE …}: sequence classification, or with {@code --task
+ * causal-lm} GPT-2 language modelling, on the shared training loop.
+ */
 @Command(
         name = "finetune",
         mixinStandardHelpOptions = true,
         description = {
             "Fine-tune a BERT-family model to classify texts (or text pairs) from a CSV/TSV/JSONL file,"
-                    + " then export it (HF format + labels) to OUTPUT/model for hubtune predict and DJL."
+                    + " then export it (HF format + labels) to OUTPUT/model for hubtune predict and DJL.",
+            "With --task causal-lm: train a GPT-2 on a corpus (.txt with blank-line separated"
+                    + " documents, .jsonl, .csv) and export it to OUTPUT/model for hubtune generate."
         })
 final class FinetuneCommand implements Callable<Integer> {
 
@@ -39,11 +48,40 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "The pretrained model, e.g. all-minilm-l6-v2.")
     String ref;
 
+    /** What the model learns. */
+    enum Task {
+        classification,
+        causal_lm
+    }
+
+    @Option(
+            names = "--task",
+            defaultValue = "classification",
+            paramLabel = "TASK",
+            converter = TaskConverter.class,
+            description = "classification (default) or causal-lm.")
+    Task task;
+
+    @Option(
+            names = "--block-size",
+            defaultValue = "128",
+            paramLabel = "N",
+            description = "causal-lm: tokens per training block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(
+            names = "--sample-prompt",
+            paramLabel = "TEXT",
+            description =
+                    "causal-lm: a prompt continued at each evaluation (repeatable; default: the"
+                            + " starts of validation blocks).")
+    java.util.List<String> samplePrompts;
+
     @Option(
             names = "--train",
             required = true,
             paramLabel = "FILE",
-            description = "Training data (.csv, .tsv, .jsonl).")
+            description = "Training data (.csv, .tsv, .jsonl; .txt for causal-lm).")
     Path train;
 
     @Option(
@@ -76,9 +114,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--batch-size",
-            defaultValue = "16",
-            description = "Sequences per step (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+            description = "Sequences per micro-batch (default: 16; 8 for causal-lm).")
+    Integer batchSize;
 
     @Option(
             names = "--max-length",
@@ -151,69 +188,110 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws HubException, FinetuneException {
         ModelDir model = common.hub(common.progress()).pull(ref);
+        PrintWriter out = spec.commandLine().getOut();
+        TrainingReport<?> report =
+                task == Task.causal_lm ? languageModel(model) : classifier(model);
+        if (common.json) {
+            out.println(Json.GSON.toJson(report));
+            return Hubtune.EXIT_OK;
+        }
+        out.printf(
+                Locale.ROOT,
+                "best: step %d, %s; %d steps in %.1f s (%.1f sequences/s, %.0f tokens/s)%n",
+                report.best().step(),
+                report.best().metrics().summary(),
+                report.steps(),
+                report.seconds(),
+                report.examplesPerSecond(),
+                report.tokensPerSecond());
+        out.println(report.exported());
+        return Hubtune.EXIT_OK;
+    }
+
+    private TrainingReport<ClassificationMetrics> classifier(ModelDir model)
+            throws FinetuneException {
         ClassifierTrainer.Builder b =
-                ClassifierTrainer.builder()
-                        .setModelDir(model.path())
-                        .setTrainFile(train)
+                shared(ClassifierTrainer.builder(), model, 16)
                         .setTextColumn(columns.text)
                         .setLabelColumn(columns.label)
-                        .setOutputDir(output)
-                        .optEpochs(epochs)
-                        .optLearningRate(learningRate)
-                        .optBatchSize(batchSize)
                         .optMaxLength(maxLength)
-                        .optSeed(seed)
-                        .optSchedule(schedule)
-                        .optEvalEverySteps(evalEvery)
-                        .optPatience(patience)
                         .optBalanceClasses(balance)
-                        .optFreezeEncoder(freeze)
-                        .optThreads(threads)
-                        .optOverwrite(overwrite)
-                        .optResume(resume)
-                        .optGradientAccumulation(accumulation)
-                        .optMixedPrecision(mixedPrecision)
-                        .optXla(xla);
-        if (validation != null) {
-            b.optValidationFile(validation);
-        }
+                        .optFreezeEncoder(freeze);
         if (columns.pair != null) {
             b.optTextPairColumn(columns.pair);
+        }
+        return b.build().train();
+    }
+
+    private TrainingReport<LanguageModelMetrics> languageModel(ModelDir model)
+            throws FinetuneException {
+        if (balance || freeze || columns.pair != null) {
+            throw new UserException(
+                    "--balance-classes, --freeze-encoder and --text-pair-column are classification"
+                            + " options; drop them for --task causal-lm");
+        }
+        LanguageModelTrainer.Builder b =
+                shared(LanguageModelTrainer.builder(), model, 8)
+                        .optTextField(columns.text)
+                        .optBlockSize(blockSize);
+        if (samplePrompts != null) {
+            b.optSamplePrompts(samplePrompts);
+        }
+        return b.build().train();
+    }
+
+    /** The options every task shares. */
+    private <B extends TrainerBuilder<B>> B shared(B b, ModelDir model, int defaultBatch) {
+        b.setModelDir(model.path())
+                .setTrainFile(train)
+                .setOutputDir(output)
+                .optEpochs(epochs)
+                .optLearningRate(learningRate)
+                .optBatchSize(batchSize != null ? batchSize : defaultBatch)
+                .optSeed(seed)
+                .optSchedule(schedule)
+                .optEvalEverySteps(evalEvery)
+                .optPatience(patience)
+                .optThreads(threads)
+                .optOverwrite(overwrite)
+                .optResume(resume)
+                .optGradientAccumulation(accumulation)
+                .optMixedPrecision(mixedPrecision)
+                .optXla(xla);
+        if (validation != null) {
+            b.optValidationFile(validation);
         }
         if (maxSteps != null) {
             b.optMaxSteps(maxSteps);
         }
         if (!common.quiet && !common.json) {
-            b.optListener(new TrainingProgress(System.err, System.console() != null));
+            b.optListener(
+                    new TrainingProgress(spec.commandLine().getErr(), System.console() != null));
         }
-        TrainingReport report = b.build().train();
-        PrintWriter out = spec.commandLine().getOut();
-        if (common.json) {
-            out.println(Json.GSON.toJson(report));
-            return Hubtune.EXIT_OK;
+        return b;
+    }
+
+    /** Accepts causal-lm (and causal_lm) for {@link Task#causal_lm}. */
+    static final class TaskConverter implements picocli.CommandLine.ITypeConverter<Task> {
+        @Override
+        public Task convert(String value) {
+            for (Task t : Task.values()) {
+                if (t.name().equals(value.replace('-', '_'))) {
+                    return t;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                    "unknown task '" + value + "'; use classification or causal-lm");
         }
-        var m = report.best().metrics();
-        out.printf(
-                Locale.ROOT,
-                "best: step %d, validation accuracy %.4f, macro-F1 %.4f, loss %.4f; %d steps in %.1f s (%.1f sequences/s)%n",
-                report.best().step(),
-                m.accuracy(),
-                m.macroF1(),
-                m.loss(),
-                report.steps(),
-                report.seconds(),
-                report.sequencesPerSecond());
-        out.println(report.exported());
-        return Hubtune.EXIT_OK;
     }
 
     /** One redrawn progress line on a terminal; a line per evaluation otherwise. */
-    static final class TrainingProgress implements ClassifierTrainer.Listener {
-        private final PrintStream err;
+    static final class TrainingProgress implements TrainingListener {
+        private final PrintWriter err;
         private final boolean terminal;
         private long lastDraw;
 
-        TrainingProgress(PrintStream err, boolean terminal) {
+        TrainingProgress(PrintWriter err, boolean terminal) {
             this.err = err;
             this.terminal = terminal;
         }
@@ -241,21 +319,27 @@ final class FinetuneCommand implements Callable<Integer> {
             if (step == total) {
                 err.println();
             }
+            err.flush();
         }
 
         @Override
-        public void evaluated(dev.hubtune.finetune.TrainingReport.Evaluation ev) {
+        public void evaluated(TrainingReport.Evaluation<?> ev) {
             if (terminal) {
                 err.print("\r\u001b[K");
             }
             err.printf(
                     Locale.ROOT,
-                    "epoch %d step %d: train loss %.4f, validation accuracy %.4f, macro-F1 %.4f%n",
+                    "epoch %d step %d: train loss %.4f, %s%n",
                     ev.epoch(),
                     ev.step(),
                     ev.trainLoss(),
-                    ev.metrics().accuracy(),
-                    ev.metrics().macroF1());
+                    ev.metrics().summary());
+            if (ev.metrics() instanceof LanguageModelMetrics lm) {
+                for (LanguageModelMetrics.Sample sample : lm.samples()) {
+                    err.printf(Locale.ROOT, "  %s|%s%n", sample.prompt(), sample.continuation());
+                }
+            }
+            err.flush();
         }
     }
 }

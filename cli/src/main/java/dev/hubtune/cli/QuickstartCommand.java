@@ -1,5 +1,6 @@
 package dev.hubtune.cli;
 
+import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.finetune.ClassifierTrainer;
 import dev.hubtune.finetune.FinetuneException;
 import dev.hubtune.finetune.TrainingReport;
@@ -86,9 +87,10 @@ final class QuickstartCommand implements Callable<Integer> {
                         .optSeed(42);
         if (!common.quiet) {
             trainer.optListener(
-                    new FinetuneCommand.TrainingProgress(System.err, System.console() != null));
+                    new FinetuneCommand.TrainingProgress(
+                            spec.commandLine().getErr(), System.console() != null));
         }
-        TrainingReport report = trainer.build().train();
+        TrainingReport<ClassificationMetrics> report = trainer.build().train();
 
         var best = report.best().metrics();
         out.printf(

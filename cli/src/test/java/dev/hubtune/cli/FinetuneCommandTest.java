@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
 import dev.hubtune.models.testing.TinyBert;
+import dev.hubtune.tokenizers.testing.Gpt2Files;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +63,7 @@ class FinetuneCommandTest {
                         "2e-3",
                         "-q");
         assertEquals(0, ft.exitCode(), ft.err());
-        assertTrue(ft.out().contains("validation accuracy"), ft.out());
+        assertTrue(ft.out().contains("accuracy 1.0000"), ft.out());
         String[] lines = ft.out().strip().split("\n");
         assertEquals(out.resolve("model").toString(), lines[lines.length - 1]);
         CliRunner predict =
@@ -118,6 +120,89 @@ class FinetuneCommandTest {
                         "-q");
         assertEquals(Hubtune.EXIT_USER_ERROR, again.exitCode());
         assertTrue(again.err().contains("--overwrite"), again.err());
+    }
+
+    @Test
+    void causalLmFromInitThroughFinetuneToGenerate() throws Exception {
+        Path tokenizer =
+                Gpt2Files.forWords(
+                        dir.resolve("words"),
+                        List.of("bob", "pat", "paris", "oslo", "lives", "in"));
+        Path model = dir.resolve("gpt2");
+        CliRunner init =
+                CliRunner.run(
+                        "init",
+                        "gpt2-tiny",
+                        "--tokenizer",
+                        tokenizer.toString(),
+                        "-o",
+                        model.toString());
+        assertEquals(0, init.exitCode(), init.err());
+        StringBuilder corpus = new StringBuilder();
+        Random r = new Random(2);
+        for (int i = 0; i < 300; i++) {
+            corpus.append(r.nextBoolean() ? "bob lives in paris." : "pat lives in oslo.")
+                    .append("\n\n");
+        }
+        Path text = Files.writeString(dir.resolve("corpus.txt"), corpus);
+        Path out = dir.resolve("lm");
+        CliRunner ft =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--task",
+                        "causal-lm",
+                        "--train",
+                        text.toString(),
+                        "--block-size",
+                        "32",
+                        "--max-steps",
+                        "150",
+                        "--batch-size",
+                        "16",
+                        "--learning-rate",
+                        "3e-3",
+                        "--sample-prompt",
+                        "bob lives",
+                        "-o",
+                        out.toString());
+        assertEquals(0, ft.exitCode(), ft.err());
+        assertTrue(ft.out().contains("perplexity"), ft.out());
+        assertTrue(ft.err().contains("bob lives|"), "samples are printed: " + ft.err());
+        CliRunner gen =
+                CliRunner.run(
+                        "generate",
+                        out.resolve("model").toString(),
+                        "pat lives in",
+                        "--max-new-tokens",
+                        "2");
+        assertEquals(0, gen.exitCode(), gen.err());
+        assertTrue(gen.out().startsWith("pat lives in oslo."), gen.out() + ft.err());
+
+        CliRunner wrong =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--task",
+                        "causal-lm",
+                        "--train",
+                        text.toString(),
+                        "--freeze-encoder",
+                        "-o",
+                        dir.resolve("lm2").toString());
+        assertEquals(1, wrong.exitCode());
+        assertTrue(wrong.err().contains("classification options"), wrong.err());
+        CliRunner unknown =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--task",
+                        "qa",
+                        "--train",
+                        text.toString(),
+                        "-o",
+                        "x");
+        assertTrue(unknown.err().contains("classification or causal-lm"), unknown.err());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.hubtune.examples;
 
+import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.finetune.ClassifierTrainer;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.Hub;
@@ -41,7 +42,7 @@ public final class FineTuneFromCsv {
     static List<TextClassifier.Prediction> run(
             Path csv, Path output, List<String> texts, PrintStream out) throws Exception {
         ModelDir model = Hub.builder().build().pull("all-minilm-l6-v2");
-        TrainingReport report =
+        TrainingReport<ClassificationMetrics> report =
                 ClassifierTrainer.builder()
                         .setModelDir(model.path())
                         .setTrainFile(csv)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -18,8 +19,8 @@ import org.tensorflow.types.TFloat32;
  * AdamW as graph ops (Loshchilov & Hutter; the update of PyTorch's {@code AdamW}): gradients by
  * {@code Graph.addGradients}, clipped to a global norm, first and second moments in slot variables,
  * bias-corrected, and weight decay applied to the weights directly (decoupled from the gradient)
- * except for biases and LayerNorm parameters. The learning rate and the bias corrections are fed
- * per step, so schedules live in Java and a resumed run feeds the same values.
+ * except where the model says not to (biases, norms). The learning rate and the bias corrections
+ * are fed per step, so schedules live in Java and a resumed run feeds the same values.
  */
 public final class AdamW {
 
@@ -51,23 +52,40 @@ public final class AdamW {
     private final double beta2;
 
     /**
-     * Builds the update of {@code trainable} minimising {@code loss}.
+     * AdamW's constants.
      *
+     * @param beta1 decay of the first moment (0.9)
+     * @param beta2 decay of the second moment (0.999)
+     * @param epsilon added to the root of the second moment (1e-8)
+     * @param weightDecay decoupled decay per unit of learning rate
      * @param maxGradNorm clip the global gradient norm to this (≤ 0: no clipping)
+     * @param accumulation micro-batches per update (1: none)
+     */
+    public record Hyperparameters(
+            double beta1,
+            double beta2,
+            double epsilon,
+            double weightDecay,
+            double maxGradNorm,
+            int accumulation) {}
+
+    /**
+     * Builds the update of {@code trainable} minimising {@code loss}; parameters for which {@code
+     * decays} is false (biases, norms) get no weight decay.
      */
     public AdamW(
             Graph graph,
             Ops tf,
             Operand<TFloat32> loss,
             Map<String, Variable<TFloat32>> trainable,
-            double beta1,
-            double beta2,
-            double epsilon,
-            double weightDecay,
-            double maxGradNorm,
-            int accumulation) {
-        this.beta1 = beta1;
-        this.beta2 = beta2;
+            Predicate<String> decays,
+            Hyperparameters h) {
+        this.beta1 = h.beta1();
+        this.beta2 = h.beta2();
+        double epsilon = h.epsilon();
+        double weightDecay = h.weightDecay();
+        double maxGradNorm = h.maxGradNorm();
+        int accumulation = h.accumulation();
         learningRate =
                 tf.withName("learning_rate")
                         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
@@ -153,12 +171,9 @@ public final class AdamW {
                             tf.math.add(
                                     tf.math.sqrt(tf.math.div(vNew, correction2)),
                                     tf.constant((float) epsilon)));
-            // Decoupled decay: shrink the weight itself, never biases or LayerNorm (HF's
-            // convention).
-            boolean decays =
-                    weightDecay > 0 && !name.endsWith(".bias") && !name.contains("LayerNorm");
+            // Decoupled decay: shrink the weight itself, never biases or norms (HF's convention).
             Operand<TFloat32> delta =
-                    decays
+                    weightDecay > 0 && decays.test(name)
                             ? tf.math.add(adam, tf.math.mul(tf.constant((float) weightDecay), w))
                             : adam;
             updates.add(tf.assignSub(w, tf.math.mul(learningRate, delta)));

@@ -2,6 +2,7 @@ package dev.hubtune.finetune;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.reflect.TypeToken;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
@@ -41,16 +42,21 @@ final class Checkpoints {
      * @param sinceBest evaluations since the best one (early stopping)
      * @param evaluations every evaluation so far
      * @param best index of the best evaluation, or -1
+     * @param trainLossSum training losses summed since the last evaluation
+     * @param trainLossCount how many losses that sum holds
+     * @param <M> the task's metrics
      */
-    record State(
+    record State<M extends EvaluationMetrics>(
             int step,
             int epoch,
             int batchInEpoch,
             String fingerprint,
             int metricsLines,
             int sinceBest,
-            List<TrainingReport.Evaluation> evaluations,
-            int best) {}
+            List<TrainingReport.Evaluation<M>> evaluations,
+            int best,
+            double trainLossSum,
+            int trainLossCount) {}
 
     private final Path dir;
     private final int keep;
@@ -64,8 +70,8 @@ final class Checkpoints {
         return latest().isPresent();
     }
 
-    /** Writes a checkpoint atomically and prunes old ones. */
-    void save(State state, Map<String, WeightTensor> variables) throws IOException {
+    /** Writes a checkpoint atomically, prunes old ones, and returns it. */
+    Path save(State<?> state, Map<String, WeightTensor> variables) throws IOException {
         Path target = dir.resolve(String.format("step-%08d", state.step()));
         writeAtomically(target, variables, state);
         try (Stream<Path> s = Files.list(dir)) {
@@ -75,10 +81,11 @@ final class Checkpoints {
                 deleteTree(steps.get(i));
             }
         }
+        return target;
     }
 
     /** Replaces {@code best/} with these model weights. */
-    void saveBest(Map<String, WeightTensor> weights, State state) throws IOException {
+    void saveBest(Map<String, WeightTensor> weights, State<?> state) throws IOException {
         Path best = dir.resolve("best");
         Path old = dir.resolve(".old-best-" + UUID.randomUUID());
         Path fresh = dir.resolve(".new-best-" + UUID.randomUUID());
@@ -108,15 +115,20 @@ final class Checkpoints {
         return dir.resolve("best");
     }
 
-    static State readState(Path checkpoint) throws IOException {
-        return GSON.fromJson(Files.readString(checkpoint.resolve("state.json")), State.class);
+    /** The state of {@code checkpoint}, whose evaluations are {@code metrics}. */
+    static <M extends EvaluationMetrics> State<M> readState(Path checkpoint, Class<M> metrics)
+            throws IOException {
+        @SuppressWarnings("unchecked")
+        TypeToken<State<M>> type =
+                (TypeToken<State<M>>) TypeToken.getParameterized(State.class, metrics);
+        return GSON.fromJson(Files.readString(checkpoint.resolve("state.json")), type.getType());
     }
 
     static Map<String, WeightTensor> readVariables(Path checkpoint) throws ModelException {
         return Safetensors.read(checkpoint.resolve("variables.safetensors"));
     }
 
-    private void writeAtomically(Path target, Map<String, WeightTensor> variables, State state)
+    private void writeAtomically(Path target, Map<String, WeightTensor> variables, State<?> state)
             throws IOException {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(".tmp-" + UUID.randomUUID());

@@ -1,6 +1,9 @@
 package dev.hubtune.finetune;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Evaluation of a classifier: accuracy, macro-F1, per-class precision and recall, and the confusion
@@ -19,7 +22,8 @@ public record ClassificationMetrics(
         double[] precision,
         double[] recall,
         long[][] confusion,
-        double loss) {
+        double loss)
+        implements EvaluationMetrics {
 
     /** Metrics of {@code predicted} against {@code gold} over {@code classes} classes. */
     public static ClassificationMetrics of(int[] predicted, int[] gold, int classes, double loss) {
@@ -56,23 +60,50 @@ public record ClassificationMetrics(
                 loss);
     }
 
-    /**
-     * A value by name, for early stopping: {@code accuracy}, {@code macro_f1} or {@code loss}
-     * (negated).
-     */
-    public double value(String metric) {
+    @Override
+    public double score(String metric) {
         return switch (metric) {
             case "accuracy" -> accuracy;
             case "macro_f1" -> macroF1;
             case "loss" -> -loss;
             default ->
                     throw new IllegalArgumentException(
-                            "unknown metric '" + metric + "'; use accuracy, macro_f1 or loss");
+                            "unknown metric '" + metric + "'; use " + names());
         };
     }
 
-    /** Names accepted by {@link #value}. */
+    /** Names accepted by {@link #score}. */
     public static List<String> names() {
         return List.of("accuracy", "macro_f1", "loss");
+    }
+
+    @Override
+    public Map<String, Object> columns() {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("eval_loss", loss);
+        row.put("accuracy", accuracy);
+        row.put("macro_f1", macroF1);
+        row.put("precision", precision);
+        row.put("recall", recall);
+        row.put("confusion", confusion);
+        return row;
+    }
+
+    @Override
+    public Map<String, Double> plotted() {
+        Map<String, Double> curves = new LinkedHashMap<>();
+        curves.put("accuracy", accuracy);
+        curves.put("macro-F1", macroF1);
+        return curves;
+    }
+
+    @Override
+    public String summary() {
+        return String.format(
+                Locale.ROOT,
+                "validation loss %.4f, accuracy %.4f, macro-F1 %.4f",
+                loss,
+                accuracy,
+                macroF1);
     }
 }

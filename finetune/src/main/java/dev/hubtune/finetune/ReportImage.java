@@ -18,7 +18,8 @@ import javax.imageio.ImageIO;
 
 /**
  * {@code report.png} next to the checkpoints: training and validation loss, the learning-rate
- * schedule, and validation accuracy and macro-F1 over the steps, drawn with Java2D (headless).
+ * schedule, and the task's bounded validation metrics (accuracy, macro-F1, next-token accuracy)
+ * over the steps, drawn with Java2D (headless).
  */
 final class ReportImage {
 
@@ -31,7 +32,9 @@ final class ReportImage {
     private ReportImage() {}
 
     static void write(
-            Path file, List<TrainingReport.Evaluation> evals, LearningRateSchedule schedule)
+            Path file,
+            List<? extends TrainingReport.Evaluation<?>> evals,
+            LearningRateSchedule schedule)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
@@ -72,16 +75,21 @@ final class ReportImage {
                 },
                 i -> 1 + (int) ((long) i * (total - 1) / Math.max(1, Math.min(total, 400) - 1)),
                 false);
+        List<String> curves =
+                n == 0 ? List.of() : List.copyOf(evals.get(0).metrics().plotted().keySet());
         panel(
                 g,
                 2,
                 "validation metrics",
                 total,
-                new String[] {"accuracy", "macro-F1"},
+                curves.toArray(String[]::new),
                 n,
-                new IntToDoubleFunction[] {
-                    i -> evals.get(i).metrics().accuracy(), i -> evals.get(i).metrics().macroF1()
-                },
+                curves.stream()
+                        .map(
+                                c ->
+                                        (IntToDoubleFunction)
+                                                i -> evals.get(i).metrics().plotted().get(c))
+                        .toArray(IntToDoubleFunction[]::new),
                 i -> evals.get(i).step(),
                 true);
         g.dispose();

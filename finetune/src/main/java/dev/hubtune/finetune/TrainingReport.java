@@ -9,20 +9,21 @@ import java.util.List;
  * @param evaluations every evaluation, in order
  * @param best the best evaluation (by the chosen metric); its weights were exported
  * @param steps optimizer steps run
- * @param seconds wall time of the training loop
- * @param sequencesPerSecond training throughput
+ * @param seconds wall time of the training loop in this process
+ * @param examplesPerSecond training throughput in sequences (blocks for language models)
+ * @param tokensPerSecond training throughput in tokens, padding excluded
  * @param exported the exported model directory
- * @param labels the label vocabulary, in class-id order
  * @param resumedFromStep the checkpoint step this run continued from (0 for a fresh run)
+ * @param <M> the task's metrics
  */
-public record TrainingReport(
-        List<Evaluation> evaluations,
-        Evaluation best,
+public record TrainingReport<M extends EvaluationMetrics>(
+        List<Evaluation<M>> evaluations,
+        Evaluation<M> best,
         int steps,
         double seconds,
-        double sequencesPerSecond,
+        double examplesPerSecond,
+        double tokensPerSecond,
         Path exported,
-        List<String> labels,
         int resumedFromStep) {
 
     /**
@@ -32,7 +33,8 @@ public record TrainingReport(
      * @param epoch epoch (1-based)
      * @param trainLoss mean training loss since the previous evaluation
      * @param metrics validation metrics
+     * @param <M> the task's metrics
      */
-    public record Evaluation(
-            int step, int epoch, double trainLoss, ClassificationMetrics metrics) {}
+    public record Evaluation<M extends EvaluationMetrics>(
+            int step, int epoch, double trainLoss, M metrics) {}
 }

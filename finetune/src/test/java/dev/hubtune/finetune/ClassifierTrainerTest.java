@@ -78,7 +78,7 @@ class ClassifierTrainerTest {
     @Test
     void learnsTheSyntheticTaskAndTheExportPredictsTheSame() throws Exception {
         Path out = dir.resolve("run");
-        TrainingReport report = trainer(out).build().train();
+        TrainingReport<ClassificationMetrics> report = trainer(out).build().train();
         double accuracy = report.best().metrics().accuracy();
         assertTrue(
                 accuracy >= 0.95,
@@ -88,7 +88,13 @@ class ClassifierTrainerTest {
                         + report.steps()
                         + " steps: "
                         + report.evaluations());
-        assertEquals(List.of("neg", "pos"), report.labels());
+        var id2label =
+                com.google.gson.JsonParser.parseString(
+                                Files.readString(report.exported().resolve("config.json")))
+                        .getAsJsonObject()
+                        .getAsJsonObject("id2label");
+        assertEquals("neg", id2label.get("0").getAsString());
+        assertEquals("pos", id2label.get("1").getAsString());
         assertTrue(
                 Files.readAllLines(out.resolve("metrics.jsonl")).size() >= 6,
                 "one metrics line per evaluation");
@@ -143,9 +149,9 @@ class ClassifierTrainerTest {
     void accumulatingTwoHalfBatchesEqualsOneFullBatch() throws Exception {
         // Micro-batches of 8 accumulated in pairs take as many optimizer steps as batches of 16,
         // and learn the task as well (the batches differ, so outcomes, not bits, are compared).
-        TrainingReport full =
+        TrainingReport<ClassificationMetrics> full =
                 trainer(dir.resolve("acc1")).optEpochs(4).optDropout(0).build().train();
-        TrainingReport accumulated =
+        TrainingReport<ClassificationMetrics> accumulated =
                 trainer(dir.resolve("acc2"))
                         .optEpochs(4)
                         .optDropout(0)
@@ -163,7 +169,7 @@ class ClassifierTrainerTest {
     void theGpuOptionsAreAcceptedAndHarmlessOnCpu() throws Exception {
         // allow_growth and the AMP rewriter are GPU features; on CPU the session must train all the
         // same.
-        TrainingReport report =
+        TrainingReport<ClassificationMetrics> report =
                 trainer(dir.resolve("amp")).optEpochs(3).optMixedPrecision(true).build().train();
         assertTrue(report.best().metrics().accuracy() >= 0.95, report.evaluations().toString());
     }

@@ -15,39 +15,85 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A run killed with SIGKILL and resumed ends with the same weights, bit for bit, as one never
- * interrupted.
+ * interrupted — for every task of the shared loop.
  */
 class ResumeTest {
 
-    static ClassifierTrainer.Builder run(Path model, Path data, Path out) {
+    /** Trains one task's run in {@code out}. */
+    @FunctionalInterface
+    interface Run {
+        TrainingReport<?> train(Path out, boolean resume, TrainingListener listener)
+                throws FinetuneException;
+    }
+
+    /** The run of {@code task} on the data in {@code root} (created by {@link #data}). */
+    static Run run(String task, Path root) {
         // One thread: TensorFlow's CPU kernels are then deterministic, so "same" means bitwise.
-        return ClassifierTrainer.builder()
-                .setModelDir(model)
-                .setTrainFile(data)
-                .setTextColumn("text")
-                .setLabelColumn("label")
-                .setOutputDir(out)
-                .optMaxSteps(30)
-                .optBatchSize(16)
-                .optLearningRate(2e-3)
-                .optMaxLength(32)
-                .optSeed(11)
-                .optThreads(1)
-                .optCheckpointEverySteps(4)
-                .optMetric("loss")
-                .optEvalEverySteps(10);
+        if (task.equals("classification")) {
+            return (out, resume, listener) ->
+                    ClassifierTrainer.builder()
+                            .setModelDir(root.resolve("bert/tiny-bert"))
+                            .setTrainFile(root.resolve("train.csv"))
+                            .setTextColumn("text")
+                            .setLabelColumn("label")
+                            .setOutputDir(out)
+                            .optMaxSteps(30)
+                            .optBatchSize(16)
+                            .optLearningRate(2e-3)
+                            .optMaxLength(32)
+                            .optSeed(11)
+                            .optThreads(1)
+                            .optCheckpointEverySteps(4)
+                            .optMetric("loss")
+                            .optEvalEverySteps(10)
+                            .optResume(resume)
+                            .optListener(listener)
+                            .build()
+                            .train();
+        }
+        return (out, resume, listener) ->
+                LanguageModelTrainer.builder()
+                        .setModelDir(root.resolve("gpt2/gpt2-tiny"))
+                        .setTrainFile(root.resolve("corpus.txt"))
+                        .setOutputDir(out)
+                        .optMaxSteps(30)
+                        .optBatchSize(8)
+                        .optBlockSize(32)
+                        .optLearningRate(2e-3)
+                        .optGradientAccumulation(2)
+                        .optSeed(11)
+                        .optThreads(1)
+                        .optCheckpointEverySteps(4)
+                        .optEvalEverySteps(10)
+                        .optResume(resume)
+                        .optListener(listener)
+                        .build()
+                        .train();
+    }
+
+    static void data(String task, Path root) throws Exception {
+        if (task.equals("classification")) {
+            ClassifierTrainerTest.tinyModel(root.resolve("bert"));
+            ClassifierTrainerTest.syntheticCsv(root.resolve("train.csv"), 300, 9);
+        } else {
+            TinyGpt2Corpus.model(root.resolve("gpt2"));
+            TinyGpt2Corpus.corpus(root.resolve("corpus.txt"), 400, 9);
+        }
     }
 
     /** Child JVM: trains slowly (a pause per step, outside the maths) and reports each step. */
     public static void main(String[] args) throws Exception {
-        run(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]))
-                .optListener(
-                        new ClassifierTrainer.Listener() {
+        run(args[0], Path.of(args[1]))
+                .train(
+                        Path.of(args[2]),
+                        false,
+                        new TrainingListener() {
                             @Override
                             public void step(
                                     int step, int total, double loss, double lr, double elapsed) {
@@ -59,17 +105,17 @@ class ResumeTest {
                                     Thread.currentThread().interrupt();
                                 }
                             }
-                        })
-                .build()
-                .train();
+                        });
     }
 
-    @Test
-    void resumeAfterSigkillEqualsTheUninterruptedRun(@TempDir Path dir) throws Exception {
-        Path model = ClassifierTrainerTest.tinyModel(dir);
-        Path data = ClassifierTrainerTest.syntheticCsv(dir.resolve("train.csv"), 300, 9);
+    @ParameterizedTest
+    @ValueSource(strings = {"classification", "causal-lm"})
+    void resumeAfterSigkillEqualsTheUninterruptedRun(String task, @TempDir Path dir)
+            throws Exception {
+        data(task, dir);
+        Run run = run(task, dir);
 
-        TrainingReport straight = run(model, data, dir.resolve("straight")).build().train();
+        TrainingReport<?> straight = run.train(dir.resolve("straight"), false, null);
 
         Path killed = dir.resolve("killed");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -81,8 +127,8 @@ class ResumeTest {
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 ResumeTest.class.getName(),
-                                model.toString(),
-                                data.toString(),
+                                task,
+                                dir.toString(),
                                 killed.toString())
                         .redirectError(ProcessBuilder.Redirect.DISCARD)
                         .start();
@@ -101,11 +147,10 @@ class ResumeTest {
         assertTrue(!Files.exists(killed.resolve("model")), "the killed run never got to export");
 
         FinetuneException refused =
-                assertThrows(
-                        FinetuneException.class, () -> run(model, data, killed).build().train());
+                assertThrows(FinetuneException.class, () -> run.train(killed, false, null));
         assertTrue(refused.getMessage().contains("--resume"), refused.getMessage());
 
-        TrainingReport resumed = run(model, data, killed).optResume(true).build().train();
+        TrainingReport<?> resumed = run.train(killed, true, null);
         assertTrue(
                 resumed.resumedFromStep() >= 8 && resumed.resumedFromStep() < 14,
                 "resumed from step " + resumed.resumedFromStep());
@@ -125,8 +170,8 @@ class ResumeTest {
         }
         List<String> metrics = Files.readAllLines(killed.resolve("metrics.jsonl"));
         assertEquals(
-                Files.readAllLines(dir.resolve("straight/metrics.jsonl")).size(),
-                metrics.size(),
-                "no duplicated metrics lines");
+                Files.readAllLines(dir.resolve("straight/metrics.jsonl")),
+                metrics,
+                "the resumed run's metrics equal the uninterrupted run's, no line duplicated");
     }
 }

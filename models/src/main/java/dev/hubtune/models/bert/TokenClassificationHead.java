@@ -1,5 +1,6 @@
 package dev.hubtune.models.bert;
 
+import dev.hubtune.models.layers.TokenLoss;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -39,26 +40,7 @@ public final class TokenClassificationHead {
                 tf.withName("token_logits")
                         .identity(bert.dense("classifier", hidden, h, numLabels));
         probabilities = tf.withName("token_probabilities").nn.softmax(logits);
-        // oneHot of a negative id is all zeros, so ignored tokens contribute 0 to the sum; the
-        // mask counts only labelled tokens in the mean.
-        Operand<TFloat32> oneHot =
-                tf.oneHot(labels, tf.constant(numLabels), tf.constant(1f), tf.constant(0f));
-        Operand<TFloat32> flatLogits = tf.reshape(logits, tf.constant(new int[] {-1, numLabels}));
-        Operand<TFloat32> flatOneHot = tf.reshape(oneHot, tf.constant(new int[] {-1, numLabels}));
-        Operand<TFloat32> perToken =
-                tf.nn.softmaxCrossEntropyWithLogits(flatLogits, flatOneHot).loss();
-        Operand<TFloat32> mask =
-                tf.dtypes.cast(
-                        tf.math.greaterEqual(
-                                tf.reshape(labels, tf.constant(new int[] {-1})), tf.constant(0)),
-                        TFloat32.class);
-        loss =
-                tf.withName("token_loss")
-                        .math
-                        .div(
-                                tf.reduceSum(tf.math.mul(perToken, mask), tf.constant(0)),
-                                tf.math.maximum(
-                                        tf.reduceSum(mask, tf.constant(0)), tf.constant(1f)));
+        loss = TokenLoss.of(tf, logits, labels, numLabels, "token_loss").mean();
     }
 
     /** Adds the head on top of {@code bert} (its parameters join {@code bert.variables()}). */

@@ -36,6 +36,16 @@ public final class GenerationConfig {
         return builder().optMaxNewTokens(maxNewTokens).build();
     }
 
+    /** This configuration with at most {@code n} new tokens (e.g. to fit the model's positions). */
+    public GenerationConfig withMaxNewTokens(int n) {
+        Builder b = builder().optMaxNewTokens(n).optTemperature(temperature).optTopK(topK);
+        return b.optTopP(topP)
+                .optSeed(seed)
+                .optStopAtEndOfText(stopAtEndOfText)
+                .optUseCache(useCache)
+                .build();
+    }
+
     /** Most tokens to add. */
     public int maxNewTokens() {
         return maxNewTokens;

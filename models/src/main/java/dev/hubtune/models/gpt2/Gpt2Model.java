@@ -1,8 +1,9 @@
 package dev.hubtune.models.gpt2;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.decoding.Continuation;
+import dev.hubtune.models.decoding.Decoder;
 import dev.hubtune.models.decoding.GenerationConfig;
-import dev.hubtune.models.decoding.Sampler;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Safetensors;
@@ -10,9 +11,6 @@ import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
@@ -166,14 +164,6 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     /**
-     * Generated token ids.
-     *
-     * @param ids the new tokens (without the end-of-text token that stopped them)
-     * @param stoppedAtEndOfText whether the end-of-text token ended generation
-     */
-    public record Continuation(int[] ids, boolean stoppedAtEndOfText) {}
-
-    /**
      * Continues {@code promptIds} as {@code config} says. With the cache (the default) the prompt
      * is run once and each new token costs one position; without it every step reruns the whole
      * sequence, which must, and does, give the same tokens.
@@ -192,39 +182,18 @@ public final class Gpt2Model implements AutoCloseable {
                             + limit
                             + " positions; shorten the prompt or ask for fewer new tokens");
         }
-        Sampler sampler = new Sampler(config);
-        List<Integer> out = new ArrayList<>();
         int eos = config().eosTokenId();
+        if (!config.useCache()) {
+            return Decoder.generate(promptIds, config, eos, Decoder.withoutCache(this::lastLogits));
+        }
         try (Cache cache = newCache()) {
-            int[] sequence = promptIds.clone();
-            float[] logits = config.useCache() ? next(cache, promptIds) : lastLogits(sequence);
-            while (true) {
-                int token = sampler.next(logits);
-                if (config.stopAtEndOfText() && token == eos) {
-                    return new Continuation(toArray(out), true);
-                }
-                out.add(token);
-                if (out.size() == config.maxNewTokens()) {
-                    return new Continuation(toArray(out), false);
-                }
-                if (config.useCache()) {
-                    logits = next(cache, new int[] {token});
-                } else {
-                    sequence = Arrays.copyOf(sequence, sequence.length + 1);
-                    sequence[sequence.length - 1] = token;
-                    logits = lastLogits(sequence);
-                }
-            }
+            return Decoder.generate(promptIds, config, eos, tokens -> next(cache, tokens));
         }
     }
 
     private float[] lastLogits(int[] sequence) {
         float[][][] all = logits(new int[][] {sequence});
         return all[0][sequence.length - 1];
-    }
-
-    private static int[] toArray(List<Integer> ids) {
-        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private void checkLength(int length) {

@@ -1,6 +1,7 @@
 package dev.hubtune.models.gpt2;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.decoding.Continuation;
 import dev.hubtune.models.decoding.GenerationConfig;
 import dev.hubtune.tokenizers.Encoded;
 import dev.hubtune.tokenizers.TextTokenizer;
@@ -83,7 +84,7 @@ public final class TextGenerator implements AutoCloseable {
     public Generation generate(String prompt, int[] promptIds, GenerationConfig config)
             throws ModelException {
         long start = System.nanoTime();
-        Gpt2Model.Continuation c = model.generate(promptIds, config);
+        Continuation c = model.generate(promptIds, config);
         long[] asLongs = Arrays.stream(c.ids()).asLongStream().toArray();
         return new Generation(
                 prompt,

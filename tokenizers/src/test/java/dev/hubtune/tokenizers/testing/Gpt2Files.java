@@ -1,6 +1,7 @@
 package dev.hubtune.tokenizers.testing;
 
 import dev.hubtune.tokenizers.Gpt2Bytes;
+import dev.hubtune.tokenizers.TextTokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,10 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes GPT-2's {@code vocab.json} and {@code merges.txt} from jtokkit's {@code r50k_base}
@@ -24,6 +28,62 @@ public final class Gpt2Files {
     private Gpt2Files() {}
 
     private record Merge(String left, String right, int rank) {}
+
+    /**
+     * Writes a small byte-level BPE vocabulary into {@code dir}: the 256 byte symbols, every given
+     * word as one token (with and without GPT-2's leading-space marker), built by left-to-right
+     * merges, and {@code <|endoftext|>} last. Real GPT-2 tokenization rules, a vocabulary of a few
+     * hundred: tiny language models over it train in seconds. A word stays whole when no word's
+     * first two letters occur later inside a word; otherwise this throws, naming the word.
+     */
+    public static Path forWords(Path dir, Collection<String> words) throws IOException {
+        List<String> symbols = Gpt2Bytes.symbols();
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        symbols.forEach(sym -> vocab.putIfAbsent(sym, vocab.size()));
+        Set<String> merges = new LinkedHashSet<>();
+        String space = symbols.get(' ');
+        for (String word : words) {
+            StringBuilder mapped = new StringBuilder();
+            for (byte b : word.getBytes(StandardCharsets.UTF_8)) {
+                mapped.append(symbols.get(b & 0xff)); // one char per byte
+            }
+            String prefix = mapped.substring(0, 1);
+            for (int i = 1; i < mapped.length(); i++) {
+                String next = mapped.substring(i, i + 1);
+                merges.add(prefix + " " + next);
+                prefix = prefix + next;
+                vocab.putIfAbsent(prefix, vocab.size());
+            }
+            // The spaced form merges the whole word first, then the space marker onto it.
+            merges.add(space + " " + mapped);
+            vocab.putIfAbsent(space + mapped, vocab.size());
+        }
+        vocab.put("<|endoftext|>", vocab.size());
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("vocab.json"), new com.google.gson.Gson().toJson(vocab));
+        Files.writeString(
+                dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
+        try (TextTokenizer tok =
+                TextTokenizer.builder().setModelDir(dir).optAddSpecialTokens(false).build()) {
+            for (String word : words) {
+                for (String form : List.of(word, "x " + word)) {
+                    int expected = form.equals(word) ? 1 : 2;
+                    if (tok.encode(form).ids().length != expected) {
+                        throw new IllegalArgumentException(
+                                "'"
+                                        + word
+                                        + "' is not one token here (another word's merges split"
+                                        + " it: "
+                                        + List.of(tok.encode(form).tokens())
+                                        + "); choose other words");
+                    }
+                }
+            }
+        } catch (dev.hubtune.tokenizers.TokenizerException e) {
+            throw new IOException(e);
+        }
+        return dir;
+    }
 
     /** Writes both files into {@code dir} and returns it. */
     public static Path write(Path dir) throws IOException {

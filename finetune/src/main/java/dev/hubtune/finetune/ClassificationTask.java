@@ -1,0 +1,411 @@
+package dev.hubtune.finetune;
+
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.bert.BertConfig;
+import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertGraph;
+import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.bert.BertInputs;
+import dev.hubtune.models.bert.ClassificationHead;
+import dev.hubtune.models.bert.PretrainedBert;
+import dev.hubtune.models.runtime.Tensors;
+import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.tokenizers.Batch;
+import dev.hubtune.tokenizers.Encoded;
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TokenizerException;
+import dev.hubtune.tokenizers.data.DatasetReader;
+import dev.hubtune.tokenizers.data.Example;
+import dev.hubtune.tokenizers.data.LabelVocabulary;
+import dev.hubtune.tokenizers.data.Split;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Sequence classification (single texts or pairs) on a BERT-family encoder: labelled examples from
+ * CSV/TSV/JSONL, the mean-pooled classification head, class weights for imbalanced data, accuracy,
+ * macro-F1, per-class precision and recall and the confusion matrix, and export in HF format with
+ * the labels.
+ */
+final class ClassificationTask
+        implements TrainingTask<ClassificationTask.Item, ClassificationMetrics> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClassificationTask.class);
+    private static final int EVAL_BATCH = 64;
+
+    /** An encoded text (or pair) and its class id. */
+    record Item(Encoded encoded, int label) {}
+
+    /**
+     * What only classification needs.
+     *
+     * @param textColumn the text column
+     * @param pairColumn the second text of pairs, or null
+     * @param labelColumn the label column
+     * @param maxLength tokens per sequence
+     * @param balanceClasses weight the loss by inverse class frequency
+     * @param freezeEncoder train only the head
+     */
+    record Options(
+            String textColumn,
+            String pairColumn,
+            String labelColumn,
+            int maxLength,
+            boolean balanceClasses,
+            boolean freezeEncoder) {}
+
+    private final TrainingSettings s;
+    private final Options o;
+    private final BertConfig config;
+    private final Map<String, WeightTensor> pretrained;
+    private final TextTokenizer tokenizer;
+    private final LabelVocabulary labels;
+    private final List<Item> train;
+    private final List<Item> validation;
+    private BertGraph bert;
+    private ClassificationHead head;
+    private TFloat32 classWeights;
+
+    private ClassificationTask(
+            TrainingSettings s,
+            Options o,
+            BertConfig config,
+            Map<String, WeightTensor> pretrained,
+            TextTokenizer tokenizer,
+            LabelVocabulary labels,
+            List<Item> train,
+            List<Item> validation) {
+        this.s = s;
+        this.o = o;
+        this.config = config;
+        this.pretrained = pretrained;
+        this.tokenizer = tokenizer;
+        this.labels = labels;
+        this.train = train;
+        this.validation = validation;
+    }
+
+    /** Reads, checks and encodes the data. */
+    static ClassificationTask prepare(TrainingSettings s, Options o)
+            throws FinetuneException, ModelException, TokenizerException {
+        BertConfig config = PretrainedBert.config(s.modelDir());
+        Map<String, WeightTensor> pretrained = PretrainedBert.weights(s.modelDir());
+        TextTokenizer tokenizer =
+                TextTokenizer.builder()
+                        .setModelDir(s.modelDir())
+                        .optMaxLength(o.maxLength())
+                        .build();
+        try {
+            List<Example> trainExamples = new ArrayList<>();
+            List<Example> validationExamples = new ArrayList<>();
+            for (Example e : read(s.trainFile(), o)) {
+                boolean heldOut =
+                        s.validationFile() == null
+                                && Split.isValidation(s.seed(), e.line(), s.validationFraction());
+                (heldOut ? validationExamples : trainExamples).add(e);
+            }
+            if (s.validationFile() != null) {
+                validationExamples.addAll(read(s.validationFile(), o));
+            }
+            if (trainExamples.isEmpty()) {
+                throw new FinetuneException(
+                        s.trainFile()
+                                + " gives no training examples; check the file and the column names");
+            }
+            if (validationExamples.isEmpty()) {
+                throw new FinetuneException(
+                        "no validation examples: give --validation FILE or a larger training file");
+            }
+            TreeSet<String> seen = new TreeSet<>();
+            trainExamples.forEach(e -> seen.add(label(e)));
+            LabelVocabulary labels = LabelVocabulary.of(seen);
+            if (labels.size() < 2) {
+                throw new FinetuneException(
+                        "the training data has a single class ("
+                                + labels.labels()
+                                + "); a classifier needs examples of at least two labels");
+            }
+            List<Item> train = encode(tokenizer, trainExamples, labels);
+            List<Item> validation = encode(tokenizer, validationExamples, labels);
+            LOG.info(
+                    "{} training and {} validation examples, {} classes {}",
+                    train.size(),
+                    validation.size(),
+                    labels.size(),
+                    labels.labels());
+            return new ClassificationTask(
+                    s, o, config, pretrained, tokenizer, labels, train, validation);
+        } catch (FinetuneException | TokenizerException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    private static List<Example> read(Path file, Options o) throws TokenizerException {
+        DatasetReader.Builder rb =
+                DatasetReader.builder()
+                        .setFile(file)
+                        .setTextColumn(o.textColumn())
+                        .optLabelColumn(o.labelColumn());
+        if (o.pairColumn() != null) {
+            rb.optTextPairColumn(o.pairColumn());
+        }
+        List<Example> out = new ArrayList<>();
+        try (DatasetReader r = rb.build()) {
+            Optional<Example> e;
+            while ((e = r.next()).isPresent()) {
+                out.add(e.get());
+            }
+        } catch (IOException e) {
+            throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static String label(Example e) {
+        return e.label().orElse("");
+    }
+
+    private static List<Item> encode(
+            TextTokenizer tok, List<Example> examples, LabelVocabulary labels)
+            throws TokenizerException {
+        List<Item> items = new ArrayList<>(examples.size());
+        for (Example e : examples) {
+            Encoded enc =
+                    e.pair().isPresent()
+                            ? tok.encode(e.text(), e.pair().get())
+                            : tok.encode(e.text());
+            items.add(new Item(enc, labels.id(label(e), e.line())));
+        }
+        return items;
+    }
+
+    @Override
+    public List<Item> train() {
+        return train;
+    }
+
+    @Override
+    public int validationSize() {
+        return validation.size();
+    }
+
+    @Override
+    public int length(Item example) {
+        return example.encoded().length();
+    }
+
+    @Override
+    public Model build(Ops tf) {
+        bert = BertGraph.buildForTraining(tf, config);
+        head = ClassificationHead.build(bert, labels.size());
+        Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(bert.variables());
+        Map<String, Variable<TFloat32>> trainable = new LinkedHashMap<>(variables);
+        if (o.freezeEncoder()) {
+            trainable.keySet().removeIf(n -> !n.startsWith("classifier."));
+        }
+        classWeights = TFloat32.vectorOf(classWeights());
+        return new Model(
+                head.loss,
+                variables,
+                trainable,
+                bert.dropout,
+                n -> !n.endsWith(".bias") && !n.contains("LayerNorm"));
+    }
+
+    @Override
+    public Map<String, WeightTensor> initialWeights() throws FinetuneException {
+        int classes = labels.size();
+        Map<String, WeightTensor> initial = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        List<String> fresh = new ArrayList<>();
+        Random init = new Random(s.seed());
+        for (String name : bert.variables().keySet()) {
+            WeightTensor w = pretrained.get(name);
+            boolean headParam = name.startsWith("classifier.");
+            if (w != null && !(headParam && w.shape()[w.shape().length - 1] != classes)) {
+                initial.put(name, w);
+            } else if (headParam) {
+                fresh.add(name);
+                initial.put(
+                        name,
+                        name.endsWith(".bias")
+                                ? new WeightTensor(new long[] {classes}, new float[classes])
+                                : BertInit.normal(init, config.hiddenSize(), classes));
+            } else {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new FinetuneException(
+                    s.modelDir() + " lacks weights the model needs: " + missing);
+        }
+        Set<String> unused = new TreeSet<>(pretrained.keySet());
+        unused.removeAll(bert.variables().keySet());
+        if (!fresh.isEmpty()) {
+            LOG.info("Newly initialised (train them before use): {}", fresh);
+        }
+        if (!unused.isEmpty()) {
+            LOG.info("Pretrained weights not used: {}", unused);
+        }
+        return initial;
+    }
+
+    private float[] classWeights() {
+        int classes = labels.size();
+        float[] w = new float[classes];
+        Arrays.fill(w, 1f);
+        if (!o.balanceClasses()) {
+            return w;
+        }
+        long[] counts = new long[classes];
+        train.forEach(i -> counts[i.label()]++);
+        for (int c = 0; c < classes; c++) {
+            // "balanced": n / (classes · count), as scikit-learn defines it
+            w[c] = counts[c] == 0 ? 0f : (float) train.size() / (classes * counts[c]);
+        }
+        return w;
+    }
+
+    @Override
+    public Feed feed(List<Item> batch) {
+        BertInputs inputs = BertInputs.of(pad(batch));
+        TInt32 y = TInt32.vectorOf(batch.stream().mapToInt(Item::label).toArray());
+        long tokens = batch.stream().mapToLong(i -> i.encoded().length()).sum();
+        return new Feed() {
+            @Override
+            public Session.Runner into(Session.Runner runner) {
+                return inputs.feed(runner, bert)
+                        .feed(head.labels, y)
+                        .feed(head.classWeights, classWeights);
+            }
+
+            @Override
+            public int examples() {
+                return batch.size();
+            }
+
+            @Override
+            public long tokens() {
+                return tokens;
+            }
+
+            @Override
+            public void close() {
+                inputs.close();
+                y.close();
+            }
+        };
+    }
+
+    @Override
+    public ClassificationMetrics evaluate(Session session) {
+        int classes = labels.size();
+        int[] predicted = new int[validation.size()];
+        int[] gold = new int[validation.size()];
+        double lossSum = 0;
+        for (int start = 0; start < validation.size(); start += EVAL_BATCH) {
+            List<Item> chunk =
+                    validation.subList(start, Math.min(validation.size(), start + EVAL_BATCH));
+            int[] y = chunk.stream().mapToInt(Item::label).toArray();
+            try (BertInputs inputs = BertInputs.of(pad(chunk));
+                    TInt32 ys = TInt32.vectorOf(y);
+                    Result r =
+                            inputs.feed(session.runner(), bert)
+                                    .feed(head.labels, ys)
+                                    .fetch(head.probabilities)
+                                    .fetch(head.loss)
+                                    .run()) {
+                float[] flat = Tensors.floats((TFloat32) r.get(0));
+                for (int i = 0; i < chunk.size(); i++) {
+                    int bestClass = 0;
+                    for (int c = 1; c < classes; c++) {
+                        if (flat[i * classes + c] > flat[i * classes + bestClass]) {
+                            bestClass = c;
+                        }
+                    }
+                    predicted[start + i] = bestClass;
+                    gold[start + i] = y[i];
+                }
+                lossSum += ((TFloat32) r.get(1)).getFloat() * chunk.size();
+            }
+        }
+        return ClassificationMetrics.of(
+                predicted, gold, classes, lossSum / Math.max(1, validation.size()));
+    }
+
+    private Batch pad(List<Item> items) {
+        return tokenizer.pad(items.stream().map(Item::encoded).toList());
+    }
+
+    @Override
+    public Class<ClassificationMetrics> metricsType() {
+        return ClassificationMetrics.class;
+    }
+
+    @Override
+    public String fingerprint() {
+        long h = 1125899906842597L;
+        for (Item i : train) {
+            for (long id : i.encoded().ids()) {
+                h = 31 * h + id;
+            }
+            h = 31 * h + i.label();
+        }
+        return "classification/"
+                + labels.labels()
+                + "/"
+                + o.maxLength()
+                + "/"
+                + o.balanceClasses()
+                + "/"
+                + o.freezeEncoder()
+                + "/"
+                + train.size()
+                + "/"
+                + Long.toHexString(h);
+    }
+
+    @Override
+    public Path export(Map<String, WeightTensor> weights, Path dir) throws ModelException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        Map<String, String> id2label = new LinkedHashMap<>();
+        Map<String, Integer> label2id = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) {
+            id2label.put(Integer.toString(i), labels.label(i));
+            label2id.put(labels.label(i), i);
+        }
+        extra.put("architectures", List.of("BertForSequenceClassification"));
+        extra.put("num_labels", labels.size());
+        extra.put("id2label", id2label);
+        extra.put("label2id", label2id);
+        extra.put("hubtune_pooling", "mean");
+        return BertExport.huggingFace(
+                config, weights, extra, s.modelDir(), dir, "text-classification");
+    }
+
+    @Override
+    public void close() {
+        if (classWeights != null) {
+            classWeights.close();
+        }
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,282 @@
+package dev.hubtune.finetune;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The settings every fine-tuning task shares: data files, output, schedule, optimizer, evaluation,
+ * checkpoints and devices. Task builders ({@link ClassifierTrainer.Builder}, {@link
+ * LanguageModelTrainer.Builder}) extend it with their own.
+ *
+ * @param <B> the concrete builder, returned by every setter
+ */
+public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
+    Path modelDir;
+    Path trainFile;
+    Path validationFile;
+    double validationFraction = 0.2;
+    Path outputDir;
+    int epochs = 3;
+    int maxSteps = -1;
+    double learningRate = 2e-5;
+    int batchSize = 16;
+    long seed = 42;
+    double warmupRatio = 0.1;
+    double weightDecay = 0.01;
+    double maxGradNorm = 1.0;
+    double dropout = 0.1;
+    LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.LINEAR;
+    int evalEverySteps;
+    String metric;
+    int patience;
+    int threads;
+    boolean mixedPrecision;
+    boolean xla;
+    boolean overwrite;
+    boolean resume;
+    int accumulation = 1;
+    int checkpointEverySteps;
+    int keepCheckpoints = 2;
+    boolean prefetch = true;
+    TrainingListener listener;
+
+    TrainerBuilder(String defaultMetric) {
+        this.metric = defaultMetric;
+    }
+
+    /** This builder, typed as the concrete builder. */
+    protected abstract B self();
+
+    /** The metric names this task accepts in {@link #optMetric}. */
+    protected abstract List<String> metricNames();
+
+    /** The pretrained model directory: config.json, weights, tokenizer (required). */
+    public B setModelDir(Path dir) {
+        this.modelDir = Objects.requireNonNull(dir);
+        return self();
+    }
+
+    /** The training data (required). */
+    public B setTrainFile(Path file) {
+        this.trainFile = Objects.requireNonNull(file);
+        return self();
+    }
+
+    /** Where checkpoints, metrics, the report image and the exported model go (required). */
+    public B setOutputDir(Path dir) {
+        this.outputDir = Objects.requireNonNull(dir);
+        return self();
+    }
+
+    /** A validation file (default: a seeded share of the training data). */
+    public B optValidationFile(Path file) {
+        this.validationFile = Objects.requireNonNull(file);
+        return self();
+    }
+
+    /** Share of the training data held out when there is no validation file (default 0.2). */
+    public B optValidationFraction(double fraction) {
+        if (fraction <= 0 || fraction >= 1) {
+            throw new IllegalArgumentException(
+                    "validation fraction must be in (0, 1), got " + fraction);
+        }
+        this.validationFraction = fraction;
+        return self();
+    }
+
+    /** Epochs (default 3). */
+    public B optEpochs(int epochs) {
+        this.epochs = positive(epochs, "epochs");
+        return self();
+    }
+
+    /** Stop after this many optimizer steps instead of whole epochs. */
+    public B optMaxSteps(int steps) {
+        this.maxSteps = positive(steps, "max steps");
+        return self();
+    }
+
+    /** Peak learning rate. */
+    public B optLearningRate(double lr) {
+        if (!(lr > 0 && lr < 1)) {
+            throw new IllegalArgumentException("learning rate must be in (0, 1), got " + lr);
+        }
+        this.learningRate = lr;
+        return self();
+    }
+
+    /** Sequences per micro-batch (default 16). */
+    public B optBatchSize(int n) {
+        this.batchSize = positive(n, "batch size");
+        return self();
+    }
+
+    /** Seed of shuffling, split, dropout and new weights (default 42). */
+    public B optSeed(long seed) {
+        this.seed = seed;
+        return self();
+    }
+
+    /** Share of steps spent warming up (default 0.1). */
+    public B optWarmupRatio(double ratio) {
+        if (ratio < 0 || ratio >= 1) {
+            throw new IllegalArgumentException("warm-up ratio must be in [0, 1), got " + ratio);
+        }
+        this.warmupRatio = ratio;
+        return self();
+    }
+
+    /** Decoupled weight decay (default 0.01). */
+    public B optWeightDecay(double wd) {
+        this.weightDecay = wd;
+        return self();
+    }
+
+    /** Global gradient-norm clip (default 1.0; 0 turns it off). */
+    public B optMaxGradNorm(double norm) {
+        this.maxGradNorm = norm;
+        return self();
+    }
+
+    /** Dropout probability during training (default 0.1). */
+    public B optDropout(double p) {
+        if (p < 0 || p >= 1) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
+        }
+        this.dropout = p;
+        return self();
+    }
+
+    /** Schedule after warm-up (default linear decay). */
+    public B optSchedule(LearningRateSchedule.Kind kind) {
+        this.schedule = Objects.requireNonNull(kind);
+        return self();
+    }
+
+    /** Also evaluate every N steps (default: at each epoch end only). */
+    public B optEvalEverySteps(int n) {
+        this.evalEverySteps = n;
+        return self();
+    }
+
+    /** The metric choosing the best model and driving early stopping. */
+    public B optMetric(String metric) {
+        this.metric = EvaluationMetrics.requireKnown(metric, metricNames());
+        return self();
+    }
+
+    /** Stop after this many evaluations without improvement (default 0: never). */
+    public B optPatience(int n) {
+        this.patience = n;
+        return self();
+    }
+
+    /**
+     * TensorFlow intra-op threads (default: TensorFlow's choice; 1 for bitwise reproducibility).
+     */
+    public B optThreads(int n) {
+        this.threads = n;
+        return self();
+    }
+
+    /** Automatic mixed precision (float16 compute where safe) on GPUs; no effect on CPUs. */
+    public B optMixedPrecision(boolean on) {
+        this.mixedPrecision = on;
+        return self();
+    }
+
+    /** Compile the graph with XLA's JIT. */
+    public B optXla(boolean on) {
+        this.xla = on;
+        return self();
+    }
+
+    /** Replace a run or model already in the output directory. */
+    public B optOverwrite(boolean overwrite) {
+        this.overwrite = overwrite;
+        return self();
+    }
+
+    /** Continue the run in the output directory from its last checkpoint. */
+    public B optResume(boolean resume) {
+        this.resume = resume;
+        return self();
+    }
+
+    /** Accumulate gradients over {@code k} micro-batches per optimizer step (default 1). */
+    public B optGradientAccumulation(int k) {
+        this.accumulation = positive(k, "gradient accumulation");
+        return self();
+    }
+
+    /** Also checkpoint every N steps (default: at each evaluation). */
+    public B optCheckpointEverySteps(int n) {
+        this.checkpointEverySteps = n;
+        return self();
+    }
+
+    /** How many step checkpoints to keep besides the best model (default 2). */
+    public B optKeepCheckpoints(int n) {
+        this.keepCheckpoints = Math.max(1, n);
+        return self();
+    }
+
+    /**
+     * Prepare the next batch's tensors on a background thread while TensorFlow runs the current one
+     * (default true).
+     */
+    public B optPrefetch(boolean prefetch) {
+        this.prefetch = prefetch;
+        return self();
+    }
+
+    /** Progress callbacks. */
+    public B optListener(TrainingListener listener) {
+        this.listener = listener;
+        return self();
+    }
+
+    /** The common settings, checked. */
+    TrainingSettings settings(String required) {
+        if (modelDir == null || trainFile == null || outputDir == null) {
+            throw new IllegalStateException(required);
+        }
+        return new TrainingSettings(
+                modelDir,
+                trainFile,
+                validationFile,
+                validationFraction,
+                outputDir,
+                epochs,
+                maxSteps,
+                learningRate,
+                batchSize,
+                seed,
+                warmupRatio,
+                weightDecay,
+                maxGradNorm,
+                dropout,
+                schedule,
+                evalEverySteps,
+                metric,
+                patience,
+                threads,
+                mixedPrecision,
+                xla,
+                overwrite,
+                resume,
+                accumulation,
+                checkpointEverySteps,
+                keepCheckpoints,
+                prefetch,
+                listener);
+    }
+
+    static int positive(int n, String what) {
+        if (n < 1) {
+            throw new IllegalArgumentException(what + " must be positive, got " + n);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,567 @@
+package dev.hubtune.finetune;
+
+import com.google.gson.Gson;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.runtime.SessionOptions;
+import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.Variables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The training loop every task shares, in TensorFlow graph mode: AdamW with decoupled weight decay
+ * and global-norm clipping, a learning-rate schedule fed per step, gradient accumulation, seeded
+ * shuffling into length-bucketed batches whose tensors a background thread prepares while the
+ * current step runs, evaluation with early stopping and the best model kept, atomic checkpoints
+ * from which a killed run resumes exactly, metrics as JSONL, a report image, and export of the best
+ * weights through the task.
+ *
+ * @param <E> the task's training example
+ * @param <M> the task's metrics
+ */
+final class TrainingLoop<E, M extends EvaluationMetrics> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+    private static final int BUCKET_BATCHES = 50;
+
+    private final TrainingSettings s;
+    private final TrainingTask<E, M> task;
+
+    TrainingLoop(TrainingSettings settings, TrainingTask<E, M> task) {
+        this.s = settings;
+        this.task = task;
+    }
+
+    /**
+     * Checks the output directory before any work: an earlier run there is continued only with
+     * resume and replaced only with overwrite.
+     */
+    static void prepareOutput(TrainingSettings s) throws FinetuneException, IOException {
+        boolean checkpointed = new Checkpoints(s.outputDir(), s.keepCheckpoints()).any();
+        if (checkpointed && !s.resume() && !s.overwrite()) {
+            throw new FinetuneException(
+                    s.outputDir()
+                            + " holds checkpoints of an earlier run; pass --resume to continue it or"
+                            + " --overwrite to start over");
+        }
+        if (Files.exists(s.outputDir().resolve("model")) && !s.overwrite() && !s.resume()) {
+            throw new FinetuneException(
+                    s.outputDir()
+                            + " already holds a trained model; pass --overwrite to replace it or"
+                            + " choose another --output");
+        }
+        Files.createDirectories(s.outputDir());
+        if (s.overwrite()) {
+            Checkpoints.deleteTree(s.outputDir().resolve("model"));
+            Checkpoints.deleteTree(s.outputDir().resolve("checkpoints"));
+            Files.deleteIfExists(s.outputDir().resolve("metrics.jsonl"));
+        } else if (s.resume()) {
+            // re-exported at the end of the resumed run
+            Checkpoints.deleteTree(s.outputDir().resolve("model"));
+        }
+    }
+
+    /** Trains, evaluates, checkpoints and exports; returns what happened. */
+    TrainingReport<M> run() throws FinetuneException, ModelException, IOException {
+        TensorFlowRuntime.load();
+        int batchesPerEpoch = (task.train().size() + s.batchSize() - 1) / s.batchSize();
+        int stepsPerEpoch = (batchesPerEpoch + s.accumulation() - 1) / s.accumulation();
+        int totalSteps = s.maxSteps() > 0 ? s.maxSteps() : s.epochs() * stepsPerEpoch;
+        LearningRateSchedule schedule =
+                new LearningRateSchedule(
+                        s.schedule(),
+                        s.learningRate(),
+                        (int) Math.round(s.warmupRatio() * totalSteps),
+                        totalSteps);
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            TrainingTask.Model model = task.build(tf);
+            AdamW adam =
+                    new AdamW(
+                            graph,
+                            tf,
+                            model.loss(),
+                            model.trainable(),
+                            model.decays(),
+                            new AdamW.Hyperparameters(
+                                    0.9,
+                                    0.999,
+                                    1e-8,
+                                    s.weightDecay(),
+                                    s.maxGradNorm(),
+                                    s.accumulation()));
+            SessionOptions options = new SessionOptions(s.threads(), s.mixedPrecision(), s.xla());
+            try (Session session = new Session(graph, options.toConfig())) {
+                session.initialize(); // optimizer slots start at zero
+                Variables.assign(tf, session, model.variables(), task.initialWeights());
+                return new Run(session, tf, model, adam, schedule).loop();
+            }
+        }
+    }
+
+    /** One run's mutable state: position, evaluations, early stopping, throughput counters. */
+    private final class Run {
+        private final Session session;
+        private final Ops tf;
+        private final TrainingTask.Model model;
+        private final AdamW adam;
+        private final LearningRateSchedule schedule;
+        private final Map<String, Variable<TFloat32>> all;
+        private final Checkpoints checkpoints;
+        private final String fingerprint;
+        private final Path metricsFile;
+        private final List<TrainingReport.Evaluation<M>> evaluations = new ArrayList<>();
+        private int bestIndex = -1;
+        private int step;
+        private int sinceBest;
+        private int metricsLines;
+        private double lossSum;
+        private int lossCount;
+        private Path lastCheckpoint;
+
+        Run(
+                Session session,
+                Ops tf,
+                TrainingTask.Model model,
+                AdamW adam,
+                LearningRateSchedule schedule) {
+            this.session = session;
+            this.tf = tf;
+            this.model = model;
+            this.adam = adam;
+            this.schedule = schedule;
+            this.all = new LinkedHashMap<>(model.variables());
+            all.putAll(adam.slots);
+            this.checkpoints = new Checkpoints(s.outputDir(), s.keepCheckpoints());
+            this.fingerprint =
+                    task.fingerprint()
+                            + "/"
+                            + task.validationSize()
+                            + "/"
+                            + schedule
+                            + "/"
+                            + s.fingerprint();
+            this.metricsFile = s.outputDir().resolve("metrics.jsonl");
+        }
+
+        TrainingReport<M> loop() throws FinetuneException, ModelException, IOException {
+            int firstEpoch = 1;
+            int skipBatches = 0;
+            int resumedFrom = 0;
+            if (s.resume() && checkpoints.latest().isPresent()) {
+                Path latest = checkpoints.latest().get();
+                Checkpoints.State<M> state = Checkpoints.readState(latest, task.metricsType());
+                if (!state.fingerprint().equals(fingerprint)) {
+                    throw new FinetuneException(
+                            s.outputDir()
+                                    + " holds a run started with other data or settings; resume it"
+                                    + " with the same command, or use --overwrite to start over");
+                }
+                Variables.assign(tf, session, all, Checkpoints.readVariables(latest));
+                step = state.step();
+                resumedFrom = step;
+                firstEpoch = state.epoch();
+                skipBatches = state.batchInEpoch();
+                sinceBest = state.sinceBest();
+                evaluations.addAll(state.evaluations());
+                bestIndex = state.best();
+                metricsLines = state.metricsLines();
+                lossSum = state.trainLossSum();
+                lossCount = state.trainLossCount();
+                lastCheckpoint = latest;
+                truncateLines(metricsFile, metricsLines);
+                LOG.info(
+                        "resuming {} at step {} (epoch {}, batch {})",
+                        s.outputDir(),
+                        step,
+                        firstEpoch,
+                        skipBatches);
+            }
+            long start = System.nanoTime();
+            long examples = 0;
+            long tokens = 0;
+            int stepsThisRun = 0;
+            int microInStep = 0;
+            boolean stop = false;
+            try (Prefetcher prefetcher = new Prefetcher()) {
+                for (int epoch = firstEpoch; !stop && step < schedule.totalSteps(); epoch++) {
+                    List<List<E>> batches = epochBatches(epoch);
+                    int from = epoch == firstEpoch ? skipBatches : 0;
+                    for (int bi = from; bi < batches.size(); bi++) {
+                        boolean epochEnd = bi == batches.size() - 1;
+                        // With gradient accumulation, k micro-batches make one optimizer step (the
+                        // last step of an epoch may use fewer).
+                        microInStep++;
+                        boolean applyNow = microInStep >= s.accumulation() || epochEnd;
+                        int nextStep = step + 1;
+                        double lr = schedule.at(nextStep);
+                        double loss;
+                        try (TrainingTask.Feed feed = prefetcher.take(batches, bi)) {
+                            loss = trainStep(feed, lr, nextStep, epoch * 1_000_000L + bi, applyNow);
+                            examples += feed.examples();
+                            tokens += feed.tokens();
+                        }
+                        if (!Double.isFinite(loss)) {
+                            throw new FinetuneException(
+                                    "the loss became "
+                                            + loss
+                                            + " at step "
+                                            + nextStep
+                                            + " (learning rate "
+                                            + lr
+                                            + "); the last checkpoint and the best model so far are"
+                                            + " kept. Lower --learning-rate (e.g. by 10x) or keep"
+                                            + " gradient clipping on.");
+                        }
+                        lossSum += loss;
+                        lossCount++;
+                        if (!applyNow) {
+                            continue;
+                        }
+                        microInStep = 0;
+                        step = nextStep;
+                        stepsThisRun++;
+                        if (s.listener() != null) {
+                            s.listener()
+                                    .step(
+                                            step,
+                                            schedule.totalSteps(),
+                                            loss,
+                                            lr,
+                                            (System.nanoTime() - start) / 1e9);
+                        }
+                        boolean last = step >= schedule.totalSteps();
+                        boolean evalNow =
+                                (s.evalEverySteps() > 0 && step % s.evalEverySteps() == 0)
+                                        || epochEnd
+                                        || last;
+                        Checkpoints.State<M> position = null;
+                        if (evalNow) {
+                            M m = task.evaluate(session);
+                            TrainingReport.Evaluation<M> ev =
+                                    new TrainingReport.Evaluation<>(
+                                            step, epoch, lossSum / Math.max(1, lossCount), m);
+                            lossSum = 0;
+                            lossCount = 0;
+                            stop = record(ev, schedule.at(step));
+                            position = state(epoch, bi, batches.size());
+                            if (bestIndex == evaluations.size() - 1) {
+                                saveBest(position);
+                            }
+                        }
+                        boolean checkpointNow =
+                                evalNow
+                                        || (s.checkpointEverySteps() > 0
+                                                && step % s.checkpointEverySteps() == 0);
+                        if (checkpointNow && !stop && !last) {
+                            save(position != null ? position : state(epoch, bi, batches.size()));
+                        }
+                        if (stop || last) {
+                            break;
+                        }
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (bestIndex < 0) {
+                throw new FinetuneException("no evaluation ran; nothing to export");
+            }
+            Path exported =
+                    task.export(
+                            Checkpoints.readVariables(checkpoints.bestDir()),
+                            s.outputDir().resolve("model"));
+            return new TrainingReport<>(
+                    List.copyOf(evaluations),
+                    evaluations.get(bestIndex),
+                    step,
+                    seconds,
+                    stepsThisRun == 0 ? 0 : examples / seconds,
+                    stepsThisRun == 0 ? 0 : tokens / seconds,
+                    exported,
+                    resumedFrom);
+        }
+
+        /** Logs and stores an evaluation; true when early stopping ends the run. */
+        private boolean record(TrainingReport.Evaluation<M> ev, double lr) throws IOException {
+            evaluations.add(ev);
+            appendMetrics(ev, lr);
+            metricsLines++;
+            // The CLI's listener prints evaluations itself; library users get them in the log.
+            LOG.atLevel(s.listener() == null ? Level.INFO : Level.DEBUG)
+                    .log(
+                            "step {} epoch {}: train loss {}, {}",
+                            ev.step(),
+                            ev.epoch(),
+                            String.format(java.util.Locale.ROOT, "%.4f", ev.trainLoss()),
+                            ev.metrics().summary());
+            if (s.listener() != null) {
+                s.listener().evaluated(ev);
+            }
+            ReportImage.write(s.outputDir().resolve("report.png"), evaluations, schedule);
+            if (bestIndex < 0
+                    || ev.metrics().score(s.metric())
+                            > evaluations.get(bestIndex).metrics().score(s.metric())) {
+                bestIndex = evaluations.size() - 1;
+                sinceBest = 0;
+                return false;
+            }
+            if (s.patience() > 0 && ++sinceBest >= s.patience()) {
+                LOG.info(
+                        "early stopping: {} did not improve for {} evaluations",
+                        s.metric(),
+                        s.patience());
+                return true;
+            }
+            return false;
+        }
+
+        private void saveBest(Checkpoints.State<M> position) throws FinetuneException {
+            try {
+                checkpoints.saveBest(Variables.read(session, model.variables()), position);
+            } catch (IOException e) {
+                throw checkpointFailed("the best model", e);
+            }
+        }
+
+        private void save(Checkpoints.State<M> position) throws FinetuneException {
+            try {
+                lastCheckpoint = checkpoints.save(position, Variables.read(session, all));
+            } catch (IOException e) {
+                throw checkpointFailed("the checkpoint of step " + step, e);
+            }
+        }
+
+        private FinetuneException checkpointFailed(String what, IOException e) {
+            String previous =
+                    lastCheckpoint == null
+                            ? "no earlier checkpoint exists"
+                            : "the previous checkpoint " + lastCheckpoint + " is intact";
+            return new FinetuneException(
+                    "could not write "
+                            + what
+                            + " under "
+                            + s.outputDir().resolve("checkpoints")
+                            + " ("
+                            + e
+                            + "); nothing half-written was left and "
+                            + previous
+                            + ". Free disk space (or choose another --output), then run the same"
+                            + " command with --resume.",
+                    e);
+        }
+
+        /**
+         * The position after batch {@code bi} of {@code epoch}: the next batch, or the next epoch's
+         * first.
+         */
+        private Checkpoints.State<M> state(int epoch, int bi, int batchesInEpoch) {
+            boolean epochDone = bi + 1 >= batchesInEpoch;
+            return new Checkpoints.State<>(
+                    step,
+                    epochDone ? epoch + 1 : epoch,
+                    epochDone ? 0 : bi + 1,
+                    fingerprint,
+                    metricsLines,
+                    sinceBest,
+                    List.copyOf(evaluations),
+                    bestIndex,
+                    lossSum,
+                    lossCount);
+        }
+
+        private double trainStep(
+                TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
+                throws FinetuneException {
+            try (TFloat32 rate = TFloat32.scalarOf((float) s.dropout());
+                    TInt64 seed = TInt64.vectorOf(s.seed(), dropoutStream);
+                    TFloat32 learningRate = TFloat32.scalarOf((float) lr);
+                    TFloat32 c1 = TFloat32.scalarOf(adam.correction1(step));
+                    TFloat32 c2 = TFloat32.scalarOf(adam.correction2(step));
+                    Result r =
+                            feed.into(session.runner())
+                                    .feed(model.dropout().rate, rate)
+                                    .feed(model.dropout().seed, seed)
+                                    .feed(adam.learningRate, learningRate)
+                                    .feed(adam.correction1, c1)
+                                    .feed(adam.correction2, c2)
+                                    .fetch(model.loss())
+                                    .addTarget(
+                                            adam.accumulate != null ? adam.accumulate : adam.step)
+                                    .run()) {
+                if (adam.accumulate != null && apply) {
+                    // The update reads only the accumulators: no batch to feed.
+                    session.runner()
+                            .feed(adam.learningRate, learningRate)
+                            .feed(adam.correction1, c1)
+                            .feed(adam.correction2, c2)
+                            .addTarget(adam.step)
+                            .run()
+                            .close();
+                }
+                return ((TFloat32) r.get(0)).getFloat();
+            } catch (TFResourceExhaustedException e) {
+                throw new FinetuneException(
+                        "a batch of "
+                                + feed.examples()
+                                + " sequences ("
+                                + feed.tokens()
+                                + " tokens) did not fit in memory: "
+                                + firstLine(e.getMessage())
+                                + ". Use a smaller --batch-size with --gradient-accumulation to keep"
+                                + " the same effective batch (e.g. half the batch, accumulation 2),"
+                                + " or shorter sequences.",
+                        e);
+            }
+        }
+
+        private void appendMetrics(TrainingReport.Evaluation<M> ev, double lr) throws IOException {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("step", ev.step());
+            row.put("epoch", ev.epoch());
+            row.put("learning_rate", lr);
+            row.put("train_loss", ev.trainLoss());
+            row.putAll(ev.metrics().columns());
+            Files.writeString(
+                    metricsFile,
+                    new Gson().toJson(row) + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        }
+    }
+
+    /**
+     * Prepares batch {@code bi + 1}'s tensors on a daemon thread while the session runs batch
+     * {@code bi}, so tokenization, padding and copying never stall TensorFlow.
+     */
+    private final class Prefetcher implements AutoCloseable {
+        private final ExecutorService thread =
+                s.prefetch()
+                        ? Executors.newSingleThreadExecutor(
+                                r -> {
+                                    Thread t = new Thread(r, "hubtune-batch-prep");
+                                    t.setDaemon(true);
+                                    return t;
+                                })
+                        : null;
+        private List<List<E>> pendingEpoch;
+        private int pendingIndex = -1;
+        private Future<TrainingTask.Feed> pending;
+
+        TrainingTask.Feed take(List<List<E>> batches, int bi) throws FinetuneException {
+            TrainingTask.Feed feed;
+            if (pending != null && pendingEpoch == batches && pendingIndex == bi) {
+                feed = await(pending);
+            } else {
+                discard();
+                feed = task.feed(batches.get(bi));
+            }
+            pending = null;
+            if (thread != null && bi + 1 < batches.size()) {
+                List<E> next = batches.get(bi + 1);
+                pendingEpoch = batches;
+                pendingIndex = bi + 1;
+                pending = thread.submit(() -> task.feed(next));
+            }
+            return feed;
+        }
+
+        private TrainingTask.Feed await(Future<TrainingTask.Feed> f) throws FinetuneException {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FinetuneException("interrupted while preparing a batch", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new FinetuneException("preparing a batch failed: " + cause, cause);
+            }
+        }
+
+        private void discard() {
+            if (pending != null) {
+                try {
+                    await(pending).close();
+                } catch (FinetuneException | RuntimeException e) {
+                    LOG.debug("discarded batch failed", e);
+                }
+                pending = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            discard();
+            if (thread != null) {
+                thread.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Seeded shuffle, then length buckets sorted within, batches in seeded order: little padding.
+     */
+    private List<List<E>> epochBatches(int epoch) {
+        List<E> order = new ArrayList<>(task.train());
+        Random random = new Random(s.seed() * 1_000_003L + epoch);
+        Collections.shuffle(order, random);
+        List<List<E>> batches = new ArrayList<>();
+        int bucket = BUCKET_BATCHES * s.batchSize();
+        for (int start = 0; start < order.size(); start += bucket) {
+            List<E> chunk =
+                    new ArrayList<>(order.subList(start, Math.min(order.size(), start + bucket)));
+            chunk.sort(Comparator.comparingInt(task::length));
+            for (int i = 0; i < chunk.size(); i += s.batchSize()) {
+                batches.add(chunk.subList(i, Math.min(chunk.size(), i + s.batchSize())));
+            }
+        }
+        Collections.shuffle(batches, random);
+        return batches;
+    }
+
+    private static void truncateLines(Path file, int lines) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (all.size() > lines) {
+            Files.write(file, all.subList(0, lines), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "out of memory";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

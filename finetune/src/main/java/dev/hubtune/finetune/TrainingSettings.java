@@ -1,0 +1,55 @@
+package dev.hubtune.finetune;
+
+import java.nio.file.Path;
+
+/**
+ * The task-independent settings of a run, fixed when a trainer is built (see {@link TrainerBuilder}
+ * for what each means).
+ */
+record TrainingSettings(
+        Path modelDir,
+        Path trainFile,
+        Path validationFile,
+        double validationFraction,
+        Path outputDir,
+        int epochs,
+        int maxSteps,
+        double learningRate,
+        int batchSize,
+        long seed,
+        double warmupRatio,
+        double weightDecay,
+        double maxGradNorm,
+        double dropout,
+        LearningRateSchedule.Kind schedule,
+        int evalEverySteps,
+        String metric,
+        int patience,
+        int threads,
+        boolean mixedPrecision,
+        boolean xla,
+        boolean overwrite,
+        boolean resume,
+        int accumulation,
+        int checkpointEverySteps,
+        int keepCheckpoints,
+        boolean prefetch,
+        TrainingListener listener) {
+
+    /** What must match for a checkpoint of one run to be resumed by another. */
+    String fingerprint() {
+        return String.join(
+                "/",
+                "bs" + batchSize,
+                "seed" + seed,
+                "do" + dropout,
+                "wd" + weightDecay,
+                "clip" + maxGradNorm,
+                "acc" + accumulation,
+                "lr" + learningRate,
+                "warm" + warmupRatio,
+                schedule.name(),
+                "ep" + epochs,
+                "max" + maxSteps);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.hubtune.finetune;
+
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.layers.Dropout;
+import dev.hubtune.models.weights.WeightTensor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * What {@link TrainingLoop} trains: a task owns its data, its model graph and loss, how a batch
+ * becomes tensors, how the model is evaluated and how it is exported. Everything else — optimizer,
+ * schedule, batching order, checkpoints and resume, early stopping, metrics files, report image —
+ * is the loop's and is the same for every task.
+ *
+ * @param <E> one training example (an encoded text, a packed block)
+ * @param <M> the task's evaluation metrics
+ */
+interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
+
+    /**
+     * The model in the graph.
+     *
+     * @param loss the scalar training loss of a batch
+     * @param variables every model parameter by export name
+     * @param trainable the parameters the optimizer updates
+     * @param dropout the dropout placeholders of the training graph
+     * @param decays whether a parameter gets weight decay (not biases, not norms)
+     */
+    record Model(
+            Operand<TFloat32> loss,
+            Map<String, Variable<TFloat32>> variables,
+            Map<String, Variable<TFloat32>> trainable,
+            Dropout dropout,
+            Predicate<String> decays) {}
+
+    /** The tensors of one batch, ready to feed; closing frees them. */
+    interface Feed extends AutoCloseable {
+        /** Feeds the model inputs and labels into {@code runner}. */
+        Session.Runner into(Session.Runner runner);
+
+        /** Examples in the batch. */
+        int examples();
+
+        /** Tokens in the batch, padding excluded. */
+        long tokens();
+
+        @Override
+        void close();
+    }
+
+    /** The training examples, in a fixed order (the loop shuffles per epoch). */
+    List<E> train();
+
+    /** Number of validation examples. */
+    int validationSize();
+
+    /** Length in tokens, for batching similar lengths together. */
+    int length(E example);
+
+    /** Adds the training graph and loss to the graph of {@code tf}. */
+    Model build(Ops tf) throws FinetuneException, ModelException;
+
+    /** Starting values of every variable of {@link Model#variables()}. */
+    Map<String, WeightTensor> initialWeights() throws FinetuneException, ModelException;
+
+    /** The tensors of {@code batch}; may run on another thread than the session. */
+    Feed feed(List<E> batch);
+
+    /** Evaluates the model in {@code session} (dropout off) on the validation set. */
+    M evaluate(Session session) throws FinetuneException;
+
+    /** The metrics class (to read checkpoints back). */
+    Class<M> metricsType();
+
+    /** Identifies the data and task settings, so a resume never mixes two runs. */
+    String fingerprint();
+
+    /** Exports {@code weights} (the best checkpoint's model variables) to {@code dir}. */
+    Path export(Map<String, WeightTensor> weights, Path dir) throws ModelException;
+
+    @Override
+    void close();
+}
