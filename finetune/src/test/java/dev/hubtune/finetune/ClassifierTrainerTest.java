@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubtune.models.bert.TextClassifier;
 import dev.hubtune.models.testing.TinyBert;
+import dev.hubtune.models.weights.Safetensors;
+import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.data.DatasetReader;
 import dev.hubtune.tokenizers.data.Example;
 import dev.hubtune.tokenizers.data.Split;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -214,6 +218,25 @@ class ClassifierTrainerTest {
                 assertThrows(
                         FinetuneException.class, () -> trainer(out).optMaxSteps(1).build().train());
         assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+    }
+
+    @Test
+    void aLossThatBecomesNanStopsTheRunAndSaysWhere() throws Exception {
+        // A corrupted pretrained file: one weight is NaN, so the very first loss is NaN.
+        Path broken = TinyBert.huggingFaceDir(dir.resolve("broken"));
+        Path file = broken.resolve("model.safetensors");
+        Map<String, WeightTensor> weights = new LinkedHashMap<>(Safetensors.read(file));
+        String name = "encoder.layer.0.output.dense.bias";
+        float[] nan = new float[weights.get(name).data().length];
+        java.util.Arrays.fill(nan, Float.NaN);
+        weights.put(name, new WeightTensor(weights.get(name).shape(), nan));
+        Safetensors.write(file, weights, Map.of("format", "pt"));
+        FinetuneException e =
+                assertThrows(
+                        FinetuneException.class,
+                        () -> trainer(dir.resolve("nan")).setModelDir(broken).build().train());
+        assertTrue(e.getMessage().contains("the loss became NaN at step 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("Lower --learning-rate"), e.getMessage());
     }
 
     @Test
