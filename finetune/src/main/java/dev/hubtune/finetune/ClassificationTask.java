@@ -62,6 +62,7 @@ final class ClassificationTask
      * @param maxLength tokens per sequence
      * @param balanceClasses weight the loss by inverse class frequency
      * @param freezeEncoder train only the head
+     * @param pooling the head's pooling, or null to choose by the model
      */
     record Options(
             String textColumn,
@@ -69,7 +70,8 @@ final class ClassificationTask
             String labelColumn,
             int maxLength,
             boolean balanceClasses,
-            boolean freezeEncoder) {}
+            boolean freezeEncoder,
+            ClassificationHead.Pooling pooling) {}
 
     private final TrainingSettings s;
     private final Options o;
@@ -79,6 +81,7 @@ final class ClassificationTask
     private final LabelVocabulary labels;
     private final List<Item> train;
     private final List<Item> validation;
+    private final ClassificationHead.Pooling pooling;
     private BertGraph bert;
     private ClassificationHead head;
     private TFloat32 classWeights;
@@ -100,6 +103,24 @@ final class ClassificationTask
         this.labels = labels;
         this.train = train;
         this.validation = validation;
+        this.pooling = o.pooling() != null ? o.pooling() : defaultPooling(s.modelDir(), pretrained);
+        LOG.info("classification head on the {} pooling", pooling.configName());
+    }
+
+    /**
+     * HF's pooler when the model has one that was trained (BERT checkpoints); the mean of the
+     * hidden states for sentence-transformers encoders (their pooler, if any, was never trained)
+     * and for models without a pooler.
+     */
+    static ClassificationHead.Pooling defaultPooling(
+            Path modelDir, Map<String, WeightTensor> weights) {
+        boolean sentenceTransformers =
+                java.nio.file.Files.exists(modelDir.resolve("modules.json"))
+                        || java.nio.file.Files.exists(
+                                modelDir.resolve("config_sentence_transformers.json"));
+        return weights.containsKey("pooler.dense.weight") && !sentenceTransformers
+                ? ClassificationHead.Pooling.POOLER
+                : ClassificationHead.Pooling.MEAN;
     }
 
     /** Reads, checks and encodes the data. */
@@ -215,7 +236,7 @@ final class ClassificationTask
     @Override
     public Model build(Ops tf) {
         bert = BertGraph.buildForTraining(tf, config);
-        head = ClassificationHead.build(bert, labels.size());
+        head = ClassificationHead.build(bert, labels.size(), pooling);
         Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(bert.variables());
         Map<String, Variable<TFloat32>> trainable = new LinkedHashMap<>(variables);
         if (o.freezeEncoder()) {
@@ -396,7 +417,7 @@ final class ClassificationTask
         extra.put("num_labels", labels.size());
         extra.put("id2label", id2label);
         extra.put("label2id", label2id);
-        extra.put("hubtune_pooling", "mean");
+        extra.put("hubtune_pooling", pooling.configName());
         return BertExport.huggingFace(
                 config, weights, extra, s.modelDir(), dir, "text-classification");
     }

@@ -1,6 +1,7 @@
 package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.bert.ClassificationHead;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.util.List;
@@ -59,6 +60,7 @@ public final class ClassifierTrainer {
         private int maxLength = 128;
         private boolean balanceClasses;
         private boolean freezeEncoder;
+        private ClassificationHead.Pooling pooling;
 
         Builder() {
             super("accuracy");
@@ -110,6 +112,16 @@ public final class ClassifierTrainer {
             return this;
         }
 
+        /**
+         * The head's pooling (default: BERT's pooler when the model has a trained one, as HF's
+         * BertForSequenceClassification; the mean of the hidden states for sentence-transformers
+         * encoders and models without a pooler).
+         */
+        public Builder optPooling(ClassificationHead.Pooling pooling) {
+            this.pooling = Objects.requireNonNull(pooling);
+            return this;
+        }
+
         /** Validates and builds. */
         public ClassifierTrainer build() {
             String required =
@@ -126,7 +138,8 @@ public final class ClassifierTrainer {
                             labelColumn,
                             maxLength,
                             balanceClasses,
-                            freezeEncoder));
+                            freezeEncoder,
+                            pooling));
         }
     }
 }

@@ -150,6 +150,33 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void aBertWithAPoolerIsFineTunedAsHfsBertForSequenceClassification() throws Exception {
+        // A checkpoint with a pooler gets HF's head (pooler on [CLS]); the export names the
+        // encoder bert.* next to classifier.*, as transformers expects of a task model.
+        Path withPooler = TinyBert.maskedLmDir(dir.resolve("pooler"), 4);
+        TrainingReport<ClassificationMetrics> report =
+                trainer(dir.resolve("pooler-run")).setModelDir(withPooler).build().train();
+        assertTrue(report.best().metrics().accuracy() >= 0.95, report.evaluations().toString());
+        var config =
+                com.google.gson.JsonParser.parseString(
+                                Files.readString(report.exported().resolve("config.json")))
+                        .getAsJsonObject();
+        assertEquals("pooler", config.get("hubtune_pooling").getAsString());
+        assertEquals(
+                "BertForSequenceClassification",
+                config.getAsJsonArray("architectures").get(0).getAsString());
+        var names = Safetensors.read(report.exported().resolve("model.safetensors")).keySet();
+        assertTrue(names.contains("bert.pooler.dense.weight"), names.toString());
+        assertTrue(names.contains("bert.embeddings.word_embeddings.weight"), names.toString());
+        assertTrue(names.contains("classifier.weight"), names.toString());
+        try (TextClassifier reloaded = TextClassifier.load(report.exported(), 32)) {
+            List<String> texts = List.of("w1 w7 w3", "w1 w2 w3", "w7", "w9 w8 w6 w5");
+            var predicted = reloaded.predict(texts).stream().map(p -> p.label()).toList();
+            assertEquals(List.of("pos", "neg", "pos", "neg"), predicted);
+        }
+    }
+
+    @Test
     void accumulatingTwoHalfBatchesEqualsOneFullBatch() throws Exception {
         // Micro-batches of 8 accumulated in pairs take as many optimizer steps as batches of 16,
         // and learn the task as well (the batches differ, so outcomes, not bits, are compared).

@@ -59,12 +59,25 @@ public final class BertWeights {
         return out;
     }
 
-    /** The graph's parameters to HF PyTorch layout (for model.safetensors). */
+    /**
+     * The graph's parameters to HF PyTorch layout (for model.safetensors). With a task head ({@code
+     * classifier.*}, {@code cls.*}) the encoder's names get the {@code bert.} prefix, as in HF's
+     * task models ({@code BertForSequenceClassification}, {@code BertForMaskedLM}); transformers
+     * refuses a head next to unprefixed encoder weights.
+     */
     public static Map<String, WeightTensor> toPyTorch(Map<String, WeightTensor> graph) {
+        boolean head =
+                graph.keySet().stream()
+                        .anyMatch(n -> n.startsWith("classifier.") || n.startsWith("cls."));
         Map<String, WeightTensor> out = new LinkedHashMap<>();
         for (var e : graph.entrySet()) {
+            String name = e.getKey();
+            boolean encoder =
+                    name.startsWith("embeddings.")
+                            || name.startsWith("encoder.")
+                            || name.startsWith("pooler.");
             out.put(
-                    e.getKey(),
+                    head && encoder ? "bert." + name : name,
                     isDenseKernel(e.getKey(), e.getValue())
                             ? transpose(e.getValue())
                             : e.getValue());

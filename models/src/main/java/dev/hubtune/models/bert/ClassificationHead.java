@@ -9,13 +9,33 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Sequence classification on BERT: the masked mean of the last hidden states (the sentence
- * embedding; works for sentence-transformers models, which have no pooler), dropout, and a linear
- * layer {@code classifier.weight [hidden, classes]} + {@code classifier.bias}. The loss is softmax
- * cross-entropy against one-hot labels (the sparse op has no gradient in TF 2.10), weighted per
- * class for imbalanced data.
+ * Sequence classification on BERT: a pooled vector of the sequence, dropout, and a linear layer
+ * {@code classifier.weight [hidden, classes]} + {@code classifier.bias}. {@link Pooling#POOLER} is
+ * HF's {@code BertForSequenceClassification} exactly (BERT's pooler on the first token), so an
+ * export loads in transformers with the same predictions; {@link Pooling#MEAN} (the masked mean of
+ * the last hidden states, the sentence embedding) suits sentence-transformers encoders, whose
+ * pooler was never trained. The loss is softmax cross-entropy against one-hot labels (the sparse op
+ * has no gradient in TF 2.10), weighted per class for imbalanced data.
  */
 public final class ClassificationHead {
+
+    /** How the sequence becomes one vector; recorded as {@code hubtune_pooling} in exports. */
+    public enum Pooling {
+        /** BERT's pooler, {@code tanh(dense(first token))}: HF's BertForSequenceClassification. */
+        POOLER,
+        /** Masked mean of the last hidden states: sentence-transformers' sentence embedding. */
+        MEAN;
+
+        /** The name written to config.json. */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The pooling named in a config ({@code mean}/{@code pooler}); HF's pooler if absent. */
+        public static Pooling fromConfig(String name) {
+            return name == null ? POOLER : valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
 
     /** Parameter names of the head (newly initialised when fine-tuning starts from an encoder). */
     public static final String WEIGHT = "classifier.weight";
@@ -40,7 +60,7 @@ public final class ClassificationHead {
 
     private final int numClasses;
 
-    private ClassificationHead(BertGraph bert, int numClasses) {
+    private ClassificationHead(BertGraph bert, int numClasses, Pooling pooling) {
         this.numClasses = numClasses;
         Ops tf = bert.ops();
         int h = bert.config().hiddenSize();
@@ -50,7 +70,8 @@ public final class ClassificationHead {
         classWeights =
                 tf.withName("class_weights")
                         .placeholderWithDefault(tf.constant(ones), Shape.of(numClasses));
-        Operand<TFloat32> pooled = bert.dropout(bert.meanPooled);
+        Operand<TFloat32> pooled =
+                bert.dropout(pooling == Pooling.POOLER ? bert.pooled() : bert.meanPooled);
         logits =
                 tf.withName("logits")
                         .nn
@@ -71,12 +92,12 @@ public final class ClassificationHead {
     }
 
     /** Adds the head on top of {@code bert} (its parameters join {@code bert.variables()}). */
-    public static ClassificationHead build(BertGraph bert, int numClasses) {
+    public static ClassificationHead build(BertGraph bert, int numClasses, Pooling pooling) {
         if (numClasses < 2) {
             throw new IllegalArgumentException(
                     "classification needs at least 2 classes, got " + numClasses);
         }
-        return new ClassificationHead(bert, numClasses);
+        return new ClassificationHead(bert, numClasses, pooling);
     }
 
     /** Number of classes. */

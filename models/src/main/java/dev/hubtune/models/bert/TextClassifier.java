@@ -87,7 +87,7 @@ public final class TextClassifier implements AutoCloseable {
         try {
             Ops tf = Ops.create(graph);
             BertGraph bert = BertGraph.build(tf, config);
-            ClassificationHead head = ClassificationHead.build(bert, labels.size());
+            ClassificationHead head = ClassificationHead.build(bert, labels.size(), pooling(dir));
             Variables.requireFit(
                     bert.variables(), weights, "a classifier with " + labels.size() + " labels");
             Session session = new Session(graph);
@@ -102,6 +102,21 @@ public final class TextClassifier implements AutoCloseable {
             tokenizer.close();
             throw new ModelException(
                     "cannot load the classifier in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The head's pooling recorded in {@code config.json} (HF's pooler when not recorded). */
+    private static ClassificationHead.Pooling pooling(Path dir) throws ModelException {
+        try {
+            var config =
+                    com.google.gson.JsonParser.parseString(
+                                    Files.readString(dir.resolve("config.json")))
+                            .getAsJsonObject();
+            var name = config.get("hubtune_pooling");
+            return ClassificationHead.Pooling.fromConfig(name == null ? null : name.getAsString());
+        } catch (IOException | RuntimeException e) {
+            throw new ModelException(
+                    "cannot read the pooling of " + dir.resolve("config.json") + ": " + e, e);
         }
     }
 

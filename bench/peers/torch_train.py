@@ -1,0 +1,105 @@
+"""Python peer for bench/run: training throughput and peak memory of HF transformers + PyTorch (CPU)
+on the same model directory, data, batch, sequence length and threads as hubtune's TrainingProbe.
+
+Usage: torch_train.py TASK MODEL_DIR DATA BATCH LENGTH WARMUP STEPS THREADS
+  TASK classification: DATA is a CSV with text,label columns; sequences truncated and padded to
+       LENGTH; BertForSequenceClassification.
+  TASK causal-lm: DATA is a text file of blank-line separated documents, joined with the end-of-text
+       token and packed into blocks of LENGTH; GPT2LMHeadModel.
+The loop mirrors hubtune's: dropout on, AdamW (lr 5e-5, weight decay 0.01 except biases and
+LayerNorm), global-norm clipping at 1.0, linear schedule. Prints one JSON object measured over STEPS
+optimizer steps after WARMUP steps: examples_per_s, tokens_per_s, peak_rss_mb.
+"""
+import csv
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+
+
+def batches_classification(model_dir, data, batch, length):
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    tok.enable_truncation(length)
+    tok.enable_padding(length=length)
+    with open(data, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    labels = sorted({r["label"] for r in rows})
+    enc = tok.encode_batch([r["text"] for r in rows])
+    ids = torch.tensor([e.ids for e in enc])
+    mask = torch.tensor([e.attention_mask for e in enc])
+    types = torch.tensor([e.type_ids for e in enc])
+    y = torch.tensor([labels.index(r["label"]) for r in rows])
+    out = []
+    for i in range(0, len(rows) - batch + 1, batch):
+        s = slice(i, i + batch)
+        out.append(({"input_ids": ids[s], "attention_mask": mask[s], "token_type_ids": types[s],
+                     "labels": y[s]}, int(mask[s].sum())))
+    return out, len(labels)
+
+
+def batches_causal_lm(model_dir, data, batch, length):
+    from transformers import GPT2TokenizerFast
+    tok = GPT2TokenizerFast(vocab_file=os.path.join(model_dir, "vocab.json"),
+                            merges_file=os.path.join(model_dir, "merges.txt"))
+    with open(data, encoding="utf-8") as f:
+        docs = [d.strip() for d in f.read().split("\n\n") if d.strip()]
+    stream = []
+    for d in docs:
+        stream.extend(tok(d)["input_ids"])
+        stream.append(50256)
+    blocks = [stream[i:i + length] for i in range(0, len(stream) - length + 1, length)]
+    out = []
+    for i in range(0, len(blocks) - batch + 1, batch):
+        ids = torch.tensor(blocks[i:i + batch])
+        out.append(({"input_ids": ids, "labels": ids}, batch * length))
+    return out
+
+
+def main():
+    task, model_dir, data = sys.argv[1:4]
+    batch, length, warmup, steps, threads = map(int, sys.argv[4:9])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    if task == "classification":
+        from transformers import BertForSequenceClassification
+        batches, classes = batches_classification(model_dir, data, batch, length)
+        model = BertForSequenceClassification.from_pretrained(model_dir, num_labels=classes)
+    else:
+        from transformers import GPT2LMHeadModel
+        batches = batches_causal_lm(model_dir, data, batch, length)
+        model = GPT2LMHeadModel.from_pretrained(model_dir)
+    model.train()
+    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n or ".ln_" in n)]
+    rest = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n or ".ln_" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
+                            lr=5e-5)
+    total = warmup + steps
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / total))
+    tokens = 0
+    start = None
+    for step in range(total):
+        if step == warmup:
+            start = time.perf_counter()
+        inputs, n = batches[step % len(batches)]
+        loss = model(**inputs).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        if step >= warmup:
+            tokens += n
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "examples_per_s": steps * batch / seconds,
+        "tokens_per_s": tokens / seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+if __name__ == "__main__":
+    main()
