@@ -41,7 +41,15 @@ public final class TrainingProbe {
                     }
                 };
         if (task.equals("classification")) {
-            configure(ClassifierTrainer.builder(), model, data, out, batch, warmup + steps, threads)
+            configure(
+                            ClassifierTrainer.builder(),
+                            model,
+                            data,
+                            out,
+                            batch,
+                            warmup + steps,
+                            threads,
+                            warmup)
                     .setTextColumn("text")
                     .setLabelColumn("label")
                     .optMaxLength(length)
@@ -56,7 +64,8 @@ public final class TrainingProbe {
                             out,
                             batch,
                             warmup + steps,
-                            threads)
+                            threads,
+                            warmup)
                     .optBlockSize(length)
                     .optSamplePrompts(java.util.List.of("The"))
                     .optListener(timer)
@@ -72,7 +81,14 @@ public final class TrainingProbe {
     }
 
     private static <B extends TrainerBuilder<B>> B configure(
-            B b, Path model, Path data, Path out, int batch, int steps, int threads) {
+            B b,
+            Path model,
+            Path data,
+            Path out,
+            int batch,
+            int steps,
+            int threads,
+            int profileStep) {
         return b.setModelDir(model)
                 .setTrainFile(data)
                 .setOutputDir(out)
@@ -81,6 +97,8 @@ public final class TrainingProbe {
                 .optMaxSteps(steps)
                 .optLearningRate(5e-5)
                 .optValidationFraction(0.05)
+                // the last warm-up step is traced (profile.txt), outside the timed steps
+                .optProfileStep(profileStep)
                 .optThreads(threads);
     }
 

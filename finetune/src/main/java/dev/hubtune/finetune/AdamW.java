@@ -75,11 +75,13 @@ public final class AdamW {
      */
     public AdamW(
             Graph graph,
-            Ops tf,
+            Ops ops,
             Operand<TFloat32> loss,
             Map<String, Variable<TFloat32>> trainable,
             Predicate<String> decays,
             Hyperparameters h) {
+        // Every optimizer op lives under adamw/, so profiles can tell it from the model.
+        Ops tf = ops.withSubScope("adamw");
         this.beta1 = h.beta1();
         this.beta2 = h.beta2();
         double epsilon = h.epsilon();
@@ -142,41 +144,49 @@ public final class AdamW {
                                 tf.math.maximum(gradientNorm, tf.constant((float) maxGradNorm)))
                         : tf.constant(1f);
         Ops init = tf.withInitScope();
+        // One fused ApplyAdam kernel per variable (m, v and the weight in a single pass) instead
+        // of a dozen elementwise ops. ApplyAdam computes lr·√(1−β2ᵗ)/(1−β1ᵗ)·m/(√v + ε̂); with
+        // ε̂ = ε·√(1−β2ᵗ) that is exactly lr·m̂/(√v̂ + ε), PyTorch's AdamW update.
+        Operand<TFloat32> one = tf.constant(1f);
+        Operand<TFloat32> beta1Power = tf.math.sub(one, correction1);
+        Operand<TFloat32> beta2Power = tf.math.sub(one, correction2);
+        Operand<TFloat32> epsilonHat =
+                tf.math.mul(tf.constant((float) epsilon), tf.math.sqrt(correction2));
+        Operand<TFloat32> b1 = tf.constant((float) beta1);
+        Operand<TFloat32> b2 = tf.constant((float) beta2);
+        // Decoupled decay multiplies the weight by (1 − lr·wd) before the Adam step, as
+        // torch.optim.AdamW does; never biases or norms (HF's convention).
+        Operand<TFloat32> shrink =
+                tf.math.sub(one, tf.math.mul(learningRate, tf.constant((float) weightDecay)));
         List<Op> updates = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             Variable<TFloat32> w = trainable.get(name);
-            Operand<TFloat32> grad = tf.math.mul(g.get(i), scale);
+            Operand<TFloat32> grad = maxGradNorm > 0 ? tf.math.mul(g.get(i), scale) : g.get(i);
             Variable<TFloat32> m = tf.withName(name + ".adam_m").variable(init.zerosLike(w));
             Variable<TFloat32> v = tf.withName(name + ".adam_v").variable(init.zerosLike(w));
             slots.put(name + ".adam_m", m);
             slots.put(name + ".adam_v", v);
-            Operand<TFloat32> mNew =
-                    tf.assign(
+            // Nothing may change a weight before every gradient is computed (backward ops of
+            // earlier layers still read it): the norm depends on all of them.
+            Ops apply = tf.withControlDependencies(List.of(gradientNorm));
+            if (weightDecay > 0 && decays.test(name)) {
+                apply =
+                        tf.withControlDependencies(
+                                List.of(apply.assign(w, apply.math.mul(w, shrink))));
+            }
+            updates.add(
+                    apply.train.applyAdam(
+                            w,
                             m,
-                            tf.math.add(
-                                    tf.math.mul(tf.constant((float) beta1), m),
-                                    tf.math.mul(tf.constant((float) (1 - beta1)), grad)));
-            Operand<TFloat32> vNew =
-                    tf.assign(
                             v,
-                            tf.math.add(
-                                    tf.math.mul(tf.constant((float) beta2), v),
-                                    tf.math.mul(
-                                            tf.constant((float) (1 - beta2)),
-                                            tf.math.square(grad))));
-            Operand<TFloat32> adam =
-                    tf.math.div(
-                            tf.math.div(mNew, correction1),
-                            tf.math.add(
-                                    tf.math.sqrt(tf.math.div(vNew, correction2)),
-                                    tf.constant((float) epsilon)));
-            // Decoupled decay: shrink the weight itself, never biases or norms (HF's convention).
-            Operand<TFloat32> delta =
-                    weightDecay > 0 && decays.test(name)
-                            ? tf.math.add(adam, tf.math.mul(tf.constant((float) weightDecay), w))
-                            : adam;
-            updates.add(tf.assignSub(w, tf.math.mul(learningRate, delta)));
+                            beta1Power,
+                            beta2Power,
+                            learningRate,
+                            b1,
+                            b2,
+                            epsilonHat,
+                            grad));
         }
         if (accumulation > 1) {
             List<Op> resets = new ArrayList<>();

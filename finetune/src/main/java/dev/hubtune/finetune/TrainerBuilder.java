@@ -39,6 +39,7 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     int checkpointEverySteps;
     int keepCheckpoints = 2;
     boolean prefetch = true;
+    int profileStep;
     TrainingListener listener;
 
     TrainerBuilder(String defaultMetric) {
@@ -231,6 +232,15 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
+    /**
+     * Trace optimizer step {@code step} and write where its time went (by op type and by forward,
+     * gradients and optimizer) to {@code profile.txt} in the output directory (default 0: off).
+     */
+    public B optProfileStep(int step) {
+        this.profileStep = step;
+        return self();
+    }
+
     /** Progress callbacks. */
     public B optListener(TrainingListener listener) {
         this.listener = listener;
@@ -270,6 +280,7 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
                 checkpointEverySteps,
                 keepCheckpoints,
                 prefetch,
+                profileStep,
                 listener);
     }
 

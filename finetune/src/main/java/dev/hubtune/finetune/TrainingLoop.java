@@ -30,6 +30,7 @@ import org.tensorflow.Session;
 import org.tensorflow.exceptions.TFResourceExhaustedException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.framework.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -119,13 +120,14 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             try (Session session = new Session(graph, options.toConfig())) {
                 session.initialize(); // optimizer slots start at zero
                 Variables.assign(tf, session, model.variables(), task.initialWeights());
-                return new Run(session, tf, model, adam, schedule).loop();
+                return new Run(graph, session, tf, model, adam, schedule).loop();
             }
         }
     }
 
     /** One run's mutable state: position, evaluations, early stopping, throughput counters. */
     private final class Run {
+        private final Graph graph;
         private final Session session;
         private final Ops tf;
         private final TrainingTask.Model model;
@@ -145,11 +147,13 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private Path lastCheckpoint;
 
         Run(
+                Graph graph,
                 Session session,
                 Ops tf,
                 TrainingTask.Model model,
                 AdamW adam,
                 LearningRateSchedule schedule) {
+            this.graph = graph;
             this.session = session;
             this.tf = tf;
             this.model = model;
@@ -403,16 +407,19 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     TFloat32 c1 = TFloat32.scalarOf(adam.correction1(step));
                     TFloat32 c2 = TFloat32.scalarOf(adam.correction2(step));
                     Result r =
-                            feed.into(session.runner())
-                                    .feed(model.dropout().rate, rate)
-                                    .feed(model.dropout().seed, seed)
-                                    .feed(adam.learningRate, learningRate)
-                                    .feed(adam.correction1, c1)
-                                    .feed(adam.correction2, c2)
-                                    .fetch(model.loss())
-                                    .addTarget(
-                                            adam.accumulate != null ? adam.accumulate : adam.step)
-                                    .run()) {
+                            run(
+                                    feed.into(session.runner())
+                                            .feed(model.dropout().rate, rate)
+                                            .feed(model.dropout().seed, seed)
+                                            .feed(adam.learningRate, learningRate)
+                                            .feed(adam.correction1, c1)
+                                            .feed(adam.correction2, c2)
+                                            .fetch(model.loss())
+                                            .addTarget(
+                                                    adam.accumulate != null
+                                                            ? adam.accumulate
+                                                            : adam.step),
+                                    step)) {
                 if (adam.accumulate != null && apply) {
                     // The update reads only the accumulators: no batch to feed.
                     session.runner()
@@ -437,6 +444,37 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                 + " or shorter sequences.",
                         e);
             }
+        }
+
+        /**
+         * Runs a training step; the step chosen for profiling runs traced, and where its time went
+         * is written to profile.txt.
+         */
+        private Result run(Session.Runner runner, int step) {
+            if (step != s.profileStep()) {
+                return runner.run();
+            }
+            long start = System.nanoTime();
+            Result r =
+                    runner.setOptions(
+                                    RunOptions.newBuilder()
+                                            .setTraceLevel(RunOptions.TraceLevel.FULL_TRACE)
+                                            .build())
+                            .runAndFetchMetadata();
+            long wall = (System.nanoTime() - start) / 1000;
+            r.getMetadata()
+                    .ifPresent(
+                            m -> {
+                                String summary = StepProfile.summarise(graph, m, step, wall);
+                                LOG.info("profile of {}", summary);
+                                try {
+                                    StepProfile.write(
+                                            s.outputDir().resolve("profile.txt"), summary);
+                                } catch (IOException e) {
+                                    LOG.warn("cannot write profile.txt: {}", e.toString());
+                                }
+                            });
+            return r;
         }
 
         private void appendMetrics(TrainingReport.Evaluation<M> ev, double lr) throws IOException {

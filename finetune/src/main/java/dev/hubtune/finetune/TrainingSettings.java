@@ -34,6 +34,7 @@ record TrainingSettings(
         int checkpointEverySteps,
         int keepCheckpoints,
         boolean prefetch,
+        int profileStep,
         TrainingListener listener) {
 
     /** What must match for a checkpoint of one run to be resumed by another. */
