@@ -74,4 +74,34 @@ class ExamplesTest {
         assertEquals(20, first.newIds().length);
         assertEquals(first.text(), again.text());
     }
+
+    @Test
+    void trainGpt2LearnsACorpusAndContinuesItsText(@TempDir Path dir) throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        String[] animals = {"cat", "dog", "bird", "fox"};
+        for (int i = 0; i < 400; i++) {
+            String a = animals[i % animals.length];
+            corpus.append("Once upon a time the ")
+                    .append(a)
+                    .append(" went home and the ")
+                    .append(a)
+                    .append(" slept.\n\n");
+        }
+        Path text = java.nio.file.Files.writeString(dir.resolve("corpus.txt"), corpus);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        var report =
+                TrainGpt2.run(
+                        text,
+                        dir.resolve("run"),
+                        "Once upon a time",
+                        null,
+                        80,
+                        new PrintStream(printed, true, StandardCharsets.UTF_8));
+        double first = report.evaluations().get(0).metrics().perplexity();
+        double best = report.best().metrics().perplexity();
+        assertTrue(best < 2.0 && best < first, report.evaluations().toString());
+        assertTrue(
+                printed.toString(StandardCharsets.UTF_8).contains("Once upon a time the "),
+                printed.toString(StandardCharsets.UTF_8));
+    }
 }
