@@ -31,6 +31,7 @@ final class StepProfile {
     static String summarise(Graph graph, RunMetadata metadata, int step, long wallMicros) {
         Map<String, long[]> byType = new HashMap<>();
         Map<String, long[]> byPhase = new HashMap<>();
+        Map<String, long[]> byNode = new HashMap<>();
         long sum = 0;
         for (DeviceStepStats device : metadata.getStepStats().getDevStatsList()) {
             for (NodeExecStats node : device.getNodeStatsList()) {
@@ -39,6 +40,7 @@ final class StepProfile {
                 String type = type(graph, node);
                 add(byType, type, micros);
                 add(byPhase, phase(name), micros);
+                add(byNode, type + " " + name, micros);
                 sum += micros;
             }
         }
@@ -53,6 +55,8 @@ final class StepProfile {
         table(sb, byPhase, sum, 10);
         sb.append(String.format(Locale.ROOT, "%nby op type:%n"));
         table(sb, byType, sum, 25);
+        sb.append(String.format(Locale.ROOT, "%nslowest ops:%n"));
+        table(sb, byNode, sum, 20);
         return sb.toString();
     }
 
@@ -106,7 +110,7 @@ final class StepProfile {
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "  %-28s %9.1f ms  %5.1f%%  (%d ops)%n",
+                            "  %-28s %9.1f ms  %5.1f%%  (%d)%n",
                             t.name(),
                             t.micros() / 1e3,
                             100.0 * t.micros() / Math.max(1, sum),

@@ -43,8 +43,11 @@ public final class Dropout {
         Operand<TInt64> siteSeed = tf.math.add(seed, tf.constant(new long[] {0, site << 20}));
         Operand<TFloat32> uniform =
                 tf.random.statelessRandomUniform(tf.shape(x), siteSeed, TFloat32.class);
-        Operand<TFloat32> keep =
-                tf.dtypes.cast(tf.math.greaterEqual(uniform, rate), TFloat32.class);
-        return tf.math.div(tf.math.mul(x, keep), tf.math.sub(tf.constant(1f), rate));
+        // The mask (0 or 1/(1-rate)) is built off the gradient path, so the backward pass costs
+        // one multiply per site instead of a multiply and a divide.
+        Operand<TFloat32> scale = tf.math.div(tf.constant(1f), tf.math.sub(tf.constant(1f), rate));
+        Operand<TFloat32> mask =
+                tf.select(tf.math.greaterEqual(uniform, rate), scale, tf.constant(0f));
+        return tf.math.mul(x, mask);
     }
 }
