@@ -40,6 +40,17 @@ public final class Bench {
 
     /** {@code [--quick] [--out DIR] [--work DIR] [NAME…]}. */
     public static void main(String[] args) throws Exception {
+        int status = run(args);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs the benchmarks and writes the table; 0 when every row was measured or explained, 1 for
+     * an unknown benchmark, 2 when a benchmark failed.
+     */
+    static int run(String[] args) throws Exception {
         boolean quick = false;
         Path out = Path.of("bench/results");
         Path work = null;
@@ -58,7 +69,7 @@ public final class Bench {
         for (String n : names) {
             if (!BENCHMARKS.containsKey(n)) {
                 System.err.println("unknown benchmark '" + n + "'; known: " + BENCHMARKS.keySet());
-                System.exit(1);
+                return 1;
             }
         }
         Path workDir =
@@ -106,9 +117,7 @@ public final class Bench {
         Files.createDirectories(out);
         Files.writeString(file, table);
         System.out.println("written to " + file);
-        if (rows.stream().anyMatch(r -> r.verdict().equals("failed"))) {
-            System.exit(2);
-        }
+        return rows.stream().anyMatch(r -> r.verdict().equals("failed")) ? 2 : 0;
     }
 
     static String abbreviate(String message) {
