@@ -239,15 +239,13 @@ final class TrainingBenchmarks {
                         String.format(Locale.ROOT, "%.2f× its throughput", ratio),
                         "≥ 1.0× peer",
                         ratio >= 1.0 ? "met" : "missed"));
-        double memory = peer.peakMb().median() / ours.peakMb().median();
         rows.add(
-                new Row(
+                peerOverOurs(
                         metric.replaceAll(" \\([^)]*\\)$", "") + ": peak resident memory (MB)",
-                        ours.peakMb().format("MB", 0),
-                        PEER + " " + peer.peakMb().format("MB", 0),
-                        String.format(Locale.ROOT, "%.2f× (peer ÷ hubtune)", memory),
-                        "report",
-                        "n/a"));
+                        ours.peakMb(),
+                        peer.peakMb(),
+                        "MB",
+                        0));
         return rows;
     }
 
@@ -317,26 +315,20 @@ final class TrainingBenchmarks {
                     new Row(memory, oursPeak.format("MB", 0), skip, "—", "report", "n/a"));
         }
         return List.of(
-                new Row(
-                        metric,
-                        oursStart.format("s", 2),
-                        PEER + " " + peerStart.format("s", 2),
-                        String.format(
-                                Locale.ROOT,
-                                "%.2f× (peer ÷ hubtune)",
-                                peerStart.median() / oursStart.median()),
-                        "report",
-                        "n/a"),
-                new Row(
-                        memory,
-                        oursPeak.format("MB", 0),
-                        PEER + " " + peerPeak.format("MB", 0),
-                        String.format(
-                                Locale.ROOT,
-                                "%.2f× (peer ÷ hubtune)",
-                                peerPeak.median() / oursPeak.median()),
-                        "report",
-                        "n/a"));
+                peerOverOurs(metric, oursStart, peerStart, "s", 2),
+                peerOverOurs(memory, oursPeak, peerPeak, "MB", 0));
+    }
+
+    /** A row reported as the peer's value over ours (no goal: lower is better for both). */
+    private static Row peerOverOurs(
+            String metric, Samples ours, Samples peer, String unit, int decimals) {
+        return new Row(
+                metric,
+                ours.format(unit, decimals),
+                PEER + " " + peer.format(unit, decimals),
+                String.format(Locale.ROOT, "%.2f× (peer ÷ hubtune)", peer.median() / ours.median()),
+                "report",
+                "n/a");
     }
 
     /** Seconds from process start to its "first" line, and the peak memory it reports. */

@@ -241,28 +241,12 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
         TInt32 ids = matrix(batch, true);
         TInt32 labels = matrix(batch, false);
         long tokens = batch.stream().mapToLong(PackedBlocks.Block::tokens).sum();
-        return new Feed() {
-            @Override
-            public Session.Runner into(Session.Runner runner) {
-                return runner.feed(gpt.inputIds, ids).feed(head.labels, labels);
-            }
-
-            @Override
-            public int examples() {
-                return batch.size();
-            }
-
-            @Override
-            public long tokens() {
-                return tokens;
-            }
-
-            @Override
-            public void close() {
-                ids.close();
-                labels.close();
-            }
-        };
+        return new Feed(
+                batch.size(),
+                tokens,
+                runner -> runner.feed(gpt.inputIds, ids).feed(head.labels, labels),
+                ids,
+                labels);
     }
 
     private TInt32 matrix(List<PackedBlocks.Block> batch, boolean ids) {

@@ -310,30 +310,15 @@ final class ClassificationTask
         BertInputs inputs = BertInputs.of(pad(batch));
         TInt32 y = TInt32.vectorOf(batch.stream().mapToInt(Item::label).toArray());
         long tokens = batch.stream().mapToLong(i -> i.encoded().length()).sum();
-        return new Feed() {
-            @Override
-            public Session.Runner into(Session.Runner runner) {
-                return inputs.feed(runner, bert)
-                        .feed(head.labels, y)
-                        .feed(head.classWeights, classWeights);
-            }
-
-            @Override
-            public int examples() {
-                return batch.size();
-            }
-
-            @Override
-            public long tokens() {
-                return tokens;
-            }
-
-            @Override
-            public void close() {
-                inputs.close();
-                y.close();
-            }
-        };
+        return new Feed(
+                batch.size(),
+                tokens,
+                runner ->
+                        inputs.feed(runner, bert)
+                                .feed(head.labels, y)
+                                .feed(head.classWeights, classWeights),
+                inputs,
+                y);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -41,18 +42,52 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
             Predicate<String> decays) {}
 
     /** The tensors of one batch, ready to feed; closing frees them. */
-    interface Feed extends AutoCloseable {
+    final class Feed implements AutoCloseable {
+        private final int examples;
+        private final long tokens;
+        private final UnaryOperator<Session.Runner> feeder;
+        private final AutoCloseable[] tensors;
+
+        /**
+         * A batch of {@code examples} sequences and {@code tokens} real tokens that {@code feeder}
+         * puts into a runner; {@code tensors} are freed on close.
+         */
+        Feed(
+                int examples,
+                long tokens,
+                UnaryOperator<Session.Runner> feeder,
+                AutoCloseable... tensors) {
+            this.examples = examples;
+            this.tokens = tokens;
+            this.feeder = feeder;
+            this.tensors = tensors;
+        }
+
         /** Feeds the model inputs and labels into {@code runner}. */
-        Session.Runner into(Session.Runner runner);
+        Session.Runner into(Session.Runner runner) {
+            return feeder.apply(runner);
+        }
 
         /** Examples in the batch. */
-        int examples();
+        int examples() {
+            return examples;
+        }
 
         /** Tokens in the batch, padding excluded. */
-        long tokens();
+        long tokens() {
+            return tokens;
+        }
 
         @Override
-        void close();
+        public void close() {
+            for (AutoCloseable t : tensors) {
+                try {
+                    t.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot free a batch tensor", e);
+                }
+            }
+        }
     }
 
     /** The training examples, in a fixed order (the loop shuffles per epoch). */
