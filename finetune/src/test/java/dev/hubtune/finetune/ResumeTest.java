@@ -108,6 +108,36 @@ class ResumeTest {
                         });
     }
 
+    @org.junit.jupiter.api.Test
+    void preparingBatchesOnTheBackgroundThreadChangesNothing(@TempDir Path dir) throws Exception {
+        data("classification", dir);
+        Map<String, WeightTensor> weights = null;
+        for (boolean prefetch : new boolean[] {true, false}) {
+            TrainingReport<ClassificationMetrics> report =
+                    ClassifierTrainer.builder()
+                            .setModelDir(dir.resolve("bert/tiny-bert"))
+                            .setTrainFile(dir.resolve("train.csv"))
+                            .setTextColumn("text")
+                            .setLabelColumn("label")
+                            .setOutputDir(dir.resolve("prefetch-" + prefetch))
+                            .optMaxSteps(12)
+                            .optLearningRate(2e-3)
+                            .optMaxLength(32)
+                            .optThreads(1)
+                            .optPrefetch(prefetch)
+                            .build()
+                            .train();
+            Map<String, WeightTensor> w =
+                    Safetensors.read(report.exported().resolve("model.safetensors"));
+            if (weights != null) {
+                for (String name : w.keySet()) {
+                    assertArrayEquals(weights.get(name).data(), w.get(name).data(), 0f, name);
+                }
+            }
+            weights = w;
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"classification", "causal-lm"})
     void resumeAfterSigkillEqualsTheUninterruptedRun(String task, @TempDir Path dir)
