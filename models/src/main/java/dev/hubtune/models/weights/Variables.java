@@ -27,9 +27,13 @@ public final class Variables {
 
     private Variables() {}
 
+    /** Bytes of weights fed per session run while assigning (bounds the extra native memory). */
+    private static final long ASSIGN_CHUNK_BYTES = 64L << 20;
+
     /**
-     * Copies {@code weights} into {@code vars} with one run of assign ops fed from placeholders
-     * (the ops are added to the graph of {@code tf}). Every variable must have a weight.
+     * Copies {@code weights} into {@code vars} with runs of assign ops fed from placeholders (the
+     * ops are added to the graph of {@code tf}). Every variable must have a weight. The values go
+     * over in chunks of about 64 MB, so a model's weights are never held twice in native memory.
      */
     public static void assign(
             Ops tf,
@@ -39,6 +43,7 @@ public final class Variables {
         List<TFloat32> tensors = new ArrayList<>();
         try {
             Session.Runner runner = session.runner();
+            long bytes = 0;
             for (var e : vars.entrySet()) {
                 WeightTensor w = weights.get(e.getKey());
                 if (w == null) {
@@ -52,8 +57,18 @@ public final class Variables {
                                 Shape.of(w.shape()), DataBuffers.of(w.data(), true, false));
                 tensors.add(t);
                 runner.feed(value, t).addTarget(assign);
+                bytes += 4L * w.data().length;
+                if (bytes >= ASSIGN_CHUNK_BYTES) {
+                    runner.run();
+                    tensors.forEach(TFloat32::close);
+                    tensors.clear();
+                    runner = session.runner();
+                    bytes = 0;
+                }
             }
-            runner.run();
+            if (!tensors.isEmpty()) {
+                runner.run();
+            }
         } finally {
             tensors.forEach(TFloat32::close);
         }
