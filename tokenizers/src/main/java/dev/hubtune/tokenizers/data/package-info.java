@@ -1,5 +1,5 @@
 /**
- * Labelled text datasets: streaming CSV/TSV/JSONL readers, label vocabularies, splits, bucketed
- * batches.
+ * Text datasets: streaming CSV/TSV/JSONL readers of labelled examples, label vocabularies, splits,
+ * bucketed batches, and language-modelling corpora packed into blocks.
  */
 package dev.hubtune.tokenizers.data;
