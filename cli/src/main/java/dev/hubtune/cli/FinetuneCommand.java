@@ -186,6 +186,14 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--xla", description = "Compile the training graph with XLA.")
     boolean xla;
 
+    @Option(
+            names = "--profile-step",
+            defaultValue = "0",
+            paramLabel = "N",
+            description =
+                    "Trace optimizer step N and write where its time went to OUTPUT/profile.txt.")
+    int profileStep;
+
     @Option(names = "--overwrite", description = "Replace a model already in --output.")
     boolean overwrite;
 
@@ -270,7 +278,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 .optResume(resume)
                 .optGradientAccumulation(accumulation)
                 .optMixedPrecision(mixedPrecision)
-                .optXla(xla);
+                .optXla(xla)
+                .optProfileStep(profileStep);
         if (validation != null) {
             b.optValidationFile(validation);
         }

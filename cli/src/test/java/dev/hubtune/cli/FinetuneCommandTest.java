@@ -164,11 +164,16 @@ class FinetuneCommandTest {
                         "3e-3",
                         "--sample-prompt",
                         "bob lives",
+                        "--profile-step",
+                        "3",
                         "-o",
                         out.toString());
         assertEquals(0, ft.exitCode(), ft.err());
         assertTrue(ft.out().contains("perplexity"), ft.out());
         assertTrue(ft.err().contains("bob lives|"), "samples are printed: " + ft.err());
+        assertTrue(
+                Files.readString(out.resolve("profile.txt")).contains("by op type"),
+                "the traced step's profile is written");
         CliRunner gen =
                 CliRunner.run(
                         "generate",
