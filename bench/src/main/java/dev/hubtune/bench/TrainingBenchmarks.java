@@ -261,7 +261,7 @@ final class TrainingBenchmarks {
                 new BertConfig(30522, 768, 12, 12, 3072, 512, 2, 1e-12, BertConfig.Activation.GELU);
         Map<String, WeightTensor> weights = new LinkedHashMap<>(BertInit.random(base, 1));
         weights.put("classifier.weight", BertInit.normal(new Random(1), 768, 2));
-        weights.put("classifier.bias", new WeightTensor(new long[] {2}, new float[2]));
+        weights.put("classifier.bias", WeightTensor.zeros(2));
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("architectures", List.of("BertForSequenceClassification"));
         extra.put("id2label", Map.of("0", "neg", "1", "pos"));

@@ -268,7 +268,7 @@ final class ClassificationTask
                 initial.put(
                         name,
                         name.endsWith(".bias")
-                                ? new WeightTensor(new long[] {classes}, new float[classes])
+                                ? WeightTensor.zeros(classes)
                                 : BertInit.normal(init, config.hiddenSize(), classes));
             } else {
                 missing.add(name);

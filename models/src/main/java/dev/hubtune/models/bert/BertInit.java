@@ -26,9 +26,15 @@ public final class BertInit {
         Random r = new Random(seed);
         Map<String, WeightTensor> w = new LinkedHashMap<>();
         int h = config.hiddenSize();
-        w.put("embeddings.word_embeddings.weight", normal(r, std, config.vocabSize(), h));
-        w.put("embeddings.position_embeddings.weight", normal(r, std, config.maxPositions(), h));
-        w.put("embeddings.token_type_embeddings.weight", normal(r, std, config.typeVocabSize(), h));
+        w.put(
+                "embeddings.word_embeddings.weight",
+                WeightTensor.normal(r, std, config.vocabSize(), h));
+        w.put(
+                "embeddings.position_embeddings.weight",
+                WeightTensor.normal(r, std, config.maxPositions(), h));
+        w.put(
+                "embeddings.token_type_embeddings.weight",
+                WeightTensor.normal(r, std, config.typeVocabSize(), h));
         layerNorm(w, "embeddings.LayerNorm", h);
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "encoder.layer." + i;
@@ -39,14 +45,18 @@ public final class BertInit {
                         ".attention.self.value",
                         ".attention.output.dense"
                     }) {
-                w.put(p + d + ".weight", normal(r, std, h, h));
-                w.put(p + d + ".bias", zeros(h));
+                w.put(p + d + ".weight", WeightTensor.normal(r, std, h, h));
+                w.put(p + d + ".bias", WeightTensor.zeros(h));
             }
             layerNorm(w, p + ".attention.output.LayerNorm", h);
-            w.put(p + ".intermediate.dense.weight", normal(r, std, h, config.intermediateSize()));
-            w.put(p + ".intermediate.dense.bias", zeros(config.intermediateSize()));
-            w.put(p + ".output.dense.weight", normal(r, std, config.intermediateSize(), h));
-            w.put(p + ".output.dense.bias", zeros(h));
+            w.put(
+                    p + ".intermediate.dense.weight",
+                    WeightTensor.normal(r, std, h, config.intermediateSize()));
+            w.put(p + ".intermediate.dense.bias", WeightTensor.zeros(config.intermediateSize()));
+            w.put(
+                    p + ".output.dense.weight",
+                    WeightTensor.normal(r, std, config.intermediateSize(), h));
+            w.put(p + ".output.dense.bias", WeightTensor.zeros(h));
             layerNorm(w, p + ".output.LayerNorm", h);
         }
         return w;
@@ -62,31 +72,22 @@ public final class BertInit {
         Map<String, WeightTensor> w = random(config, seed, std);
         Random r = new Random(seed ^ 0x5DEECE66DL);
         int h = config.hiddenSize();
-        w.put("pooler.dense.weight", normal(r, std, h, h));
-        w.put("pooler.dense.bias", zeros(h));
-        w.put("cls.predictions.transform.dense.weight", normal(r, std, h, h));
-        w.put("cls.predictions.transform.dense.bias", zeros(h));
+        w.put("pooler.dense.weight", WeightTensor.normal(r, std, h, h));
+        w.put("pooler.dense.bias", WeightTensor.zeros(h));
+        w.put("cls.predictions.transform.dense.weight", WeightTensor.normal(r, std, h, h));
+        w.put("cls.predictions.transform.dense.bias", WeightTensor.zeros(h));
         layerNorm(w, "cls.predictions.transform.LayerNorm", h);
-        w.put("cls.predictions.bias", zeros(config.vocabSize()));
+        w.put("cls.predictions.bias", WeightTensor.zeros(config.vocabSize()));
         return w;
     }
 
     /** A normal(0, 0.02) tensor. */
     public static WeightTensor normal(Random r, long... shape) {
-        return normal(r, STD, shape);
-    }
-
-    /** A normal(0, std) tensor. */
-    public static WeightTensor normal(Random r, float std, long... shape) {
-        return WeightTensor.normal(r, std, shape);
-    }
-
-    private static WeightTensor zeros(int n) {
-        return WeightTensor.filled(n, 0f);
+        return WeightTensor.normal(r, STD, shape);
     }
 
     private static void layerNorm(Map<String, WeightTensor> w, String name, int n) {
         w.put(name + ".weight", WeightTensor.filled(n, 1f));
-        w.put(name + ".bias", zeros(n));
+        w.put(name + ".bias", WeightTensor.zeros(n));
     }
 }

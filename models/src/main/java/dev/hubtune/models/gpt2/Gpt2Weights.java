@@ -59,35 +59,27 @@ public final class Gpt2Weights {
         float residual = std / (float) Math.sqrt(2.0 * c.numLayers());
         int h = c.hiddenSize();
         Map<String, WeightTensor> w = new LinkedHashMap<>();
-        w.put("wte.weight", normal(r, std, c.vocabSize(), h));
-        w.put("wpe.weight", normal(r, std, c.maxPositions(), h));
+        w.put("wte.weight", WeightTensor.normal(r, std, c.vocabSize(), h));
+        w.put("wpe.weight", WeightTensor.normal(r, std, c.maxPositions(), h));
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "h." + i;
             layerNorm(w, p + ".ln_1", h);
-            w.put(p + ".attn.c_attn.weight", normal(r, std, h, 3 * h));
-            w.put(p + ".attn.c_attn.bias", zeros(3 * h));
-            w.put(p + ".attn.c_proj.weight", normal(r, residual, h, h));
-            w.put(p + ".attn.c_proj.bias", zeros(h));
+            w.put(p + ".attn.c_attn.weight", WeightTensor.normal(r, std, h, 3 * h));
+            w.put(p + ".attn.c_attn.bias", WeightTensor.zeros(3 * h));
+            w.put(p + ".attn.c_proj.weight", WeightTensor.normal(r, residual, h, h));
+            w.put(p + ".attn.c_proj.bias", WeightTensor.zeros(h));
             layerNorm(w, p + ".ln_2", h);
-            w.put(p + ".mlp.c_fc.weight", normal(r, std, h, c.innerSize()));
-            w.put(p + ".mlp.c_fc.bias", zeros(c.innerSize()));
-            w.put(p + ".mlp.c_proj.weight", normal(r, residual, c.innerSize(), h));
-            w.put(p + ".mlp.c_proj.bias", zeros(h));
+            w.put(p + ".mlp.c_fc.weight", WeightTensor.normal(r, std, h, c.innerSize()));
+            w.put(p + ".mlp.c_fc.bias", WeightTensor.zeros(c.innerSize()));
+            w.put(p + ".mlp.c_proj.weight", WeightTensor.normal(r, residual, c.innerSize(), h));
+            w.put(p + ".mlp.c_proj.bias", WeightTensor.zeros(h));
         }
         layerNorm(w, "ln_f", h);
         return w;
     }
 
-    private static WeightTensor normal(Random r, float std, long... shape) {
-        return WeightTensor.normal(r, std, shape);
-    }
-
-    private static WeightTensor zeros(int n) {
-        return WeightTensor.filled(n, 0f);
-    }
-
     private static void layerNorm(Map<String, WeightTensor> w, String name, int n) {
         w.put(name + ".weight", WeightTensor.filled(n, 1f));
-        w.put(name + ".bias", zeros(n));
+        w.put(name + ".bias", WeightTensor.zeros(n));
     }
 }

@@ -41,6 +41,11 @@ public record WeightTensor(long[] shape, float[] data) {
         return new WeightTensor(shape, data);
     }
 
+    /** A vector of {@code n} zeros (biases of fresh layers). */
+    public static WeightTensor zeros(int n) {
+        return filled(n, 0f);
+    }
+
     /** A vector of {@code n} copies of {@code value}. */
     public static WeightTensor filled(int n, float value) {
         float[] data = new float[n];
