@@ -5,6 +5,7 @@ import dev.hubtune.models.ModelException;
 import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.Variables;
+import dev.hubtune.models.weights.WeightTensor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -264,7 +265,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                 (s.evalEverySteps() > 0 && step % s.evalEverySteps() == 0)
                                         || epochEnd
                                         || last;
-                        Checkpoints.State<M> position = null;
+                        boolean best = false;
                         if (evalNow) {
                             M m = task.evaluate(session);
                             TrainingReport.Evaluation<M> ev =
@@ -273,17 +274,16 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                             lossSum = 0;
                             lossCount = 0;
                             stop = record(ev, schedule.at(step));
-                            position = state(epoch, bi, batches.size());
-                            if (bestIndex == evaluations.size() - 1) {
-                                saveBest(position);
-                            }
+                            best = bestIndex == evaluations.size() - 1;
                         }
                         boolean checkpointNow =
-                                evalNow
-                                        || (s.checkpointEverySteps() > 0
-                                                && step % s.checkpointEverySteps() == 0);
-                        if (checkpointNow && !stop && !last) {
-                            save(position != null ? position : state(epoch, bi, batches.size()));
+                                (evalNow
+                                                || (s.checkpointEverySteps() > 0
+                                                        && step % s.checkpointEverySteps() == 0))
+                                        && !stop
+                                        && !last;
+                        if (best || checkpointNow) {
+                            saveCheckpoints(best, checkpointNow, state(epoch, bi, batches.size()));
                         }
                         if (stop || last) {
                             break;
@@ -344,19 +344,30 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             return false;
         }
 
-        private void saveBest(Checkpoints.State<M> position) throws FinetuneException {
-            try {
-                checkpoints.saveBest(Variables.read(session, model.variables()), position);
-            } catch (IOException e) {
-                throw checkpointFailed("the best model", e);
+        /**
+         * Writes the best model and/or a step checkpoint of {@code position}, reading the session's
+         * variables once for both.
+         */
+        private void saveCheckpoints(
+                boolean best, boolean checkpoint, Checkpoints.State<M> position)
+                throws FinetuneException {
+            Map<String, WeightTensor> values =
+                    Variables.read(session, checkpoint ? all : model.variables());
+            if (best) {
+                Map<String, WeightTensor> weights = new LinkedHashMap<>();
+                model.variables().keySet().forEach(n -> weights.put(n, values.get(n)));
+                try {
+                    checkpoints.saveBest(weights, position);
+                } catch (IOException e) {
+                    throw checkpointFailed("the best model", e);
+                }
             }
-        }
-
-        private void save(Checkpoints.State<M> position) throws FinetuneException {
-            try {
-                lastCheckpoint = checkpoints.save(position, Variables.read(session, all));
-            } catch (IOException e) {
-                throw checkpointFailed("the checkpoint of step " + step, e);
+            if (checkpoint) {
+                try {
+                    lastCheckpoint = checkpoints.save(position, values);
+                } catch (IOException e) {
+                    throw checkpointFailed("the checkpoint of step " + step, e);
+                }
             }
         }
 
