@@ -191,9 +191,19 @@ public final class Gpt2Model implements AutoCloseable {
         }
     }
 
+    /** The next-token logits after the whole of {@code sequence}, without a cache. */
     private float[] lastLogits(int[] sequence) {
-        float[][][] all = logits(new int[][] {sequence});
-        return all[0][sequence.length - 1];
+        checkLength(sequence.length);
+        // Only the last position goes through the LM head and back to Java, not [length, vocab].
+        try (Cache empty = new Cache(1);
+                TInt32 input =
+                        TInt32.tensorOf(Shape.of(1, sequence.length), DataBuffers.of(sequence));
+                Result r =
+                        empty.feed(session.runner().feed(gpt.inputIds, input))
+                                .fetch(gpt.lastLogits)
+                                .run()) {
+            return Tensors.floats((TFloat32) r.get(0));
+        }
     }
 
     private void checkLength(int length) {
