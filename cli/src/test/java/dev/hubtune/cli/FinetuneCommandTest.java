@@ -197,6 +197,16 @@ class FinetuneCommandTest {
                         dir.resolve("lm2").toString());
         assertEquals(1, wrong.exitCode());
         assertTrue(wrong.err().contains("classification options"), wrong.err());
+        CliRunner classifyGpt2 =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--train",
+                        data().toString(),
+                        "-o",
+                        dir.resolve("lm3").toString());
+        assertEquals(1, classifyGpt2.exitCode());
+        assertTrue(classifyGpt2.err().contains("--task causal-lm"), classifyGpt2.err());
         CliRunner unknown =
                 CliRunner.run(
                         "finetune",

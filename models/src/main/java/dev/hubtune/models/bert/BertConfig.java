@@ -79,6 +79,13 @@ public record BertConfig(
     public static BertConfig read(Path file) throws ModelException {
         try {
             JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            if (o.has("model_type") && o.get("model_type").getAsString().equals("gpt2")) {
+                throw new ModelException(
+                        file
+                                + " describes a GPT-2, and this needs a BERT-family encoder. Train"
+                                + " a GPT-2 with `hubtune finetune REF --task causal-lm …` and run"
+                                + " it with `hubtune generate`");
+            }
             return new BertConfig(
                     integer(o, "vocab_size", file),
                     integer(o, "hidden_size", file),

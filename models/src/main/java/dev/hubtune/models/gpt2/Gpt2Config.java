@@ -70,9 +70,10 @@ public record Gpt2Config(
                         file
                                 + " describes a '"
                                 + type
-                                + "' model, and text generation needs a GPT-2 model (model_type"
-                                + " gpt2). For BERT models use `hubtune embed` or `hubtune"
-                                + " fill-mask`; for a GPT-2 to train, `hubtune init gpt2-tiny`");
+                                + "' model, and text generation and causal-LM training need a"
+                                + " GPT-2 (model_type gpt2). For BERT models use `hubtune embed`,"
+                                + " `hubtune fill-mask` or `hubtune finetune` (classification);"
+                                + " for a GPT-2 to train, `hubtune init gpt2-tiny`");
             }
             String act =
                     o.has("activation_function")
