@@ -66,7 +66,9 @@ public final class TextClassifier implements AutoCloseable {
         if (!Files.isRegularFile(labelsFile)) {
             throw new ModelException(
                     dir
-                            + " has no labels.json: it is not a classifier exported by hubtune finetune");
+                            + " has no labels.json: it is not a classifier exported by hubtune"
+                            + " finetune. Fine-tune one first (hubtune finetune REF --train FILE"
+                            + " …); a GPT-2 continues text with hubtune generate");
         }
         List<String> labels;
         try {
