@@ -126,6 +126,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
     }
 
+    /** Where a run continues: the epoch (1-based) and the batch within it. */
+    private record Position(int epoch, int batch) {
+        static final Position START = new Position(1, 0);
+    }
+
     /** One run's mutable state: position, evaluations, early stopping, throughput counters. */
     private final class Run {
         private final Graph graph;
@@ -146,6 +151,10 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private double lossSum;
         private int lossCount;
         private Path lastCheckpoint;
+        private int microInStep;
+        private int stepsThisRun;
+        private long examples;
+        private long tokens;
 
         Run(
                 Graph graph,
@@ -175,119 +184,16 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
 
         TrainingReport<M> loop() throws FinetuneException, ModelException, IOException {
-            int firstEpoch = 1;
-            int skipBatches = 0;
-            int resumedFrom = 0;
-            if (s.resume() && checkpoints.latest().isPresent()) {
-                Path latest = checkpoints.latest().get();
-                Checkpoints.State<M> state = Checkpoints.readState(latest, task.metricsType());
-                if (!state.fingerprint().equals(fingerprint)) {
-                    throw new FinetuneException(
-                            s.outputDir()
-                                    + " holds a run started with other data or settings; resume it"
-                                    + " with the same command, or use --overwrite to start over");
-                }
-                Variables.assign(tf, session, all, Checkpoints.readVariables(latest));
-                step = state.step();
-                resumedFrom = step;
-                firstEpoch = state.epoch();
-                skipBatches = state.batchInEpoch();
-                sinceBest = state.sinceBest();
-                evaluations.addAll(state.evaluations());
-                bestIndex = state.best();
-                metricsLines = state.metricsLines();
-                lossSum = state.trainLossSum();
-                lossCount = state.trainLossCount();
-                lastCheckpoint = latest;
-                truncateLines(metricsFile, metricsLines);
-                LOG.info(
-                        "resuming {} at step {} (epoch {}, batch {})",
-                        s.outputDir(),
-                        step,
-                        firstEpoch,
-                        skipBatches);
-            }
+            Position position = s.resume() ? resume() : Position.START;
+            int resumedFrom = step;
             long start = System.nanoTime();
-            long examples = 0;
-            long tokens = 0;
-            int stepsThisRun = 0;
-            int microInStep = 0;
             boolean stop = false;
             try (Prefetcher prefetcher = new Prefetcher()) {
-                for (int epoch = firstEpoch; !stop && step < schedule.totalSteps(); epoch++) {
+                for (int epoch = position.epoch(); !stop && step < schedule.totalSteps(); epoch++) {
                     List<List<E>> batches = epochBatches(epoch);
-                    int from = epoch == firstEpoch ? skipBatches : 0;
-                    for (int bi = from; bi < batches.size(); bi++) {
-                        boolean epochEnd = bi == batches.size() - 1;
-                        // With gradient accumulation, k micro-batches make one optimizer step (the
-                        // last step of an epoch may use fewer).
-                        microInStep++;
-                        boolean applyNow = microInStep >= s.accumulation() || epochEnd;
-                        int nextStep = step + 1;
-                        double lr = schedule.at(nextStep);
-                        double loss;
-                        try (TrainingTask.Feed feed = prefetcher.take(batches, bi)) {
-                            loss = trainStep(feed, lr, nextStep, epoch * 1_000_000L + bi, applyNow);
-                            examples += feed.examples();
-                            tokens += feed.tokens();
-                        }
-                        if (!Double.isFinite(loss)) {
-                            throw new FinetuneException(
-                                    "the loss became "
-                                            + loss
-                                            + " at step "
-                                            + nextStep
-                                            + " (learning rate "
-                                            + lr
-                                            + "); the last checkpoint and the best model so far are"
-                                            + " kept. Lower --learning-rate (e.g. by 10x) or keep"
-                                            + " gradient clipping on.");
-                        }
-                        lossSum += loss;
-                        lossCount++;
-                        if (!applyNow) {
-                            continue;
-                        }
-                        microInStep = 0;
-                        step = nextStep;
-                        stepsThisRun++;
-                        if (s.listener() != null) {
-                            s.listener()
-                                    .step(
-                                            step,
-                                            schedule.totalSteps(),
-                                            loss,
-                                            lr,
-                                            (System.nanoTime() - start) / 1e9);
-                        }
-                        boolean last = step >= schedule.totalSteps();
-                        boolean evalNow =
-                                (s.evalEverySteps() > 0 && step % s.evalEverySteps() == 0)
-                                        || epochEnd
-                                        || last;
-                        boolean best = false;
-                        if (evalNow) {
-                            M m = task.evaluate(session);
-                            TrainingReport.Evaluation<M> ev =
-                                    new TrainingReport.Evaluation<>(
-                                            step, epoch, lossSum / Math.max(1, lossCount), m);
-                            lossSum = 0;
-                            lossCount = 0;
-                            stop = record(ev, schedule.at(step));
-                            best = bestIndex == evaluations.size() - 1;
-                        }
-                        boolean checkpointNow =
-                                (evalNow
-                                                || (s.checkpointEverySteps() > 0
-                                                        && step % s.checkpointEverySteps() == 0))
-                                        && !stop
-                                        && !last;
-                        if (best || checkpointNow) {
-                            saveCheckpoints(best, checkpointNow, state(epoch, bi, batches.size()));
-                        }
-                        if (stop || last) {
-                            break;
-                        }
+                    int from = epoch == position.epoch() ? position.batch() : 0;
+                    for (int bi = from; !stop && bi < batches.size(); bi++) {
+                        stop = batch(prefetcher, batches, epoch, bi, start);
                     }
                 }
             }
@@ -308,6 +214,117 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     stepsThisRun == 0 ? 0 : tokens / seconds,
                     exported,
                     resumedFrom);
+        }
+
+        /**
+         * Restores the newest checkpoint, if any: variables, position, evaluations, early stopping
+         * and the running loss. Returns the epoch and batch to continue from.
+         */
+        private Position resume() throws FinetuneException, ModelException, IOException {
+            if (checkpoints.latest().isEmpty()) {
+                return Position.START;
+            }
+            Path latest = checkpoints.latest().get();
+            Checkpoints.State<M> state = Checkpoints.readState(latest, task.metricsType());
+            if (!state.fingerprint().equals(fingerprint)) {
+                throw new FinetuneException(
+                        s.outputDir()
+                                + " holds a run started with other data or settings; resume it"
+                                + " with the same command, or use --overwrite to start over");
+            }
+            Variables.assign(tf, session, all, Checkpoints.readVariables(latest));
+            step = state.step();
+            sinceBest = state.sinceBest();
+            evaluations.addAll(state.evaluations());
+            bestIndex = state.best();
+            metricsLines = state.metricsLines();
+            lossSum = state.trainLossSum();
+            lossCount = state.trainLossCount();
+            lastCheckpoint = latest;
+            truncateLines(metricsFile, metricsLines);
+            LOG.info(
+                    "resuming {} at step {} (epoch {}, batch {})",
+                    s.outputDir(),
+                    step,
+                    state.epoch(),
+                    state.batchInEpoch());
+            return new Position(state.epoch(), state.batchInEpoch());
+        }
+
+        /**
+         * Trains on batch {@code bi} of {@code epoch}; after the micro-batch that completes an
+         * optimizer step, evaluates and checkpoints as due. True when the run is over.
+         */
+        private boolean batch(
+                Prefetcher prefetcher, List<List<E>> batches, int epoch, int bi, long start)
+                throws FinetuneException, IOException {
+            boolean epochEnd = bi == batches.size() - 1;
+            // With gradient accumulation, k micro-batches make one optimizer step (the last step
+            // of an epoch may use fewer).
+            microInStep++;
+            boolean applyNow = microInStep >= s.accumulation() || epochEnd;
+            int nextStep = step + 1;
+            double lr = schedule.at(nextStep);
+            double loss;
+            try (TrainingTask.Feed feed = prefetcher.take(batches, bi)) {
+                loss = trainStep(feed, lr, nextStep, epoch * 1_000_000L + bi, applyNow);
+                examples += feed.examples();
+                tokens += feed.tokens();
+            }
+            if (!Double.isFinite(loss)) {
+                throw new FinetuneException(
+                        "the loss became "
+                                + loss
+                                + " at step "
+                                + nextStep
+                                + " (learning rate "
+                                + lr
+                                + "); the last checkpoint and the best model so far are kept."
+                                + " Lower --learning-rate (e.g. by 10x) or keep gradient clipping"
+                                + " on.");
+            }
+            lossSum += loss;
+            lossCount++;
+            if (!applyNow) {
+                return false;
+            }
+            microInStep = 0;
+            step = nextStep;
+            stepsThisRun++;
+            if (s.listener() != null) {
+                s.listener()
+                        .step(
+                                step,
+                                schedule.totalSteps(),
+                                loss,
+                                lr,
+                                (System.nanoTime() - start) / 1e9);
+            }
+            boolean last = step >= schedule.totalSteps();
+            boolean evalNow =
+                    (s.evalEverySteps() > 0 && step % s.evalEverySteps() == 0) || epochEnd || last;
+            boolean stop = false;
+            boolean best = false;
+            if (evalNow) {
+                M m = task.evaluate(session);
+                TrainingReport.Evaluation<M> ev =
+                        new TrainingReport.Evaluation<>(
+                                step, epoch, lossSum / Math.max(1, lossCount), m);
+                lossSum = 0;
+                lossCount = 0;
+                stop = record(ev, schedule.at(step));
+                best = bestIndex == evaluations.size() - 1;
+            }
+            boolean checkpointNow =
+                    (evalNow
+                                    || (s.checkpointEverySteps() > 0
+                                            && step % s.checkpointEverySteps() == 0))
+                            && !stop
+                            && !last;
+            if (best || checkpointNow) {
+                saveCheckpoints(best, checkpointNow, state(epoch, bi, batches.size()));
+            }
+            return stop || last;
         }
 
         /** Logs and stores an evaluation; true when early stopping ends the run. */
