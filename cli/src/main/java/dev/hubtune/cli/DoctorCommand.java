@@ -3,8 +3,10 @@ package dev.hubtune.cli;
 import com.google.gson.GsonBuilder;
 import dev.hubtune.hub.HubSettings;
 import dev.hubtune.hub.HubtuneHome;
+import dev.hubtune.models.runtime.CudaLibraries;
 import dev.hubtune.models.runtime.Device;
 import dev.hubtune.models.runtime.RuntimeInfo;
+import dev.hubtune.models.runtime.Stack;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.runtime.TensorFlowUnavailableException;
 import dev.hubtune.tokenizers.TokenizerException;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "doctor",
         description = {
-            "Report Java, OS, DJL, TensorFlow and tokenizers versions, the devices TensorFlow sees,"
+            "Report Java, OS, glibc, DJL, TensorFlow and tokenizers versions, the devices TensorFlow"
+                    + " sees, the CUDA and cuDNN libraries found or missing for the GPU natives,"
                     + " the hubtune home and its size, offline mode, proxies and whether a Hugging"
                     + " Face token is configured (never the token itself).",
             "Exits 1 when TensorFlow cannot load."
@@ -81,9 +84,17 @@ final class DoctorCommand implements Callable<Integer> {
                             + tf.loadMillis()
                             + " ms)");
             report.put("natives", tf.nativesDir().toString());
+            report.put("glibc", tf.glibc() + " (TensorFlow needs " + Stack.MINIMUM_GLIBC + "+)");
             report.put("devices", tf.devices().stream().map(DoctorCommand::describe).toList());
+            report.put("gpu", gpu(tf));
         } catch (TensorFlowUnavailableException e) {
             report.put("tensorflow", "NOT AVAILABLE: " + e.getMessage());
+            report.put(
+                    "glibc",
+                    TensorFlowRuntime.glibcVersion().orElse("unknown")
+                            + " (TensorFlow needs "
+                            + Stack.MINIMUM_GLIBC
+                            + "+)");
             problem = e.getMessage();
         }
         try {
@@ -133,6 +144,42 @@ final class DoctorCommand implements Callable<Integer> {
             return Hubtune.EXIT_USER_ERROR;
         }
         return Hubtune.EXIT_OK;
+    }
+
+    /**
+     * What stands between this machine and training on its GPU: the natives in use, the NVIDIA
+     * driver, and the CUDA libraries TensorFlow found or lacks.
+     */
+    static List<String> gpu(RuntimeInfo tf) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (tf.cuda().isEmpty()) {
+            lines.add(
+                    CudaLibraries.find().driver().isPresent()
+                            ? "an NVIDIA driver is loaded, but these are the CPU natives: build"
+                                    + " with -Pgpu (README: GPUs)"
+                            : "none (CPU natives " + tf.nativesClassifier() + ")");
+            return lines;
+        }
+        CudaLibraries.Report cuda = tf.cuda().get();
+        lines.add(
+                "natives "
+                        + tf.nativesClassifier()
+                        + " (CUDA "
+                        + CudaLibraries.CUDA_VERSION
+                        + ", cuDNN "
+                        + CudaLibraries.CUDNN_VERSION
+                        + "); driver: "
+                        + cuda.driver().orElse("none loaded (no /proc/driver/nvidia/version)"));
+        cuda.found().forEach((name, path) -> lines.add("found " + name + " in " + path.getParent()));
+        if (!cuda.complete()) {
+            lines.add(cuda.advice());
+        } else if (!tf.hasGpu()) {
+            lines.add(
+                    "all CUDA libraries found, but TensorFlow sees no GPU: check the driver"
+                            + " (nvidia-smi) and that it supports CUDA "
+                            + CudaLibraries.CUDA_VERSION);
+        }
+        return lines;
     }
 
     private static String describe(Device d) {

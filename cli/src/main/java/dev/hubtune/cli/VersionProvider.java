@@ -1,5 +1,6 @@
 package dev.hubtune.cli;
 
+import dev.hubtune.models.runtime.Stack;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code hubtune --version}: hubtune's version and the versions it was built against. */
@@ -15,7 +16,12 @@ final class VersionProvider implements IVersionProvider {
     public String[] getVersion() {
         return new String[] {
             "hubtune " + hubtuneVersion(),
-            "Java " + System.getProperty("java.version") + ", DJL 0.28.0, TensorFlow 2.10.1"
+            "Java "
+                    + System.getProperty("java.version")
+                    + ", DJL "
+                    + Stack.built().djl()
+                    + ", TensorFlow "
+                    + Stack.built().tensorflow()
         };
     }
 }

@@ -13,7 +13,7 @@ class DoctorCommandTest {
     void reportsTensorFlowOnCpuAndExitsZero() {
         CliRunner r = CliRunner.run("doctor");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("2.10.1 (CPU"), r.out());
+        assertTrue(r.out().contains("2.18.0 (CPU"), r.out());
         assertTrue(r.out().contains("device:CPU:0"), r.out());
         assertTrue(r.out().contains("hubtune-home"), "the test home is reported: " + r.out());
         assertTrue(r.out().matches("(?s).*offline\\s+(yes|no).*"), r.out());
@@ -25,9 +25,9 @@ class DoctorCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
         assertTrue(json.get("ok").getAsBoolean());
-        assertTrue(json.get("tensorflow").getAsString().startsWith("2.10.1"));
+        assertTrue(json.get("tensorflow").getAsString().startsWith("2.18.0"));
         assertTrue(json.getAsJsonArray("devices").size() >= 1);
-        assertTrue(json.get("tokenizers").getAsString().contains("0.28"), r.out());
+        assertTrue(json.get("tokenizers").getAsString().contains("0.36"), r.out());
     }
 
     @Test

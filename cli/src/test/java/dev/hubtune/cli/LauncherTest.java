@@ -34,7 +34,7 @@ class LauncherTest {
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "launcher hangs");
         String out = Files.readString(output, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("2.10.1 (CPU"), out);
+        assertTrue(out.contains("2.18.0 (CPU"), out);
         assertTrue(out.contains("from HUBTUNE_HOME"), out);
         assertTrue(Files.isDirectory(home.resolve("natives")), "natives extracted into the home");
         Files.deleteIfExists(output);

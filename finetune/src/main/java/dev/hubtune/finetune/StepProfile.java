@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.proto.framework.DeviceStepStats;
-import org.tensorflow.proto.framework.NodeExecStats;
-import org.tensorflow.proto.framework.RunMetadata;
+import org.tensorflow.proto.DeviceStepStats;
+import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.RunMetadata;
 
 /**
  * Where one traced training step spent its time: TensorFlow's per-node execution times (from a
@@ -32,6 +32,7 @@ final class StepProfile {
         Map<String, long[]> byType = new HashMap<>();
         Map<String, long[]> byPhase = new HashMap<>();
         Map<String, long[]> byNode = new HashMap<>();
+        Map<String, long[]> byDevice = new HashMap<>();
         long sum = 0;
         for (DeviceStepStats device : metadata.getStepStats().getDevStatsList()) {
             for (NodeExecStats node : device.getNodeStatsList()) {
@@ -41,6 +42,7 @@ final class StepProfile {
                 add(byType, type, micros);
                 add(byPhase, phase(name), micros);
                 add(byNode, type + " " + name, micros);
+                add(byDevice, shortDevice(device.getDevice()), micros);
                 sum += micros;
             }
         }
@@ -53,6 +55,8 @@ final class StepProfile {
                         wallMicros / 1e3,
                         sum / 1e3));
         table(sb, byPhase, sum, 10);
+        sb.append(String.format(Locale.ROOT, "%nby device:%n"));
+        table(sb, byDevice, sum, 10);
         sb.append(String.format(Locale.ROOT, "%nby op type:%n"));
         table(sb, byType, sum, 25);
         sb.append(String.format(Locale.ROOT, "%nslowest ops:%n"));
@@ -79,6 +83,15 @@ final class StepProfile {
         }
         GraphOperation op = graph.operation(node.getNodeName());
         return op != null ? op.type() : node.getNodeName().replaceAll("[:/].*", "");
+    }
+
+    /**
+     * {@code /job:localhost/replica:0/task:0/device:GPU:0} as {@code GPU:0}; GPU streams traced
+     * separately ({@code …/device:GPU:0/stream:all}) keep their suffix.
+     */
+    static String shortDevice(String device) {
+        int i = device.indexOf("device:");
+        return i < 0 ? device : device.substring(i + "device:".length());
     }
 
     // Graph.addGradients names its ops gradients/…, AdamW's carry the variable name and adam_/

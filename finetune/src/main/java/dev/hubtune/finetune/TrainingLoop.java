@@ -31,7 +31,7 @@ import org.tensorflow.Session;
 import org.tensorflow.exceptions.TFResourceExhaustedException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.framework.RunOptions;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 

@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TensorFlow native libraries packaged in {@code org.tensorflow:tensorflow-core-api:0.5.0}'s
+ * The TensorFlow native libraries packaged in {@code org.tensorflow:tensorflow-core-native}'s
  * platform jar, and their one-time extraction into a folder of the hubtune home.
  *
  * <p>Extraction is safe across processes without a lock: each process writes into its own temporary
@@ -74,7 +74,7 @@ final class NativeLibraries {
 
     private NativeLibraries() {}
 
-    /** True when this JVM runs on a platform the TensorFlow 2.10.1 Maven natives exist for. */
+    /** True when this JVM runs on a platform TensorFlow's Maven natives exist for. */
     static boolean platformSupported(String osName, String osArch) {
         String os = osName.toLowerCase(java.util.Locale.ROOT);
         String arch = osArch.toLowerCase(java.util.Locale.ROOT);

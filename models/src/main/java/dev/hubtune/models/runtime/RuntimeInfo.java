@@ -6,12 +6,14 @@ import java.util.List;
 /**
  * What the loaded TensorFlow runtime is and where it came from.
  *
- * @param tensorflowVersion version reported by the native library (e.g. {@code 2.10.1})
+ * @param tensorflowVersion version reported by the native library (e.g. {@code 2.18.0})
  * @param djlVersion version of DJL's API
  * @param nativesClassifier Maven classifier of the natives jar ({@code linux-x86_64} or {@code
  *     linux-x86_64-gpu})
  * @param nativesDir folder the native libraries were loaded from
  * @param devices devices TensorFlow sees, CPU first
+ * @param glibc the C library's version ({@code unknown} if not glibc)
+ * @param cuda with the GPU natives, the CUDA libraries found and missing
  * @param loadMillis time spent loading (extraction included on first use)
  */
 public record RuntimeInfo(
@@ -20,6 +22,8 @@ public record RuntimeInfo(
         String nativesClassifier,
         Path nativesDir,
         List<Device> devices,
+        String glibc,
+        java.util.Optional<CudaLibraries.Report> cuda,
         long loadMillis) {
 
     /** Copies the device list. */

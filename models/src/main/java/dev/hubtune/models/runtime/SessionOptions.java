@@ -1,10 +1,10 @@
 package dev.hubtune.models.runtime;
 
-import org.tensorflow.proto.framework.ConfigProto;
-import org.tensorflow.proto.framework.GPUOptions;
-import org.tensorflow.proto.framework.GraphOptions;
-import org.tensorflow.proto.framework.OptimizerOptions;
-import org.tensorflow.proto.framework.RewriterConfig;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RewriterConfig;
 
 /**
  * TensorFlow session settings hubtune uses: thread counts, GPU memory that grows on demand (instead

@@ -25,19 +25,18 @@ import org.tensorflow.internal.c_api.global.tensorflow;
  * The one entry point that makes TensorFlow usable in this JVM, offline: call {@link #load()}
  * before the first use of DJL's TensorFlow engine or of {@code org.tensorflow} classes.
  *
- * <p>It finds the TensorFlow 2.10.1 natives jar ({@code
- * org.tensorflow:tensorflow-core-api:0.5.0:linux-x86_64}, or {@code linux-x86_64-gpu}) on the class
- * path, extracts its libraries once into the hubtune home, points DJL and JavaCPP at that folder
- * ({@code TENSORFLOW_LIBRARY_PATH}), forces DJL offline (otherwise it would try to download natives
- * of its own) and keeps DJL's and JavaCPP's caches inside the home. Loading is idempotent and
- * thread-safe; later calls return the first result.
+ * <p>It finds the TensorFlow natives jar ({@code org.tensorflow:tensorflow-core-native:1.1.0}, TensorFlow
+ * 2.18.0, classifier {@code linux-x86_64} or {@code linux-x86_64-gpu}; see {@link Stack}) on the
+ * class path, checks that the C library is new enough for it, extracts its libraries once into the
+ * hubtune home, points DJL and JavaCPP at that folder ({@code TENSORFLOW_LIBRARY_PATH}), forces DJL
+ * offline (otherwise it would try to download natives of its own) and keeps DJL's and JavaCPP's
+ * caches inside the home. With the GPU natives it first loads the CUDA libraries it finds ({@link
+ * CudaLibraries}), since the GPU jar carries none. Loading is idempotent and thread-safe; later
+ * calls return the first result.
  */
 public final class TensorFlowRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(TensorFlowRuntime.class);
-
-    /** The natives artifact users must have on the class path, as Maven coordinates. */
-    public static final String NATIVES_ARTIFACT = "org.tensorflow:tensorflow-core-api:0.5.0";
 
     private static RuntimeInfo loaded;
 
@@ -70,14 +69,29 @@ public final class TensorFlowRuntime {
         long start = System.nanoTime();
         String os = System.getProperty("os.name");
         String arch = System.getProperty("os.arch");
+        Stack stack = Stack.built();
         if (!NativeLibraries.platformSupported(os, arch)) {
             throw new TensorFlowUnavailableException(
-                    "TensorFlow 2.10.1 natives from Maven Central exist for Linux x86_64 only; this"
+                    "TensorFlow "
+                            + stack.tensorflow()
+                            + " natives from Maven Central exist for Linux x86_64 only; this"
                             + " JVM runs on "
                             + os
                             + " "
                             + arch
                             + ". Run hubtune on a Linux x86_64 machine (or container).");
+        }
+        Optional<String> glibc = glibcVersion();
+        if (glibc.isPresent() && !atLeast(glibc.get(), Stack.MINIMUM_GLIBC)) {
+            throw new TensorFlowUnavailableException(
+                    "TensorFlow "
+                            + stack.tensorflow()
+                            + "'s natives need glibc "
+                            + Stack.MINIMUM_GLIBC
+                            + " or newer, and this system has "
+                            + glibc.get()
+                            + ". Run hubtune on Debian 12, Ubuntu 22.04, RHEL 9 or newer (or in"
+                            + " such a container).");
         }
         NativeLibraries.Source source = findNatives();
         Path dir;
@@ -94,6 +108,17 @@ public final class TensorFlowRuntime {
                     e);
         }
         configure(home, dir);
+        Optional<CudaLibraries.Report> cuda = Optional.empty();
+        if (source.classifier().endsWith("-gpu")) {
+            CudaLibraries.Report report = CudaLibraries.find();
+            if (!report.complete()) {
+                LOG.warn(
+                        "GPU natives in use but {}; TensorFlow will run on the CPU",
+                        report.advice());
+            }
+            CudaLibraries.preload(report);
+            cuda = Optional.of(report);
+        }
         try {
             Engine engine = Engine.getEngine("TensorFlow");
             String version = TensorFlow.version();
@@ -104,6 +129,8 @@ public final class TensorFlowRuntime {
                             source.classifier(),
                             dir,
                             listDevices(),
+                            glibc.orElse("unknown"),
+                            cuda,
                             (System.nanoTime() - start) / 1_000_000);
             LOG.debug(
                     "TensorFlow {} ({}) loaded from {} in {} ms; DJL engine {}",
@@ -122,10 +149,12 @@ public final class TensorFlowRuntime {
                             + rootMessage(e)
                             + "). Delete that folder so they are extracted again; if it persists,"
                             + " check that "
-                            + NATIVES_ARTIFACT
-                            + ":"
-                            + source.classifier()
-                            + " matches the DJL TensorFlow engine 0.28.0 (TensorFlow 2.10.1).",
+                            + stack.nativesArtifact(source.classifier())
+                            + " is the only TensorFlow natives jar on the class path (TensorFlow "
+                            + stack.tensorflow()
+                            + ", DJL "
+                            + stack.djl()
+                            + ").",
                     e);
         }
     }
@@ -151,11 +180,15 @@ public final class TensorFlowRuntime {
 
     static String missingNativesMessage() {
         return "the TensorFlow native libraries are not on the class path. Add this dependency"
-                + " (CPU; use the classifier linux-x86_64-gpu for CUDA 11.2):\n"
+                + " (CPU; use the classifier linux-x86_64-gpu for CUDA "
+                + CudaLibraries.CUDA_VERSION
+                + "):\n"
                 + "  <dependency>\n"
                 + "    <groupId>org.tensorflow</groupId>\n"
-                + "    <artifactId>tensorflow-core-api</artifactId>\n"
-                + "    <version>0.5.0</version>\n"
+                + "    <artifactId>tensorflow-core-native</artifactId>\n"
+                + "    <version>"
+                + Stack.built().tensorflowJava()
+                + "</version>\n"
                 + "    <classifier>linux-x86_64</classifier>\n"
                 + "    <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId>"
                 + "</exclusion></exclusions>\n"
@@ -192,10 +225,44 @@ public final class TensorFlowRuntime {
     }
 
     /**
-     * C library access for {@code setenv}: TensorFlow's C++ logging reads the process environment.
+     * C library access for {@code setenv} (TensorFlow's C++ logging reads the process environment)
+     * and for glibc's version.
      */
     private interface CLibrary extends Library {
         int setenv(String name, String value, int overwrite);
+
+        String gnu_get_libc_version();
+    }
+
+    /** The version of the GNU C library of this process, if it is glibc. */
+    public static Optional<String> glibcVersion() {
+        try {
+            return Optional.ofNullable(Native.load("c", CLibrary.class).gnu_get_libc_version());
+        } catch (RuntimeException | LinkageError e) {
+            return Optional.empty(); // musl, or no libc JNA can open
+        }
+    }
+
+    /** Whether dotted version {@code actual} is at least {@code minimum} (2.36 ≥ 2.34). */
+    static boolean atLeast(String actual, String minimum) {
+        String[] a = actual.split("\\.");
+        String[] m = minimum.split("\\.");
+        for (int i = 0; i < Math.max(a.length, m.length); i++) {
+            int x = i < a.length ? leadingInt(a[i]) : 0;
+            int y = i < m.length ? leadingInt(m[i]) : 0;
+            if (x != y) {
+                return x > y;
+            }
+        }
+        return true;
+    }
+
+    private static int leadingInt(String part) {
+        int end = 0;
+        while (end < part.length() && Character.isDigit(part.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? 0 : Integer.parseInt(part.substring(0, end));
     }
 
     private static void setLibcEnvIfAbsent(String name, String value) {

@@ -11,7 +11,7 @@ public final class Tensors {
     /** The values of a float tensor, row-major. */
     public static float[] floats(TFloat32 t) {
         float[] flat = new float[(int) t.shape().size()];
-        t.read(DataBuffers.of(flat, false, false));
+        t.copyTo(DataBuffers.of(flat, false, false));
         return flat;
     }
 }

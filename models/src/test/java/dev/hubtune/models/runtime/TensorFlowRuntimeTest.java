@@ -28,9 +28,12 @@ class TensorFlowRuntimeTest {
     }
 
     @Test
-    void reportsTensorFlow2101OnCpuFromTheHome() {
-        assertEquals("2.10.1", info.tensorflowVersion());
-        assertEquals("0.28.0", info.djlVersion());
+    void reportsTensorFlow2180OnCpuFromTheHome() {
+        assertEquals("2.18.0", info.tensorflowVersion());
+        assertEquals(Stack.built().tensorflow(), info.tensorflowVersion());
+        assertEquals("0.36.0", info.djlVersion());
+        assertTrue(TensorFlowRuntime.atLeast(info.glibc(), Stack.MINIMUM_GLIBC), info.glibc());
+        assertTrue(info.cuda().isEmpty(), "CPU natives: no CUDA search");
         assertTrue(
                 info.devices().stream().anyMatch(d -> d.type().equals("CPU")),
                 "devices: " + info.devices());
