@@ -101,7 +101,8 @@ class NativeLibrariesTest {
             assertTrue(NativeLibraries.find(empty).isEmpty());
         }
         String message = TensorFlowRuntime.missingNativesMessage();
-        assertTrue(message.contains("<artifactId>tensorflow-core-api</artifactId>"), message);
+        assertTrue(message.contains("<artifactId>tensorflow-core-native</artifactId>"), message);
+        assertTrue(message.contains("<version>1.1.0</version>"), message);
         assertTrue(message.contains("linux-x86_64"), message);
     }
 
