@@ -1,7 +1,7 @@
 package dev.hubtune.bench;
 
 import com.google.gson.Gson;
-import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.models.apps.TextClassifier;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;

@@ -3,12 +3,16 @@ package dev.hubtune.bench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.hubtune.models.apps.DecoderModel;
+import dev.hubtune.models.apps.EncoderModel;
 import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertModel;
+import dev.hubtune.models.bert.BertFamily;
 import dev.hubtune.models.decoding.GenerationConfig;
+import dev.hubtune.models.family.PretrainedModel;
 import dev.hubtune.models.gpt2.Gpt2Config;
-import dev.hubtune.models.gpt2.Gpt2Model;
+import dev.hubtune.models.gpt2.Gpt2Family;
 import dev.hubtune.models.gpt2.Gpt2Weights;
+import dev.hubtune.models.nn.Activation;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.OnnxWeights;
 import dev.hubtune.tokenizers.Batch;
@@ -51,7 +55,7 @@ final class ModelBenchmarks {
                         "n/a"));
         Path dir = miniLm(Files.createDirectories(work.resolve("minilm")));
         var weights = OnnxWeights.read(dir.resolve("model.onnx"));
-        BertConfig config = BertConfig.infer(weights, 12, BertConfig.Activation.GELU, 1e-12);
+        BertConfig config = BertConfig.infer(weights, 12, Activation.GELU, 1e-12);
         // 2·N FLOPs per token for the dense layers plus attention: an estimate for the GFLOP/s
         // column.
         long params = 0;
@@ -59,7 +63,8 @@ final class ModelBenchmarks {
             params += w.data().length;
         }
         long denseParams = params - (long) config.vocabSize() * config.hiddenSize();
-        try (BertModel ours = BertModel.load(config, weights);
+        try (EncoderModel ours =
+                        EncoderModel.load(PretrainedModel.of(new BertFamily(), config, weights));
                 TextTokenizer tok =
                         TextTokenizer.builder()
                                 .setModelDir(dir)
@@ -145,7 +150,10 @@ final class ModelBenchmarks {
                         .build();
         Samples a = new Samples();
         Samples b = new Samples();
-        try (Gpt2Model model = Gpt2Model.load(config, Gpt2Weights.random(config, 1))) {
+        try (DecoderModel model =
+                DecoderModel.load(
+                        PretrainedModel.of(
+                                new Gpt2Family(), config, Gpt2Weights.random(config, 1)))) {
             model.generate(prompt, cached); // warm-up
             for (int i = 0; i < (quick ? 1 : 3); i++) {
                 long t = System.nanoTime();

@@ -3,11 +3,16 @@ package dev.hubtune.bench;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertFamily;
 import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.ModelTask;
+import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.gpt2.Gpt2Config;
-import dev.hubtune.models.gpt2.Gpt2Export;
+import dev.hubtune.models.gpt2.Gpt2Family;
 import dev.hubtune.models.gpt2.Gpt2Weights;
+import dev.hubtune.models.nn.Activation;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.OnnxWeights;
 import dev.hubtune.models.weights.WeightTensor;
@@ -62,10 +67,15 @@ final class TrainingBenchmarks {
         // all-MiniLM-L6-v2 (real weights, from its ONNX file) fine-tuned for classification.
         Path onnx = ModelBenchmarks.miniLm(Files.createDirectories(work.resolve("minilm-onnx")));
         Map<String, WeightTensor> miniLmWeights = OnnxWeights.read(onnx.resolve("model.onnx"));
-        BertConfig miniLm = BertConfig.infer(miniLmWeights, 12, BertConfig.Activation.GELU, 1e-12);
+        BertConfig miniLm = BertConfig.infer(miniLmWeights, 12, Activation.GELU, 1e-12);
         Path miniLmDir =
-                BertExport.huggingFace(
-                        miniLm, miniLmWeights, Map.of(), onnx, work.resolve("minilm"), "init");
+                HfExport.write(
+                        new BertFamily(),
+                        miniLm,
+                        miniLmWeights,
+                        ExportMetadata.of(ModelTask.EMBEDDING),
+                        onnx,
+                        work.resolve("minilm"));
         int batch = 16;
         int length = 128;
         Path csv =
@@ -101,8 +111,13 @@ final class TrainingBenchmarks {
         Gpt2Config gpt2 = new Gpt2Config(50257, 1024, 768, layers, 12, 3072, 1e-5, 50256, 50256);
         Path tokenizer = Gpt2Files.write(Files.createDirectories(work.resolve("gpt2-tokenizer")));
         Path gpt2Dir =
-                Gpt2Export.huggingFace(
-                        gpt2, Gpt2Weights.random(gpt2, 1), tokenizer, work.resolve("gpt2"), "init");
+                HfExport.write(
+                        new Gpt2Family(),
+                        gpt2,
+                        Gpt2Weights.random(gpt2, 1),
+                        ExportMetadata.of(ModelTask.CAUSAL_LM),
+                        tokenizer,
+                        work.resolve("gpt2"));
         int blocks = 8;
         Path corpus =
                 corpus(work.resolve("corpus.txt"), (long) (warmup + steps + 2) * blocks * 128 * 2);
@@ -257,24 +272,18 @@ final class TrainingBenchmarks {
     private static List<Row> coldStart(
             Path work, String python, String skip, Path tokenizerDir, boolean quick)
             throws Exception {
-        BertConfig base =
-                new BertConfig(30522, 768, 12, 12, 3072, 512, 2, 1e-12, BertConfig.Activation.GELU);
+        BertConfig base = new BertConfig(30522, 768, 12, 12, 3072, 512, 2, 1e-12, Activation.GELU);
         Map<String, WeightTensor> weights = new LinkedHashMap<>(BertInit.random(base, 1));
         weights.put("classifier.weight", BertInit.normal(new Random(1), 768, 2));
         weights.put("classifier.bias", WeightTensor.zeros(2));
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("architectures", List.of("BertForSequenceClassification"));
-        extra.put("id2label", Map.of("0", "neg", "1", "pos"));
-        extra.put("label2id", Map.of("neg", 0, "pos", 1));
-        extra.put("hubtune_pooling", "mean");
         Path dir =
-                BertExport.huggingFace(
+                HfExport.write(
+                        new BertFamily(),
                         base,
                         weights,
-                        extra,
+                        ExportMetadata.sequenceClassifier(List.of("neg", "pos"), Pooling.MEAN),
                         tokenizerDir,
-                        work.resolve("bert-base-classifier"),
-                        "text-classification");
+                        work.resolve("bert-base-classifier"));
         String text = String.join(" ", words(new Random(3), 160));
         int rounds = quick ? 1 : 3;
         Samples oursStart = new Samples();

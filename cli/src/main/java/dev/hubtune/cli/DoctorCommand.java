@@ -170,7 +170,8 @@ final class DoctorCommand implements Callable<Integer> {
                         + CudaLibraries.CUDNN_VERSION
                         + "); driver: "
                         + cuda.driver().orElse("none loaded (no /proc/driver/nvidia/version)"));
-        cuda.found().forEach((name, path) -> lines.add("found " + name + " in " + path.getParent()));
+        cuda.found()
+                .forEach((name, path) -> lines.add("found " + name + " in " + path.getParent()));
         if (!cuda.complete()) {
             lines.add(cuda.advice());
         } else if (!tf.hasGpu()) {

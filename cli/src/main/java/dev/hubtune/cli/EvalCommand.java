@@ -4,7 +4,7 @@ import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.models.apps.TextClassifier;
 import dev.hubtune.tokenizers.TokenizerException;
 import dev.hubtune.tokenizers.data.DatasetReader;
 import dev.hubtune.tokenizers.data.Example;

@@ -3,10 +3,7 @@ package dev.hubtune.cli;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.BertExport;
-import dev.hubtune.models.bert.BertModel;
-import dev.hubtune.models.bert.PretrainedBert;
-import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.models.apps.ModelExports;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,8 +17,10 @@ import picocli.CommandLine.Spec;
         name = "export",
         mixinStandardHelpOptions = true,
         description = {
-            "Export a BERT-family model: a TensorFlow SavedModel with a serving signature (DJL, TF Serving)"
-                    + " or Hugging Face format (config.json + model.safetensors), with its tokenizer and hubtune.json."
+            "Export a model as it is (a classifier with its head and labels, a language model with"
+                    + " its LM head): a TensorFlow SavedModel with a serving signature (DJL, TF"
+                    + " Serving) or Hugging Face format (config.json + model.safetensors), with its"
+                    + " tokenizer and hubtune.json."
         })
 final class ExportCommand implements Callable<Integer> {
 
@@ -51,24 +50,10 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws HubException, ModelException {
         ModelDir dir = common.hub(common.progress()).pull(ref);
-        if (format == Format.savedmodel
-                && java.nio.file.Files.isRegularFile(dir.path().resolve("labels.json"))) {
-            // A fine-tuned classifier: serve logits and probabilities (DJL:
-            // ClassificationTranslatorFactory).
-            try (TextClassifier classifier = TextClassifier.load(dir.path(), 512)) {
-                classifier.exportSavedModel(dir.path(), output);
-            } catch (dev.hubtune.tokenizers.TokenizerException e) {
-                throw new ModelException(e.getMessage(), e);
-            }
-            spec.commandLine().getOut().println(output.toAbsolutePath());
-            return Hubtune.EXIT_OK;
-        }
-        try (BertModel model = PretrainedBert.load(dir.path())) {
-            if (format == Format.hf) {
-                BertExport.huggingFace(model, dir.path(), output, "feature-extraction");
-            } else {
-                BertExport.savedModel(model, dir.path(), output);
-            }
+        if (format == Format.hf) {
+            ModelExports.huggingFace(dir.path(), output);
+        } else {
+            ModelExports.savedModel(dir.path(), output);
         }
         spec.commandLine().getOut().println(output.toAbsolutePath());
         return Hubtune.EXIT_OK;

@@ -3,7 +3,7 @@ package dev.hubtune.cli;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.FillMask;
+import dev.hubtune.models.apps.FillMask;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.PrintWriter;
 import java.util.List;

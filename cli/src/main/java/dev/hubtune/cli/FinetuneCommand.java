@@ -11,7 +11,7 @@ import dev.hubtune.finetune.TrainingListener;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
-import dev.hubtune.models.bert.ClassificationHead;
+import dev.hubtune.models.family.Pooling;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -65,10 +65,12 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--block-size",
-            defaultValue = "128",
             paramLabel = "N",
-            description = "causal-lm: tokens per training block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+            description =
+                    "causal-lm: tokens per training block (default: "
+                            + LanguageModelTrainer.DEFAULT_BLOCK_SIZE
+                            + ").")
+    Integer blockSize;
 
     @Option(
             names = "--sample-prompt",
@@ -100,41 +102,47 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--epochs",
-            defaultValue = "3",
-            description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+            description = "Epochs (default: " + TrainerBuilder.DEFAULT_EPOCHS + ").")
+    Integer epochs;
 
     @Option(names = "--max-steps", description = "Stop after N optimizer steps instead.")
     Integer maxSteps;
 
     @Option(
             names = "--learning-rate",
-            defaultValue = "5e-5",
-            description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
+            description =
+                    "Peak learning rate (default: " + TrainerBuilder.DEFAULT_LEARNING_RATE + ").")
+    Double learningRate;
 
     @Option(
             names = "--batch-size",
-            description = "Sequences per micro-batch (default: 16; 8 for causal-lm).")
+            description =
+                    "Sequences per micro-batch (default: "
+                            + ClassifierTrainer.DEFAULT_BATCH_SIZE
+                            + "; "
+                            + LanguageModelTrainer.DEFAULT_BATCH_SIZE
+                            + " for causal-lm).")
     Integer batchSize;
 
     @Option(
             names = "--max-length",
-            defaultValue = "128",
-            description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+            description =
+                    "Tokens per sequence (default: "
+                            + ClassifierTrainer.DEFAULT_MAX_LENGTH
+                            + ", at most the model's positions).")
+    Integer maxLength;
 
     @Option(
             names = "--seed",
-            defaultValue = "42",
             description =
-                    "Seed of split, shuffling, dropout, head init (default: ${DEFAULT-VALUE}).")
-    long seed;
+                    "Seed of split, shuffling, dropout, head init (default: "
+                            + TrainerBuilder.DEFAULT_SEED
+                            + ").")
+    Long seed;
 
     @Option(
             names = "--schedule",
-            defaultValue = "LINEAR",
-            description = "CONSTANT, LINEAR or COSINE after warm-up (default: ${DEFAULT-VALUE}).")
+            description = "CONSTANT, LINEAR or COSINE after warm-up (default: LINEAR).")
     LearningRateSchedule.Kind schedule;
 
     @Option(
@@ -156,9 +164,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--gradient-accumulation",
-            defaultValue = "1",
-            description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
-    int accumulation;
+            description = "Micro-batches per optimizer step (default: 1, none).")
+    Integer accumulation;
 
     @Option(names = "--freeze-encoder", description = "Train only the classification head.")
     boolean freeze;
@@ -167,10 +174,10 @@ final class FinetuneCommand implements Callable<Integer> {
             names = "--pooling",
             paramLabel = "P",
             description =
-                    "Classification head input: POOLER (HF's BertForSequenceClassification) or MEAN"
-                            + " (sentence embedding). Default: POOLER when the model has a trained"
-                            + " pooler, MEAN for sentence-transformers models.")
-    ClassificationHead.Pooling pooling;
+                    "Classification head input: POOLER (default: the family's own head, as"
+                            + " transformers' *ForSequenceClassification, so the export loads"
+                            + " there), MEAN or CLS (sentence embeddings).")
+    Pooling pooling;
 
     @Option(
             names = "--threads",
@@ -229,14 +236,16 @@ final class FinetuneCommand implements Callable<Integer> {
     private TrainingReport<ClassificationMetrics> classifier(ModelDir model)
             throws FinetuneException {
         ClassifierTrainer.Builder b =
-                shared(ClassifierTrainer.builder(), model, 16)
+                shared(ClassifierTrainer.builder(), model)
                         .setTextColumn(columns.text)
                         .setLabelColumn(columns.label)
-                        .optMaxLength(maxLength)
                         .optBalanceClasses(balance)
                         .optFreezeEncoder(freeze);
         if (columns.pair != null) {
             b.optTextPairColumn(columns.pair);
+        }
+        if (maxLength != null) {
+            b.optMaxLength(maxLength);
         }
         if (pooling != null) {
             b.optPooling(pooling);
@@ -252,9 +261,10 @@ final class FinetuneCommand implements Callable<Integer> {
                             + " classification options; drop them for --task causal-lm");
         }
         LanguageModelTrainer.Builder b =
-                shared(LanguageModelTrainer.builder(), model, 8)
-                        .optTextField(columns.text)
-                        .optBlockSize(blockSize);
+                shared(LanguageModelTrainer.builder(), model).optTextField(columns.text);
+        if (blockSize != null) {
+            b.optBlockSize(blockSize);
+        }
         if (samplePrompts != null) {
             b.optSamplePrompts(samplePrompts);
         }
@@ -262,21 +272,32 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     /** The options every task shares. */
-    private <B extends TrainerBuilder<B>> B shared(B b, ModelDir model, int defaultBatch) {
-        b.setModelDir(model.path())
-                .setTrainFile(train)
-                .setOutputDir(output)
-                .optEpochs(epochs)
-                .optLearningRate(learningRate)
-                .optBatchSize(batchSize != null ? batchSize : defaultBatch)
-                .optSeed(seed)
-                .optSchedule(schedule)
-                .optEvalEverySteps(evalEvery)
+    private <B extends TrainerBuilder<B>> B shared(B b, ModelDir model) {
+        // Options not given keep the library's defaults: the CLI has none of its own.
+        b.setModelDir(model.path()).setTrainFile(train).setOutputDir(output);
+        if (epochs != null) {
+            b.optEpochs(epochs);
+        }
+        if (learningRate != null) {
+            b.optLearningRate(learningRate);
+        }
+        if (batchSize != null) {
+            b.optBatchSize(batchSize);
+        }
+        if (seed != null) {
+            b.optSeed(seed);
+        }
+        if (schedule != null) {
+            b.optSchedule(schedule);
+        }
+        if (accumulation != null) {
+            b.optGradientAccumulation(accumulation);
+        }
+        b.optEvalEverySteps(evalEvery)
                 .optPatience(patience)
                 .optThreads(threads)
                 .optOverwrite(overwrite)
                 .optResume(resume)
-                .optGradientAccumulation(accumulation)
                 .optMixedPrecision(mixedPrecision)
                 .optXla(xla)
                 .optProfileStep(profileStep);

@@ -8,7 +8,7 @@ import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.HubtuneHome;
 import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.models.apps.TextClassifier;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.io.InputStream;

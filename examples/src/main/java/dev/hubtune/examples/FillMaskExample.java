@@ -2,7 +2,7 @@ package dev.hubtune.examples;
 
 import dev.hubtune.hub.Hub;
 import dev.hubtune.hub.ModelDir;
-import dev.hubtune.models.bert.FillMask;
+import dev.hubtune.models.apps.FillMask;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;

@@ -5,7 +5,7 @@ import dev.hubtune.finetune.ClassifierTrainer;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.Hub;
 import dev.hubtune.hub.ModelDir;
-import dev.hubtune.models.bert.TextClassifier;
+import dev.hubtune.models.apps.TextClassifier;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;

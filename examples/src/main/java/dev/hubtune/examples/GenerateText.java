@@ -2,8 +2,8 @@ package dev.hubtune.examples;
 
 import dev.hubtune.hub.Hub;
 import dev.hubtune.hub.ModelDir;
+import dev.hubtune.models.apps.TextGenerator;
 import dev.hubtune.models.decoding.GenerationConfig;
-import dev.hubtune.models.gpt2.TextGenerator;
 import dev.hubtune.models.init.ModelInitializer;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.hubtune.examples;
 
 import dev.hubtune.hub.Hub;
 import dev.hubtune.hub.ModelDir;
-import dev.hubtune.models.bert.Embedder;
+import dev.hubtune.models.apps.Embedder;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;

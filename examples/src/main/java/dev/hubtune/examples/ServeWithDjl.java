@@ -5,9 +5,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import dev.hubtune.hub.Hub;
 import dev.hubtune.hub.ModelDir;
-import dev.hubtune.models.bert.BertExport;
-import dev.hubtune.models.bert.BertModel;
-import dev.hubtune.models.bert.PretrainedBert;
+import dev.hubtune.models.apps.ModelExports;
 import dev.hubtune.models.serving.EmbeddingTranslatorFactory;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,9 +33,7 @@ public final class ServeWithDjl {
     static float[] run(Path dir, PrintStream out) throws Exception {
         if (!Files.exists(dir)) {
             ModelDir model = Hub.builder().build().pull("all-minilm-l6-v2");
-            try (BertModel bert = PretrainedBert.load(model.path())) {
-                BertExport.savedModel(bert, model.path(), dir);
-            }
+            ModelExports.savedModel(model.path(), dir);
         }
         Criteria<String, float[]> criteria =
                 Criteria.builder()

@@ -5,9 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -16,11 +14,11 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * AdamW as graph ops (Loshchilov & Hutter; the update of PyTorch's {@code AdamW}): gradients by
- * {@code Graph.addGradients}, clipped to a global norm, first and second moments in slot variables,
- * bias-corrected, and weight decay applied to the weights directly (decoupled from the gradient)
- * except where the model says not to (biases, norms). The learning rate and the bias corrections
- * are fed per step, so schedules live in Java and a resumed run feeds the same values.
+ * AdamW as graph ops (Loshchilov & Hutter; the update of PyTorch's {@code AdamW}) applied to given
+ * {@link Gradients}: first and second moments in slot variables, bias-corrected, and weight decay
+ * applied to the weights directly (decoupled from the gradient) except where the model says not to
+ * (biases, norms). The learning rate and the bias corrections are fed per step, so schedules live
+ * in Java and a resumed run feeds the same values.
  */
 public final class AdamW {
 
@@ -33,17 +31,8 @@ public final class AdamW {
     /** {@code 1 - beta2^t} of this step. */
     public final Placeholder<TFloat32> correction2;
 
-    /** Runs one update of every trainable variable. */
+    /** Runs one update of every trainable variable (and clears gradient accumulators). */
     public final Op step;
-
-    /**
-     * With gradient accumulation: adds one micro-batch's gradients to the accumulators (run it k
-     * times, then {@link #step}, which also clears them). Null without accumulation.
-     */
-    public final Op accumulate;
-
-    /** The global gradient norm before clipping (for logs). */
-    public final Operand<TFloat32> gradientNorm;
 
     /** Slot variables (first and second moments) by name, for checkpoints. */
     public final Map<String, Variable<TFloat32>> slots = new LinkedHashMap<>();
@@ -58,25 +47,17 @@ public final class AdamW {
      * @param beta2 decay of the second moment (0.999)
      * @param epsilon added to the root of the second moment (1e-8)
      * @param weightDecay decoupled decay per unit of learning rate
-     * @param maxGradNorm clip the global gradient norm to this (≤ 0: no clipping)
-     * @param accumulation micro-batches per update (1: none)
      */
-    public record Hyperparameters(
-            double beta1,
-            double beta2,
-            double epsilon,
-            double weightDecay,
-            double maxGradNorm,
-            int accumulation) {}
+    public record Hyperparameters(double beta1, double beta2, double epsilon, double weightDecay) {}
 
     /**
-     * Builds the update of {@code trainable} minimising {@code loss}; parameters for which {@code
-     * decays} is false (biases, norms) get no weight decay.
+     * Builds the update of the variables of {@code gradients} with the (possibly clipped) {@code
+     * grads}; parameters for which {@code decays} is false (biases, norms) get no weight decay.
      */
     public AdamW(
-            Graph graph,
             Ops ops,
-            Operand<TFloat32> loss,
+            Gradients gradients,
+            List<Operand<TFloat32>> grads,
             Map<String, Variable<TFloat32>> trainable,
             Predicate<String> decays,
             Hyperparameters h) {
@@ -84,10 +65,6 @@ public final class AdamW {
         Ops tf = ops.withSubScope("adamw");
         this.beta1 = h.beta1();
         this.beta2 = h.beta2();
-        double epsilon = h.epsilon();
-        double weightDecay = h.weightDecay();
-        double maxGradNorm = h.maxGradNorm();
-        int accumulation = h.accumulation();
         learningRate =
                 tf.withName("learning_rate")
                         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
@@ -97,52 +74,6 @@ public final class AdamW {
         correction2 =
                 tf.withName("adam_correction2")
                         .placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-        List<String> names = new ArrayList<>(trainable.keySet());
-        Output<?>[] grads =
-                graph.addGradients(
-                        loss.asOutput(),
-                        names.stream()
-                                .map(n -> trainable.get(n).asOutput())
-                                .toArray(Output[]::new));
-        List<Operand<TFloat32>> g = new ArrayList<>();
-        List<Op> accumulateOps = new ArrayList<>();
-        List<Variable<TFloat32>> accumulators = new ArrayList<>();
-        Ops initScope = tf.withInitScope();
-        for (int i = 0; i < grads.length; i++) {
-            @SuppressWarnings("unchecked")
-            Operand<TFloat32> t = (Operand<TFloat32>) grads[i];
-            if (accumulation > 1) {
-                // Micro-batches add grad/k into an accumulator; the update then uses the sum, which
-                // is the gradient of the mean loss over the k micro-batches.
-                Variable<TFloat32> acc =
-                        tf.withName(names.get(i) + ".grad_acc")
-                                .variable(initScope.zerosLike(trainable.get(names.get(i))));
-                accumulators.add(acc);
-                accumulateOps.add(
-                        tf.assignAdd(acc, tf.math.mul(t, tf.constant(1f / accumulation))));
-                g.add(acc);
-            } else {
-                g.add(t);
-            }
-        }
-        accumulate =
-                accumulation > 1
-                        ? tf.withControlDependencies(accumulateOps).withName("accumulate").noOp()
-                        : null;
-        List<Operand<TFloat32>> squares = new ArrayList<>();
-        for (Operand<TFloat32> t : g) {
-            squares.add(
-                    tf.reduceSum(
-                            tf.math.square(t),
-                            tf.range(tf.constant(0), tf.rank(t), tf.constant(1))));
-        }
-        gradientNorm = tf.withName("gradient_norm").math.sqrt(tf.math.addN(squares));
-        Operand<TFloat32> scale =
-                maxGradNorm > 0
-                        ? tf.math.div(
-                                tf.constant((float) maxGradNorm),
-                                tf.math.maximum(gradientNorm, tf.constant((float) maxGradNorm)))
-                        : tf.constant(1f);
         Ops init = tf.withInitScope();
         // One fused ApplyAdam kernel per variable (m, v and the weight in a single pass) instead
         // of a dozen elementwise ops. ApplyAdam computes lr·√(1−β2ᵗ)/(1−β1ᵗ)·m/(√v + ε̂); with
@@ -151,26 +82,26 @@ public final class AdamW {
         Operand<TFloat32> beta1Power = tf.math.sub(one, correction1);
         Operand<TFloat32> beta2Power = tf.math.sub(one, correction2);
         Operand<TFloat32> epsilonHat =
-                tf.math.mul(tf.constant((float) epsilon), tf.math.sqrt(correction2));
+                tf.math.mul(tf.constant((float) h.epsilon()), tf.math.sqrt(correction2));
         Operand<TFloat32> b1 = tf.constant((float) beta1);
         Operand<TFloat32> b2 = tf.constant((float) beta2);
         // Decoupled decay multiplies the weight by (1 − lr·wd) before the Adam step, as
         // torch.optim.AdamW does; never biases or norms (HF's convention).
         Operand<TFloat32> shrink =
-                tf.math.sub(one, tf.math.mul(learningRate, tf.constant((float) weightDecay)));
+                tf.math.sub(one, tf.math.mul(learningRate, tf.constant((float) h.weightDecay())));
         List<Op> updates = new ArrayList<>();
+        List<String> names = gradients.names();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             Variable<TFloat32> w = trainable.get(name);
-            Operand<TFloat32> grad = maxGradNorm > 0 ? tf.math.mul(g.get(i), scale) : g.get(i);
             Variable<TFloat32> m = tf.withName(name + ".adam_m").variable(init.zerosLike(w));
             Variable<TFloat32> v = tf.withName(name + ".adam_v").variable(init.zerosLike(w));
             slots.put(name + ".adam_m", m);
             slots.put(name + ".adam_v", v);
             // Nothing may change a weight before every gradient is computed (backward ops of
             // earlier layers still read it): the norm depends on all of them.
-            Ops apply = tf.withControlDependencies(List.of(gradientNorm));
-            if (weightDecay > 0 && decays.test(name)) {
+            Ops apply = tf.withControlDependencies(List.of(gradients.norm));
+            if (h.weightDecay() > 0 && decays.test(name)) {
                 apply =
                         tf.withControlDependencies(
                                 List.of(apply.assign(w, apply.math.mul(w, shrink))));
@@ -186,18 +117,13 @@ public final class AdamW {
                             b1,
                             b2,
                             epsilonHat,
-                            grad));
+                            grads.get(i)));
         }
-        if (accumulation > 1) {
-            List<Op> resets = new ArrayList<>();
-            Ops afterUpdates = tf.withControlDependencies(updates);
-            for (Variable<TFloat32> acc : accumulators) {
-                resets.add(afterUpdates.assign(acc, afterUpdates.zerosLike(acc)));
-            }
-            step = tf.withControlDependencies(resets).withName("train_step").noOp();
-        } else {
-            step = tf.withControlDependencies(updates).withName("train_step").noOp();
-        }
+        List<Op> resets = gradients.resets(tf.withControlDependencies(updates));
+        step =
+                tf.withControlDependencies(resets.isEmpty() ? updates : resets)
+                        .withName("train_step")
+                        .noOp();
     }
 
     /** {@code 1 - beta1^t} for 1-based step {@code t}. */

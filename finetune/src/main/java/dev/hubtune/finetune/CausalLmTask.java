@@ -4,11 +4,15 @@ import dev.hubtune.models.ModelException;
 import dev.hubtune.models.decoding.Continuation;
 import dev.hubtune.models.decoding.Decoder;
 import dev.hubtune.models.decoding.GenerationConfig;
-import dev.hubtune.models.gpt2.CausalLmHead;
-import dev.hubtune.models.gpt2.Gpt2Config;
-import dev.hubtune.models.gpt2.Gpt2Export;
-import dev.hubtune.models.gpt2.Gpt2Graph;
-import dev.hubtune.models.gpt2.Gpt2Model;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.DecoderBackbone;
+import dev.hubtune.models.family.DecoderConfig;
+import dev.hubtune.models.family.ModelFamilies;
+import dev.hubtune.models.family.ModelTask;
+import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.heads.CausalLmHead;
+import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
@@ -34,10 +38,10 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Causal language modelling on GPT-2: a corpus packed into blocks with the end-of-text token
- * between documents ({@link PackedBlocks}), the next-token loss with padding ignored, validation
- * loss, perplexity and next-token accuracy, sample continuations of fixed prompts decoded in the
- * training session itself, and export in HF format for {@code hubtune generate}.
+ * Causal language modelling on any decoder family: a corpus packed into blocks with the end-of-text
+ * token between documents ({@link PackedBlocks}), the next-token loss with padding ignored,
+ * validation loss, perplexity and next-token accuracy, sample continuations of fixed prompts
+ * decoded in the training session itself, and export in HF format for {@code hubtune generate}.
  */
 final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageModelMetrics> {
 
@@ -61,28 +65,27 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
 
     private final TrainingSettings s;
     private final Options o;
-    private final Gpt2Config config;
-    private final Map<String, WeightTensor> pretrained;
+    private final PretrainedModel model;
+    private final DecoderConfig config;
     private final TextTokenizer tokenizer;
     private final List<PackedBlocks.Block> train;
     private final List<PackedBlocks.Block> validation;
     private final List<Prompt> prompts;
-    private Gpt2Graph gpt;
+    private DecoderBackbone decoder;
     private CausalLmHead head;
 
     private CausalLmTask(
             TrainingSettings s,
             Options o,
-            Gpt2Config config,
-            Map<String, WeightTensor> pretrained,
+            PretrainedModel model,
             TextTokenizer tokenizer,
             List<PackedBlocks.Block> train,
             List<PackedBlocks.Block> validation,
             List<Prompt> prompts) {
         this.s = s;
         this.o = o;
-        this.config = config;
-        this.pretrained = pretrained;
+        this.model = model;
+        this.config = (DecoderConfig) model.config();
         this.tokenizer = tokenizer;
         this.train = train;
         this.validation = validation;
@@ -92,7 +95,9 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
     /** Reads, tokenizes and packs the corpus; checks block size and sample prompts. */
     static CausalLmTask prepare(TrainingSettings s, Options o)
             throws FinetuneException, ModelException, TokenizerException {
-        Gpt2Config config = Gpt2Model.config(s.modelDir());
+        PretrainedModel described = ModelFamilies.describe(s.modelDir());
+        described.require(ModelTask.CAUSAL_LM);
+        DecoderConfig config = (DecoderConfig) described.config();
         if (o.blockSize() > config.maxPositions()) {
             throw new FinetuneException(
                     "block size "
@@ -103,7 +108,7 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
                             + config.maxPositions()
                             + " or less");
         }
-        Map<String, WeightTensor> pretrained = Gpt2Model.weights(s.modelDir());
+        PretrainedModel model = described.withWeights();
         TextTokenizer tokenizer =
                 TextTokenizer.builder()
                         .setModelDir(s.modelDir())
@@ -151,8 +156,7 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
                     validation.size(),
                     o.blockSize(),
                     train.stream().mapToLong(PackedBlocks.Block::tokens).sum());
-            return new CausalLmTask(
-                    s, o, config, pretrained, tokenizer, train, validation, prompts);
+            return new CausalLmTask(s, o, model, tokenizer, train, validation, prompts);
         } catch (FinetuneException | TokenizerException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -219,21 +223,19 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
 
     @Override
     public Model build(Ops tf) {
-        gpt = Gpt2Graph.buildForTraining(tf, config);
-        head = CausalLmHead.build(gpt);
-        return new Model(
-                head.loss.mean(),
-                gpt.variables(),
-                gpt.variables(),
-                gpt.dropout,
-                // GPT-2's norms are ln_1, ln_2 and ln_f
-                n -> !n.endsWith(".bias") && !n.matches("(.*\\.)?ln_\\w+\\.weight"));
+        BuildContext context = BuildContext.training(tf);
+        decoder = (DecoderBackbone) model.family().build(context, model.config());
+        head = CausalLmHead.build(decoder);
+        return new Model(head.loss.mean(), context.parameters(), context.dropoutControl());
     }
 
     @Override
     public Map<String, WeightTensor> initialWeights() throws ModelException {
-        Variables.requireFit(gpt.variables(), pretrained, s.modelDir().toString());
-        return pretrained;
+        Variables.requireFit(
+                decoder.context().parameters().variables(),
+                model.weights(),
+                s.modelDir().toString());
+        return model.weights();
     }
 
     @Override
@@ -244,7 +246,7 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
         return new Feed(
                 batch.size(),
                 tokens,
-                runner -> runner.feed(gpt.inputIds, ids).feed(head.labels, labels),
+                runner -> runner.feed(decoder.inputs().inputIds(), ids).feed(head.labels, labels),
                 ids,
                 labels);
     }
@@ -292,7 +294,8 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
 
     /**
      * Decodes in the training session: no cache, the whole sequence re-run per token with dropout
-     * off — an independent path from {@link Gpt2Model}'s cached one, which exported models use.
+     * off — an independent path from {@link dev.hubtune.models.apps.DecoderModel}'s cached one,
+     * which exported models use.
      */
     Continuation generate(Session session, int[] prompt, GenerationConfig sampling) {
         int room = config.maxPositions() - prompt.length;
@@ -312,8 +315,8 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
                                                     DataBuffers.of(sequence));
                                     Result r =
                                             session.runner()
-                                                    .feed(gpt.inputIds, input)
-                                                    .fetch(gpt.lastLogits)
+                                                    .feed(decoder.inputs().inputIds(), input)
+                                                    .fetch(decoder.lastLogits())
                                                     .run()) {
                                 return Tensors.floats((TFloat32) r.get(0));
                             }
@@ -342,7 +345,13 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
 
     @Override
     public Path export(Map<String, WeightTensor> weights, Path dir) throws ModelException {
-        return Gpt2Export.huggingFace(config, weights, s.modelDir(), dir, "text-generation");
+        return HfExport.write(
+                model.family(),
+                config,
+                weights,
+                ExportMetadata.of(ModelTask.CAUSAL_LM),
+                s.modelDir(),
+                dir);
     }
 
     @Override

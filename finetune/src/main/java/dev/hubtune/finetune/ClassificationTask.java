@@ -1,13 +1,18 @@
 package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertExport;
-import dev.hubtune.models.bert.BertGraph;
-import dev.hubtune.models.bert.BertInit;
-import dev.hubtune.models.bert.BertInputs;
-import dev.hubtune.models.bert.ClassificationHead;
-import dev.hubtune.models.bert.PretrainedBert;
+import dev.hubtune.models.apps.ModelLengths;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.Backbone;
+import dev.hubtune.models.family.InputTensors;
+import dev.hubtune.models.family.ModelFamilies;
+import dev.hubtune.models.family.ModelTask;
+import dev.hubtune.models.family.Pooling;
+import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.heads.SequenceClassificationHead;
+import dev.hubtune.models.nn.BuildContext;
+import dev.hubtune.models.nn.ParameterStore;
 import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -26,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -34,13 +38,12 @@ import org.slf4j.LoggerFactory;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Sequence classification (single texts or pairs) on a BERT-family encoder: labelled examples from
- * CSV/TSV/JSONL, the mean-pooled classification head, class weights for imbalanced data, accuracy,
+ * Sequence classification (single texts or pairs) on any encoder family: labelled examples from
+ * CSV/TSV/JSONL, the family's classification head, class weights for imbalanced data, accuracy,
  * macro-F1, per-class precision and recall and the confusion matrix, and export in HF format with
  * the labels.
  */
@@ -71,67 +74,51 @@ final class ClassificationTask
             int maxLength,
             boolean balanceClasses,
             boolean freezeEncoder,
-            ClassificationHead.Pooling pooling) {}
+            Pooling pooling) {}
 
     private final TrainingSettings s;
     private final Options o;
-    private final BertConfig config;
-    private final Map<String, WeightTensor> pretrained;
+    private final PretrainedModel model;
     private final TextTokenizer tokenizer;
     private final LabelVocabulary labels;
     private final List<Item> train;
     private final List<Item> validation;
-    private final ClassificationHead.Pooling pooling;
-    private BertGraph bert;
-    private ClassificationHead head;
+    private final Pooling pooling;
+    private Backbone backbone;
+    private SequenceClassificationHead head;
+    private Set<String> headParameters;
     private TFloat32 classWeights;
 
     private ClassificationTask(
             TrainingSettings s,
             Options o,
-            BertConfig config,
-            Map<String, WeightTensor> pretrained,
+            PretrainedModel model,
             TextTokenizer tokenizer,
             LabelVocabulary labels,
             List<Item> train,
             List<Item> validation) {
         this.s = s;
         this.o = o;
-        this.config = config;
-        this.pretrained = pretrained;
+        this.model = model;
         this.tokenizer = tokenizer;
         this.labels = labels;
         this.train = train;
         this.validation = validation;
-        this.pooling = o.pooling() != null ? o.pooling() : defaultPooling(s.modelDir(), pretrained);
+        // transformers' own head by default, so the export loads there with the same outputs.
+        this.pooling = o.pooling() != null ? o.pooling() : Pooling.POOLER;
         LOG.info("classification head on the {} pooling", pooling.configName());
-    }
-
-    /**
-     * HF's pooler when the model has one that was trained (BERT checkpoints); the mean of the
-     * hidden states for sentence-transformers encoders (their pooler, if any, was never trained)
-     * and for models without a pooler.
-     */
-    static ClassificationHead.Pooling defaultPooling(
-            Path modelDir, Map<String, WeightTensor> weights) {
-        boolean sentenceTransformers =
-                java.nio.file.Files.exists(modelDir.resolve("modules.json"))
-                        || java.nio.file.Files.exists(
-                                modelDir.resolve("config_sentence_transformers.json"));
-        return weights.containsKey("pooler.dense.weight") && !sentenceTransformers
-                ? ClassificationHead.Pooling.POOLER
-                : ClassificationHead.Pooling.MEAN;
     }
 
     /** Reads, checks and encodes the data. */
     static ClassificationTask prepare(TrainingSettings s, Options o)
             throws FinetuneException, ModelException, TokenizerException {
-        BertConfig config = PretrainedBert.config(s.modelDir());
-        Map<String, WeightTensor> pretrained = PretrainedBert.weights(s.modelDir());
+        PretrainedModel described = ModelFamilies.describe(s.modelDir());
+        described.require(ModelTask.SEQUENCE_CLASSIFICATION);
+        PretrainedModel model = described.withWeights();
         TextTokenizer tokenizer =
                 TextTokenizer.builder()
                         .setModelDir(s.modelDir())
-                        .optMaxLength(o.maxLength())
+                        .optMaxLength(ModelLengths.clamp(o.maxLength(), model, true))
                         .build();
         try {
             List<Example> trainExamples = new ArrayList<>();
@@ -171,8 +158,7 @@ final class ClassificationTask
                     validation.size(),
                     labels.size(),
                     labels.labels());
-            return new ClassificationTask(
-                    s, o, config, pretrained, tokenizer, labels, train, validation);
+            return new ClassificationTask(s, o, model, tokenizer, labels, train, validation);
         } catch (FinetuneException | TokenizerException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -235,51 +221,52 @@ final class ClassificationTask
 
     @Override
     public Model build(Ops tf) {
-        bert = BertGraph.buildForTraining(tf, config);
-        head = ClassificationHead.build(bert, labels.size(), pooling);
-        Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(bert.variables());
-        Map<String, Variable<TFloat32>> trainable = new LinkedHashMap<>(variables);
+        BuildContext context = BuildContext.training(tf);
+        backbone = model.family().build(context, model.config());
+        ParameterStore parameters = context.parameters();
+        Set<String> encoder = new TreeSet<>(parameters.parameters().keySet());
+        head = SequenceClassificationHead.build(backbone, labels.size(), pooling);
+        headParameters = new TreeSet<>(parameters.parameters().keySet());
+        headParameters.removeAll(encoder);
         if (o.freezeEncoder()) {
-            trainable.keySet().removeIf(n -> !n.startsWith("classifier."));
+            parameters.freeze(encoder::contains);
         }
         classWeights = TFloat32.vectorOf(classWeights());
-        return new Model(
-                head.loss,
-                variables,
-                trainable,
-                bert.dropout,
-                n -> !n.endsWith(".bias") && !n.contains("LayerNorm"));
+        return new Model(head.loss, parameters, context.dropoutControl());
     }
 
+    /**
+     * The pretrained weights, and fresh ones (from the head's initializers, seeded) for head
+     * parameters the checkpoint lacks or has for another number of classes.
+     */
     @Override
     public Map<String, WeightTensor> initialWeights() throws FinetuneException {
-        int classes = labels.size();
-        Map<String, WeightTensor> initial = new LinkedHashMap<>();
+        ParameterStore parameters = backbone.context().parameters();
+        Map<String, WeightTensor> pretrained = model.weights();
+        Set<String> fresh = new TreeSet<>();
         List<String> missing = new ArrayList<>();
-        List<String> fresh = new ArrayList<>();
-        Random init = new Random(s.seed());
-        for (String name : bert.variables().keySet()) {
-            WeightTensor w = pretrained.get(name);
-            boolean headParam = name.startsWith("classifier.");
-            if (w != null && !(headParam && w.shape()[w.shape().length - 1] != classes)) {
-                initial.put(name, w);
-            } else if (headParam) {
-                fresh.add(name);
-                initial.put(
-                        name,
-                        name.endsWith(".bias")
-                                ? WeightTensor.zeros(classes)
-                                : BertInit.normal(init, config.hiddenSize(), classes));
-            } else {
-                missing.add(name);
+        for (var p : parameters.parameters().values()) {
+            WeightTensor w = pretrained.get(p.name());
+            boolean fits = w != null && Arrays.equals(w.shape(), p.shape());
+            if (!fits && headParameters.contains(p.name())) {
+                fresh.add(p.name());
+            } else if (!fits) {
+                missing.add(p.name() + (w == null ? "" : " " + w.describe()));
             }
         }
         if (!missing.isEmpty()) {
             throw new FinetuneException(
-                    s.modelDir() + " lacks weights the model needs: " + missing);
+                    s.modelDir()
+                            + " lacks weights the model needs (or has them misshapen): "
+                            + missing);
+        }
+        Map<String, WeightTensor> initial = new LinkedHashMap<>();
+        Map<String, WeightTensor> freshValues = parameters.initialise(fresh::contains, s.seed());
+        for (String name : parameters.parameters().keySet()) {
+            initial.put(name, fresh.contains(name) ? freshValues.get(name) : pretrained.get(name));
         }
         Set<String> unused = new TreeSet<>(pretrained.keySet());
-        unused.removeAll(bert.variables().keySet());
+        unused.removeAll(parameters.parameters().keySet());
         if (!fresh.isEmpty()) {
             LOG.info("Newly initialised (train them before use): {}", fresh);
         }
@@ -307,14 +294,14 @@ final class ClassificationTask
 
     @Override
     public Feed feed(List<Item> batch) {
-        BertInputs inputs = BertInputs.of(pad(batch));
+        InputTensors inputs = InputTensors.of(pad(batch));
         TInt32 y = TInt32.vectorOf(batch.stream().mapToInt(Item::label).toArray());
         long tokens = batch.stream().mapToLong(i -> i.encoded().length()).sum();
         return new Feed(
                 batch.size(),
                 tokens,
                 runner ->
-                        inputs.feed(runner, bert)
+                        inputs.feed(runner, backbone.inputs())
                                 .feed(head.labels, y)
                                 .feed(head.classWeights, classWeights),
                 inputs,
@@ -331,10 +318,10 @@ final class ClassificationTask
             List<Item> chunk =
                     validation.subList(start, Math.min(validation.size(), start + EVAL_BATCH));
             int[] y = chunk.stream().mapToInt(Item::label).toArray();
-            try (BertInputs inputs = BertInputs.of(pad(chunk));
+            try (InputTensors inputs = InputTensors.of(pad(chunk));
                     TInt32 ys = TInt32.vectorOf(y);
                     Result r =
-                            inputs.feed(session.runner(), bert)
+                            inputs.feed(session.runner(), backbone.inputs())
                                     .feed(head.labels, ys)
                                     .fetch(head.probabilities)
                                     .fetch(head.loss)
@@ -391,20 +378,13 @@ final class ClassificationTask
 
     @Override
     public Path export(Map<String, WeightTensor> weights, Path dir) throws ModelException {
-        Map<String, Object> extra = new LinkedHashMap<>();
-        Map<String, String> id2label = new LinkedHashMap<>();
-        Map<String, Integer> label2id = new LinkedHashMap<>();
-        for (int i = 0; i < labels.size(); i++) {
-            id2label.put(Integer.toString(i), labels.label(i));
-            label2id.put(labels.label(i), i);
-        }
-        extra.put("architectures", List.of("BertForSequenceClassification"));
-        extra.put("num_labels", labels.size());
-        extra.put("id2label", id2label);
-        extra.put("label2id", label2id);
-        extra.put("hubtune_pooling", pooling.configName());
-        return BertExport.huggingFace(
-                config, weights, extra, s.modelDir(), dir, "text-classification");
+        return HfExport.write(
+                model.family(),
+                model.config(),
+                weights,
+                ExportMetadata.sequenceClassifier(labels.labels(), pooling),
+                s.modelDir(),
+                dir);
     }
 
     @Override

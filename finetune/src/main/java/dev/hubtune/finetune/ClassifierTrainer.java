@@ -1,18 +1,18 @@
 package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.bert.ClassificationHead;
+import dev.hubtune.models.family.Pooling;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Fine-tunes a BERT-family model for sequence classification (single texts or pairs) on the shared
- * {@link TrainingLoop}: the training graph (dropout on) with a classification head, AdamW, a
- * warm-up schedule, clipping, length-bucketed batches, evaluation with accuracy/macro-F1/per-class
- * metrics, early stopping, resumable checkpoints, metrics as JSONL, and export of the best weights
- * in HF format with the labels.
+ * Fine-tunes an encoder of any supported family for sequence classification (single texts or pairs)
+ * on the shared {@link TrainingLoop}: the training graph (dropout on) with a classification head,
+ * AdamW, a warm-up schedule, clipping, length-bucketed batches, evaluation with
+ * accuracy/macro-F1/per-class metrics, early stopping, resumable checkpoints, metrics as JSONL, and
+ * export of the best weights in HF format with the labels.
  *
  * <pre>{@code
  * TrainingReport<ClassificationMetrics> report = ClassifierTrainer.builder()
@@ -21,6 +21,12 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ClassifierTrainer {
+
+    /** Sequences per micro-batch. */
+    public static final int DEFAULT_BATCH_SIZE = 16;
+
+    /** Tokens per sequence (clamped to the model's positions). */
+    public static final int DEFAULT_MAX_LENGTH = 128;
 
     private final TrainingSettings settings;
     private final ClassificationTask.Options options;
@@ -57,13 +63,13 @@ public final class ClassifierTrainer {
         private String textColumn;
         private String pairColumn;
         private String labelColumn;
-        private int maxLength = 128;
+        private int maxLength = DEFAULT_MAX_LENGTH;
         private boolean balanceClasses;
         private boolean freezeEncoder;
-        private ClassificationHead.Pooling pooling;
+        private Pooling pooling;
 
         Builder() {
-            super("accuracy");
+            super("accuracy", DEFAULT_BATCH_SIZE);
         }
 
         @Override
@@ -94,7 +100,7 @@ public final class ClassifierTrainer {
             return this;
         }
 
-        /** Tokens per sequence (default 128). */
+        /** Tokens per sequence (default {@value #DEFAULT_MAX_LENGTH}). */
         public Builder optMaxLength(int n) {
             this.maxLength = positive(n, "max length");
             return this;
@@ -113,11 +119,10 @@ public final class ClassifierTrainer {
         }
 
         /**
-         * The head's pooling (default: BERT's pooler when the model has a trained one, as HF's
-         * BertForSequenceClassification; the mean of the hidden states for sentence-transformers
-         * encoders and models without a pooler).
+         * The head's pooling (default {@link Pooling#POOLER}: the family's own head, as
+         * transformers' {@code *ForSequenceClassification}, so the export loads there unchanged).
          */
-        public Builder optPooling(ClassificationHead.Pooling pooling) {
+        public Builder optPooling(Pooling pooling) {
             this.pooling = Objects.requireNonNull(pooling);
             return this;
         }

@@ -22,6 +22,12 @@ import java.util.Objects;
  */
 public final class LanguageModelTrainer {
 
+    /** Blocks per micro-batch. */
+    public static final int DEFAULT_BATCH_SIZE = 8;
+
+    /** Tokens per block. */
+    public static final int DEFAULT_BLOCK_SIZE = 128;
+
     private final TrainingSettings settings;
     private final CausalLmTask.Options options;
 
@@ -57,7 +63,7 @@ public final class LanguageModelTrainer {
      */
     public static final class Builder extends TrainerBuilder<Builder> {
         private String textField = "text";
-        private int blockSize = 128;
+        private int blockSize = DEFAULT_BLOCK_SIZE;
         private List<String> prompts = List.of();
         private GenerationConfig sampling =
                 GenerationConfig.builder()
@@ -68,9 +74,7 @@ public final class LanguageModelTrainer {
                         .build();
 
         Builder() {
-            super("loss");
-            learningRate = 5e-5;
-            batchSize = 8;
+            super("loss", DEFAULT_BATCH_SIZE);
         }
 
         @Override

@@ -12,20 +12,59 @@ import java.util.Objects;
  * @param <B> the concrete builder, returned by every setter
  */
 public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
+
+    // The defaults, in one place: the CLI shows and uses these, it never has its own.
+
+    /** Share of the training file held out for validation when none is given. */
+    public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
+
+    /** Epochs. */
+    public static final int DEFAULT_EPOCHS = 3;
+
+    /** Peak learning rate (HF Trainer's default). */
+    public static final double DEFAULT_LEARNING_RATE = 5e-5;
+
+    /** Seed of the split, shuffling, dropout and fresh heads. */
+    public static final long DEFAULT_SEED = 42;
+
+    /** Share of the steps spent warming the learning rate up from 0. */
+    public static final double DEFAULT_WARMUP_RATIO = 0.1;
+
+    /** Decoupled weight decay (not on biases or norms). */
+    public static final double DEFAULT_WEIGHT_DECAY = 0.01;
+
+    /** Global gradient-norm clipping. */
+    public static final double DEFAULT_MAX_GRAD_NORM = 1.0;
+
+    /** Dropout where the model has it. */
+    public static final double DEFAULT_DROPOUT = 0.1;
+
+    /** Checkpoints kept besides the best model. */
+    public static final int DEFAULT_KEEP_CHECKPOINTS = 2;
+
+    /** Adam's first-moment decay. */
+    static final double ADAM_BETA1 = 0.9;
+
+    /** Adam's second-moment decay. */
+    static final double ADAM_BETA2 = 0.999;
+
+    /** Adam's epsilon. */
+    static final double ADAM_EPSILON = 1e-8;
+
     Path modelDir;
     Path trainFile;
     Path validationFile;
-    double validationFraction = 0.2;
+    double validationFraction = DEFAULT_VALIDATION_FRACTION;
     Path outputDir;
-    int epochs = 3;
+    int epochs = DEFAULT_EPOCHS;
     int maxSteps = -1;
-    double learningRate = 2e-5;
-    int batchSize = 16;
-    long seed = 42;
-    double warmupRatio = 0.1;
-    double weightDecay = 0.01;
-    double maxGradNorm = 1.0;
-    double dropout = 0.1;
+    double learningRate = DEFAULT_LEARNING_RATE;
+    int batchSize;
+    long seed = DEFAULT_SEED;
+    double warmupRatio = DEFAULT_WARMUP_RATIO;
+    double weightDecay = DEFAULT_WEIGHT_DECAY;
+    double maxGradNorm = DEFAULT_MAX_GRAD_NORM;
+    double dropout = DEFAULT_DROPOUT;
     LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.LINEAR;
     int evalEverySteps;
     String metric;
@@ -37,13 +76,14 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     boolean resume;
     int accumulation = 1;
     int checkpointEverySteps;
-    int keepCheckpoints = 2;
+    int keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS;
     boolean prefetch = true;
     int profileStep;
     TrainingListener listener;
 
-    TrainerBuilder(String defaultMetric) {
+    TrainerBuilder(String defaultMetric, int defaultBatchSize) {
         this.metric = defaultMetric;
+        this.batchSize = defaultBatchSize;
     }
 
     /** This builder, typed as the concrete builder. */
@@ -76,7 +116,10 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
-    /** Share of the training data held out when there is no validation file (default 0.2). */
+    /**
+     * Share of the training data held out when there is no validation file (default {@value
+     * #DEFAULT_VALIDATION_FRACTION}).
+     */
     public B optValidationFraction(double fraction) {
         if (fraction <= 0 || fraction >= 1) {
             throw new IllegalArgumentException(
@@ -86,7 +129,7 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
-    /** Epochs (default 3). */
+    /** Epochs (default {@value #DEFAULT_EPOCHS}). */
     public B optEpochs(int epochs) {
         this.epochs = positive(epochs, "epochs");
         return self();
@@ -107,19 +150,19 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
-    /** Sequences per micro-batch (default 16). */
+    /** Sequences per micro-batch (default: the task builder's {@code DEFAULT_BATCH_SIZE}). */
     public B optBatchSize(int n) {
         this.batchSize = positive(n, "batch size");
         return self();
     }
 
-    /** Seed of shuffling, split, dropout and new weights (default 42). */
+    /** Seed of shuffling, split, dropout and new weights (default {@value #DEFAULT_SEED}). */
     public B optSeed(long seed) {
         this.seed = seed;
         return self();
     }
 
-    /** Share of steps spent warming up (default 0.1). */
+    /** Share of steps spent warming up (default {@value #DEFAULT_WARMUP_RATIO}). */
     public B optWarmupRatio(double ratio) {
         if (ratio < 0 || ratio >= 1) {
             throw new IllegalArgumentException("warm-up ratio must be in [0, 1), got " + ratio);
@@ -128,19 +171,19 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
-    /** Decoupled weight decay (default 0.01). */
+    /** Decoupled weight decay (default {@value #DEFAULT_WEIGHT_DECAY}). */
     public B optWeightDecay(double wd) {
         this.weightDecay = wd;
         return self();
     }
 
-    /** Global gradient-norm clip (default 1.0; 0 turns it off). */
+    /** Global gradient-norm clip (default {@value #DEFAULT_MAX_GRAD_NORM}; 0 turns it off). */
     public B optMaxGradNorm(double norm) {
         this.maxGradNorm = norm;
         return self();
     }
 
-    /** Dropout probability during training (default 0.1). */
+    /** Dropout probability during training (default {@value #DEFAULT_DROPOUT}). */
     public B optDropout(double p) {
         if (p < 0 || p >= 1) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
@@ -217,7 +260,10 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
-    /** How many step checkpoints to keep besides the best model (default 2). */
+    /**
+     * How many step checkpoints to keep besides the best model (default {@value
+     * #DEFAULT_KEEP_CHECKPOINTS}).
+     */
     public B optKeepCheckpoints(int n) {
         this.keepCheckpoints = Math.max(1, n);
         return self();

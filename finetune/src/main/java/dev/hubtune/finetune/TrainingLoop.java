@@ -103,25 +103,26 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
             TrainingTask.Model model = task.build(tf);
+            Map<String, Variable<TFloat32>> trainable = model.parameters().trainable();
+            Gradients gradients =
+                    Gradients.of(graph, tf, model.loss(), trainable, s.accumulation());
             AdamW adam =
                     new AdamW(
-                            graph,
                             tf,
-                            model.loss(),
-                            model.trainable(),
-                            model.decays(),
+                            gradients,
+                            gradients.clipped(tf, s.maxGradNorm()),
+                            trainable,
+                            model.parameters()::decays,
                             new AdamW.Hyperparameters(
-                                    0.9,
-                                    0.999,
-                                    1e-8,
-                                    s.weightDecay(),
-                                    s.maxGradNorm(),
-                                    s.accumulation()));
+                                    TrainerBuilder.ADAM_BETA1,
+                                    TrainerBuilder.ADAM_BETA2,
+                                    TrainerBuilder.ADAM_EPSILON,
+                                    s.weightDecay()));
             SessionOptions options = new SessionOptions(s.threads(), s.mixedPrecision(), s.xla());
             try (Session session = new Session(graph, options.toConfig())) {
                 session.initialize(); // optimizer slots start at zero
                 Variables.assign(tf, session, model.variables(), task.initialWeights());
-                return new Run(graph, session, tf, model, adam, schedule).loop();
+                return new Run(graph, session, tf, model, gradients, adam, schedule).loop();
             }
         }
     }
@@ -137,6 +138,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private final Session session;
         private final Ops tf;
         private final TrainingTask.Model model;
+        private final Gradients gradients;
         private final AdamW adam;
         private final LearningRateSchedule schedule;
         private final Map<String, Variable<TFloat32>> all;
@@ -161,12 +163,14 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 Session session,
                 Ops tf,
                 TrainingTask.Model model,
+                Gradients gradients,
                 AdamW adam,
                 LearningRateSchedule schedule) {
             this.graph = graph;
             this.session = session;
             this.tf = tf;
             this.model = model;
+            this.gradients = gradients;
             this.adam = adam;
             this.schedule = schedule;
             this.all = new LinkedHashMap<>(model.variables());
@@ -444,11 +448,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                             .feed(adam.correction2, c2)
                                             .fetch(model.loss())
                                             .addTarget(
-                                                    adam.accumulate != null
-                                                            ? adam.accumulate
+                                                    gradients.accumulate != null
+                                                            ? gradients.accumulate
                                                             : adam.step),
                                     step)) {
-                if (adam.accumulate != null && apply) {
+                if (gradients.accumulate != null && apply) {
                     // The update reads only the accumulators: no batch to feed.
                     session.runner()
                             .feed(adam.learningRate, learningRate)

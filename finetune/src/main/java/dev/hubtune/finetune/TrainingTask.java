@@ -1,12 +1,12 @@
 package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.layers.Dropout;
+import dev.hubtune.models.nn.Dropout;
+import dev.hubtune.models.nn.ParameterStore;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -29,17 +29,16 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
      * The model in the graph.
      *
      * @param loss the scalar training loss of a batch
-     * @param variables every model parameter by export name
-     * @param trainable the parameters the optimizer updates
+     * @param parameters every model parameter by export name, with what trains and what decays
      * @param dropout the dropout placeholders of the training graph
-     * @param decays whether a parameter gets weight decay (not biases, not norms)
      */
-    record Model(
-            Operand<TFloat32> loss,
-            Map<String, Variable<TFloat32>> variables,
-            Map<String, Variable<TFloat32>> trainable,
-            Dropout dropout,
-            Predicate<String> decays) {}
+    record Model(Operand<TFloat32> loss, ParameterStore parameters, Dropout dropout) {
+
+        /** Every model variable by export name. */
+        Map<String, Variable<TFloat32>> variables() {
+            return parameters.variables();
+        }
+    }
 
     /** The tensors of one batch, ready to feed; closing frees them. */
     final class Feed implements AutoCloseable {

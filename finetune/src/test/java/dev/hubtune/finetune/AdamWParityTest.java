@@ -70,14 +70,15 @@ class AdamWParityTest {
             Map<String, Variable<TFloat32>> vars = new LinkedHashMap<>();
             vars.put("w", w);
             vars.put("b", b);
+            Gradients gradients = Gradients.of(graph, tf, loss, vars, 1);
             AdamW adam =
                     new AdamW(
-                            graph,
                             tf,
-                            loss,
+                            gradients,
+                            gradients.clipped(tf, 1.0),
                             vars,
                             name -> name.equals("w"),
-                            new AdamW.Hyperparameters(0.9, 0.999, 1e-8, 0.1, 1.0, 1));
+                            new AdamW.Hyperparameters(0.9, 0.999, 1e-8, 0.1));
             try (Session session = new Session(graph)) {
                 session.initialize();
                 Map<String, WeightTensor> start = new LinkedHashMap<>();

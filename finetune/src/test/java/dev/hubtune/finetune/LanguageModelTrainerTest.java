@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hubtune.models.apps.TextGenerator;
 import dev.hubtune.models.decoding.GenerationConfig;
-import dev.hubtune.models.gpt2.TextGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

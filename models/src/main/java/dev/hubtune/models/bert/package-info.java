@@ -1,2 +1,5 @@
-/** BERT as a TensorFlow graph built in Java: configuration, encoder, pooling heads, inference. */
+/**
+ * The BERT family ({@code model_type} {@code bert}): its config, backbone, weight-name maps (HF
+ * PyTorch, Google TensorFlow, ONNX) and fresh initialisation.
+ */
 package dev.hubtune.models.bert;

@@ -2,10 +2,8 @@ package dev.hubtune.models.gpt2;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.hubtune.models.family.DecoderConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +31,8 @@ public record Gpt2Config(
         int innerSize,
         double layerNormEps,
         int bosTokenId,
-        int eosTokenId) {
+        int eosTokenId)
+        implements DecoderConfig {
 
     /** Validates the sizes. */
     public Gpt2Config {
@@ -60,21 +59,14 @@ public record Gpt2Config(
         return (long) vocabSize * h + (long) maxPositions * h + numLayers * block + 2 * h;
     }
 
+    @Override
+    public String modelType() {
+        return "gpt2";
+    }
+
     /** Reads an HF GPT-2 {@code config.json}. */
-    public static Gpt2Config read(Path file) throws ModelException {
+    public static Gpt2Config read(JsonObject o, Path file) throws ModelException {
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            String type = o.has("model_type") ? o.get("model_type").getAsString() : "gpt2";
-            if (!type.equals("gpt2")) {
-                throw new ModelException(
-                        file
-                                + " describes a '"
-                                + type
-                                + "' model, and text generation and causal-LM training need a"
-                                + " GPT-2 (model_type gpt2). For BERT models use `hubtune embed`,"
-                                + " `hubtune fill-mask` or `hubtune finetune` (classification);"
-                                + " for a GPT-2 to train, `hubtune init gpt2-tiny`");
-            }
             String act =
                     o.has("activation_function")
                             ? o.get("activation_function").getAsString()
@@ -95,15 +87,14 @@ public record Gpt2Config(
                     o.has("layer_norm_epsilon") ? o.get("layer_norm_epsilon").getAsDouble() : 1e-5,
                     o.has("bos_token_id") ? o.get("bos_token_id").getAsInt() : 50256,
                     o.has("eos_token_id") ? o.get("eos_token_id").getAsInt() : 50256);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new ModelException(file + " is not a GPT-2 config: " + e.getMessage(), e);
         }
     }
 
-    /** This configuration as HF's {@code config.json} keys. */
-    public Map<String, Object> toJson() {
+    @Override
+    public Map<String, Object> toHfConfig() {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("architectures", java.util.List.of("GPT2LMHeadModel"));
         c.put("model_type", "gpt2");
         c.put("vocab_size", vocabSize);
         c.put("n_positions", maxPositions);

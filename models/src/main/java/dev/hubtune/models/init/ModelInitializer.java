@@ -1,20 +1,24 @@
 package dev.hubtune.models.init;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertFamily;
 import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.gpt2.Gpt2Config;
-import dev.hubtune.models.gpt2.Gpt2Export;
+import dev.hubtune.models.gpt2.Gpt2Family;
 import dev.hubtune.models.gpt2.Gpt2Weights;
+import dev.hubtune.models.nn.Activation;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -47,8 +51,7 @@ public final class ModelInitializer {
                         seed);
             case "bert-tiny":
                 return bert(
-                        new BertConfig(
-                                v.size, 128, 2, 2, 512, 512, 2, 1e-12, BertConfig.Activation.GELU),
+                        new BertConfig(v.size, 128, 2, 2, 512, 512, 2, 1e-12, Activation.GELU),
                         tokenizerDir,
                         out,
                         seed);
@@ -69,15 +72,16 @@ public final class ModelInitializer {
     public static Path createFromConfig(Path config, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {
         String type;
+        JsonObject o;
         try {
-            var o = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+            o = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
             type = o.has("model_type") ? o.get("model_type").getAsString() : "";
         } catch (IOException | RuntimeException e) {
             throw new ModelException(config + " is not a JSON config: " + e.getMessage(), e);
         }
         Vocabulary v = vocabulary(tokenizerDir);
         if (type.equals("gpt2")) {
-            Gpt2Config c = Gpt2Config.read(config);
+            Gpt2Config c = Gpt2Config.read(o, config);
             return gpt2(
                     new Gpt2Config(
                             v.size,
@@ -94,7 +98,7 @@ public final class ModelInitializer {
                     seed);
         }
         if (type.equals("bert")) {
-            BertConfig c = BertConfig.read(config);
+            BertConfig c = BertConfig.read(o, config);
             return bert(
                     new BertConfig(
                             v.size,
@@ -119,19 +123,24 @@ public final class ModelInitializer {
 
     private static Path gpt2(Gpt2Config c, Path tokenizerDir, Path out, long seed)
             throws ModelException {
-        return Gpt2Export.huggingFace(
-                c, Gpt2Weights.random(c, seed), tokenizerDir, out, "text-generation");
+        return HfExport.write(
+                new Gpt2Family(),
+                c,
+                Gpt2Weights.random(c, seed),
+                ExportMetadata.of(ModelTask.CAUSAL_LM),
+                tokenizerDir,
+                out);
     }
 
     private static Path bert(BertConfig c, Path tokenizerDir, Path out, long seed)
             throws ModelException {
-        return BertExport.huggingFace(
+        return HfExport.write(
+                new BertFamily(),
                 c,
                 BertInit.randomPretraining(c, seed, BertInit.STD),
-                Map.of(),
+                ExportMetadata.of(ModelTask.MASKED_LM),
                 tokenizerDir,
-                out,
-                "fill-mask");
+                out);
     }
 
     private record Vocabulary(int size, int eos) {}

@@ -48,7 +48,8 @@ public final class CudaLibraries {
     public static final List<Library> LIBRARIES =
             List.of(
                     new Library("libnvJitLink.so.12", "nvidia-nvjitlink-cu12", "nvjitlink", true),
-                    new Library("libcudart.so.12", "nvidia-cuda-runtime-cu12", "cuda_runtime", true),
+                    new Library(
+                            "libcudart.so.12", "nvidia-cuda-runtime-cu12", "cuda_runtime", true),
                     new Library("libcublasLt.so.12", "nvidia-cublas-cu12", "cublas", true),
                     new Library("libcublas.so.12", "nvidia-cublas-cu12", "cublas", true),
                     new Library("libcufft.so.11", "nvidia-cufft-cu12", "cufft", true),
@@ -137,7 +138,8 @@ public final class CudaLibraries {
                 missing.add(lib);
             }
         }
-        return new Report(driverVersion(Path.of("/proc/driver/nvidia/version")), found, missing, folders);
+        return new Report(
+                driverVersion(Path.of("/proc/driver/nvidia/version")), found, missing, folders);
     }
 
     /**
@@ -180,7 +182,10 @@ public final class CudaLibraries {
             }
         }
         dirs.add(Path.of("/usr/local/cuda/lib64"));
-        dirs.addAll(children(Path.of("/usr/local"), "cuda-12*").stream().map(p -> p.resolve("lib64")).toList());
+        dirs.addAll(
+                children(Path.of("/usr/local"), "cuda-12*").stream()
+                        .map(p -> p.resolve("lib64"))
+                        .toList());
         dirs.add(Path.of("/usr/lib/x86_64-linux-gnu"));
         dirs.add(Path.of("/usr/lib64"));
         dirs.add(Path.of("/lib/x86_64-linux-gnu"));

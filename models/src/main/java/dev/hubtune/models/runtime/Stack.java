@@ -41,6 +41,9 @@ public record Stack(String tensorflow, String tensorflowJava, String djl) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Stack(p.getProperty("tensorflow"), p.getProperty("tensorflow.java"), p.getProperty("djl"));
+        return new Stack(
+                p.getProperty("tensorflow"),
+                p.getProperty("tensorflow.java"),
+                p.getProperty("djl"));
     }
 }

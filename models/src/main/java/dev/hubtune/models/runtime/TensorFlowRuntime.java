@@ -25,14 +25,14 @@ import org.tensorflow.internal.c_api.global.tensorflow;
  * The one entry point that makes TensorFlow usable in this JVM, offline: call {@link #load()}
  * before the first use of DJL's TensorFlow engine or of {@code org.tensorflow} classes.
  *
- * <p>It finds the TensorFlow natives jar ({@code org.tensorflow:tensorflow-core-native:1.1.0}, TensorFlow
- * 2.18.0, classifier {@code linux-x86_64} or {@code linux-x86_64-gpu}; see {@link Stack}) on the
- * class path, checks that the C library is new enough for it, extracts its libraries once into the
- * hubtune home, points DJL and JavaCPP at that folder ({@code TENSORFLOW_LIBRARY_PATH}), forces DJL
- * offline (otherwise it would try to download natives of its own) and keeps DJL's and JavaCPP's
- * caches inside the home. With the GPU natives it first loads the CUDA libraries it finds ({@link
- * CudaLibraries}), since the GPU jar carries none. Loading is idempotent and thread-safe; later
- * calls return the first result.
+ * <p>It finds the TensorFlow natives jar ({@code org.tensorflow:tensorflow-core-native:1.1.0},
+ * TensorFlow 2.18.0, classifier {@code linux-x86_64} or {@code linux-x86_64-gpu}; see {@link
+ * Stack}) on the class path, checks that the C library is new enough for it, extracts its libraries
+ * once into the hubtune home, points DJL and JavaCPP at that folder ({@code
+ * TENSORFLOW_LIBRARY_PATH}), forces DJL offline (otherwise it would try to download natives of its
+ * own) and keeps DJL's and JavaCPP's caches inside the home. With the GPU natives it first loads
+ * the CUDA libraries it finds ({@link CudaLibraries}), since the GPU jar carries none. Loading is
+ * idempotent and thread-safe; later calls return the first result.
  */
 public final class TensorFlowRuntime {
 

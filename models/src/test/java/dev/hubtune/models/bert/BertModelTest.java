@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.apps.EncoderModel;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.family.ModelFamilies;
+import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.testing.TinyBert;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
@@ -31,7 +35,7 @@ class BertModelTest {
 
     @Test
     void paddingDoesNotChangeTheRealTokensOutputs() throws Exception {
-        try (BertModel model = BertModel.load(TinyBert.CONFIG, TinyBert.weights(1));
+        try (EncoderModel model = TinyBert.load(TinyBert.CONFIG, TinyBert.weights(1));
                 TextTokenizer tok = tokenizer()) {
             float[][][] alone = model.sequenceOutput(tok.encodeBatch(List.of("w1 w2 w3")));
             Batch padded = tok.encodeBatch(List.of("w1 w2 w3", "w4 w5 w6 w7 w8 w9 w10 w11"));
@@ -55,7 +59,7 @@ class BertModelTest {
         w.remove("encoder.layer.1.output.dense.bias");
         w.put("embeddings.LayerNorm.weight", new WeightTensor(new long[] {3}, new float[3]));
         ModelException e =
-                assertThrows(ModelException.class, () -> BertModel.load(TinyBert.CONFIG, w));
+                assertThrows(ModelException.class, () -> TinyBert.load(TinyBert.CONFIG, w));
         assertTrue(
                 e.getMessage().contains("missing: [encoder.layer.1.output.dense.bias]"),
                 e.getMessage());
@@ -69,11 +73,16 @@ class BertModelTest {
         Path out = dir.resolve("export");
         float[][][] before;
         Batch batch;
-        try (BertModel model = BertModel.load(TinyBert.CONFIG, TinyBert.weights(7));
+        try (EncoderModel model = TinyBert.load(TinyBert.CONFIG, TinyBert.weights(7));
                 TextTokenizer tok = tokenizer()) {
             batch = tok.encodeBatch(List.of("w1 w2 w3", "w4 w5"), List.of("w6", "w7 w8 w9"));
             before = model.sequenceOutput(batch);
-            BertExport.huggingFace(model, dir, out, "feature-extraction");
+            TinyBert.export(
+                    TinyBert.CONFIG,
+                    model.weights(),
+                    ExportMetadata.of(ModelTask.EMBEDDING),
+                    dir,
+                    out);
         }
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
         assertTrue(Files.isRegularFile(out.resolve("vocab.txt")));
@@ -83,8 +92,8 @@ class BertModelTest {
         assertArrayEquals(
                 new long[] {64, 32},
                 onDisk.get("encoder.layer.0.intermediate.dense.weight").shape());
-        assertEquals(TinyBert.CONFIG, PretrainedBert.config(out));
-        try (BertModel again = PretrainedBert.load(out)) {
+        assertEquals(TinyBert.CONFIG, ModelFamilies.describe(out).config());
+        try (EncoderModel again = EncoderModel.load(out)) {
             float[][][] after = again.sequenceOutput(batch);
             for (int b = 0; b < before.length; b++) {
                 for (int t = 0; t < before[b].length; t++) {
@@ -96,9 +105,14 @@ class BertModelTest {
                 assertThrows(
                         ModelException.class,
                         () -> {
-                            try (BertModel m =
-                                    BertModel.load(TinyBert.CONFIG, TinyBert.weights(7))) {
-                                BertExport.huggingFace(m, dir, out, "x");
+                            try (EncoderModel m =
+                                    TinyBert.load(TinyBert.CONFIG, TinyBert.weights(7))) {
+                                TinyBert.export(
+                                        TinyBert.CONFIG,
+                                        m.weights(),
+                                        ExportMetadata.of(ModelTask.EMBEDDING),
+                                        dir,
+                                        out);
                             }
                         });
         assertTrue(exists.getMessage().contains("not empty"), exists.getMessage());

@@ -3,6 +3,8 @@ package dev.hubtune.models.bert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hubtune.models.apps.EncoderModel;
+import dev.hubtune.models.apps.FillMask;
 import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.testing.EasyBert;
 import dev.hubtune.tokenizers.Batch;
@@ -60,7 +62,7 @@ class EasyBertParityTest {
                                 .optMaxLength(LENGTH)
                                 .optPadding(Padding.MAX_LENGTH)
                                 .build();
-                BertModel ours = PretrainedBert.load(model);
+                EncoderModel ours = EncoderModel.load(model);
                 SavedModelBundle reference = SavedModelBundle.load(model.toString(), "serve")) {
             assertTrue(ours.hasPooler() && ours.hasMaskedLmHead());
             Batch batch = tok.encodeBatch(TEXTS);

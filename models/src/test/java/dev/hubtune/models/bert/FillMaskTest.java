@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.apps.EncoderModel;
+import dev.hubtune.models.apps.FillMask;
 import dev.hubtune.models.testing.TinyBert;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -33,7 +35,7 @@ class FillMaskTest {
         for (int i = 0; i < bias.length; i++) {
             bias[i] = 0.1f * (i % 7) - 0.3f;
         }
-        try (BertModel model = BertModel.load(TinyBert.CONFIG, w);
+        try (EncoderModel model = TinyBert.load(TinyBert.CONFIG, w);
                 TextTokenizer tok =
                         TextTokenizer.builder().setModelDir(TinyBert.vocab(dir)).build()) {
             Batch batch = tok.encodeBatch(List.of("w1 [MASK] w3", "w4 w5"));

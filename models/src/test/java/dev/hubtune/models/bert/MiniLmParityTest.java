@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.hubtune.models.apps.EncoderModel;
+import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.nn.Activation;
 import dev.hubtune.models.weights.OnnxWeights;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -33,7 +36,7 @@ class MiniLmParityTest {
     private static final Logger LOG = LoggerFactory.getLogger(MiniLmParityTest.class);
 
     @TempDir static Path dir;
-    private static BertModel model;
+    private static EncoderModel model;
     private static TextTokenizer tokenizer;
     private static OrtSession ort;
 
@@ -83,11 +86,10 @@ class MiniLmParityTest {
         Map<String, WeightTensor> weights = OnnxWeights.read(onnx);
         // all-MiniLM-L6-v2's config.json: 12 heads, exact GELU, eps 1e-12 (heads are not visible in
         // weights).
-        BertConfig config = BertConfig.infer(weights, 12, BertConfig.Activation.GELU, 1e-12);
+        BertConfig config = BertConfig.infer(weights, 12, Activation.GELU, 1e-12);
         assertEquals(
-                new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12, BertConfig.Activation.GELU),
-                config);
-        model = BertModel.load(config, weights);
+                new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12, Activation.GELU), config);
+        model = EncoderModel.load(PretrainedModel.of(new BertFamily(), config, weights));
         tokenizer = TextTokenizer.builder().setModelDir(dir).optMaxLength(128).build();
         ort =
                 OrtEnvironment.getEnvironment()

@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.apps.EncoderModel;
+import dev.hubtune.models.apps.TokenClassifier;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.family.Backbone;
+import dev.hubtune.models.family.InputTensors;
+import dev.hubtune.models.heads.TokenClassificationHead;
+import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.testing.TinyBert;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
@@ -35,8 +42,8 @@ class TokenClassifierTest {
     private static Map<String, WeightTensor> weights() {
         Map<String, WeightTensor> w = new LinkedHashMap<>(TinyBert.weights(4));
         Random r = new Random(9);
-        w.put(ClassificationHead.WEIGHT, WeightTensor.normal(r, 0.5f, 32, 3));
-        w.put(ClassificationHead.BIAS, WeightTensor.normal(r, 0.5f, 3));
+        w.put("classifier.weight", WeightTensor.normal(r, 0.5f, 32, 3));
+        w.put("classifier.bias", WeightTensor.normal(r, 0.5f, 3));
         return w;
     }
 
@@ -44,18 +51,15 @@ class TokenClassifierTest {
     void labelsEveryTokenAsTheArithmeticSays() throws Exception {
         Map<String, WeightTensor> w = weights();
         Path model =
-                BertExport.huggingFace(
+                TinyBert.export(
                         TinyBert.CONFIG,
                         w,
-                        Map.of(
-                                "architectures", List.of("BertForTokenClassification"),
-                                "id2label", Map.of("0", "O", "1", "B-X", "2", "I-X")),
+                        ExportMetadata.tokenClassifier(List.of("O", "B-X", "I-X")),
                         TinyBert.vocab(Files.createDirectories(dir.resolve("v"))),
-                        dir.resolve("ner"),
-                        "token-classification");
+                        dir.resolve("ner"));
         String text = "w1 w2 w3 w4 w5";
         float[][] hidden;
-        try (BertModel encoder = BertModel.load(TinyBert.CONFIG, w);
+        try (EncoderModel encoder = TinyBert.load(TinyBert.CONFIG, w);
                 TextTokenizer tok = TextTokenizer.builder().setModelDir(model).build()) {
             hidden = encoder.sequenceOutput(tok.encodeBatch(List.of(text)))[0];
         }
@@ -83,22 +87,22 @@ class TokenClassifierTest {
                 Graph g = new Graph()) {
             Batch batch = tok.encodeBatch(List.of("w1 w2 w3"));
             float[][] hidden;
-            try (BertModel encoder = BertModel.load(TinyBert.CONFIG, w)) {
+            try (EncoderModel encoder = TinyBert.load(TinyBert.CONFIG, w)) {
                 hidden = encoder.sequenceOutput(batch)[0];
             }
             Ops tf = Ops.create(g);
-            BertGraph bert = BertGraph.build(tf, TinyBert.CONFIG);
+            Backbone bert = new BertFamily().build(BuildContext.inference(tf), TinyBert.CONFIG);
             TokenClassificationHead head = TokenClassificationHead.build(bert, 3);
             int[] gold = {-100, 2, 0, 1, -100}; // [CLS] w1 w2 w3 [SEP]
             try (Session s = new Session(g);
-                    BertInputs inputs = BertInputs.of(batch);
+                    InputTensors inputs = InputTensors.of(batch);
                     TInt32 labels =
                             TInt32.tensorOf(Shape.of(1, 5), DataBuffers.of(gold, true, false))) {
-                Variables.assign(tf, s, bert.variables(), w);
+                Variables.assign(tf, s, bert.context().parameters().variables(), w);
                 try (Result r =
-                        inputs.feed(s.runner(), bert)
+                        inputs.feed(s.runner(), bert.inputs())
                                 .feed(head.labels, labels)
-                                .fetch(head.loss)
+                                .fetch(head.loss.mean())
                                 .run()) {
                     double expected = 0;
                     for (int t = 1; t <= 3; t++) {
@@ -126,8 +130,8 @@ class TokenClassifierTest {
     }
 
     private static float[] logits(Map<String, WeightTensor> w, float[] x) {
-        WeightTensor k = w.get(ClassificationHead.WEIGHT);
-        float[] out = w.get(ClassificationHead.BIAS).data().clone();
+        WeightTensor k = w.get("classifier.weight");
+        float[] out = w.get("classifier.bias").data().clone();
         for (int j = 0; j < 3; j++) {
             for (int i = 0; i < x.length; i++) {
                 out[j] += x[i] * k.data()[i * 3 + j];

@@ -10,7 +10,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.apps.DecoderModel;
 import dev.hubtune.models.decoding.GenerationConfig;
+import dev.hubtune.models.family.ModelFamilies;
+import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.testing.FormulaWeights;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
@@ -37,7 +41,7 @@ class Gpt2ParityTest {
     private static JsonObject reference;
     private static Gpt2Config config;
     private static Map<String, WeightTensor> weights;
-    private static Gpt2Model model;
+    private static DecoderModel model;
 
     @BeforeAll
     static void load() throws Exception {
@@ -63,9 +67,13 @@ class Gpt2ParityTest {
         try (Graph g = new Graph()) {
             weights =
                     FormulaWeights.of(
-                            Gpt2Graph.buildForGeneration(Ops.create(g), config).variables());
+                            new Gpt2Family()
+                                    .build(BuildContext.inference(Ops.create(g)), config)
+                                    .context()
+                                    .parameters()
+                                    .variables());
         }
-        model = Gpt2Model.load(config, weights);
+        model = DecoderModel.load(PretrainedModel.of(new Gpt2Family(), config, weights));
     }
 
     @AfterAll
@@ -134,13 +142,13 @@ class Gpt2ParityTest {
     @Test
     void huggingFaceFilesRoundTrip(@TempDir Path dir) throws Exception {
         Files.writeString(
-                dir.resolve("config.json"), new com.google.gson.Gson().toJson(config.toJson()));
+                dir.resolve("config.json"), new com.google.gson.Gson().toJson(config.toHfConfig()));
         Map<String, WeightTensor> hf = new java.util.LinkedHashMap<>();
         weights.forEach((k, v) -> hf.put("transformer." + k, v));
         hf.put("lm_head.weight", weights.get("wte.weight"));
         Safetensors.write(dir.resolve("model.safetensors"), hf, Map.of("format", "pt"));
-        assertEquals(config, Gpt2Model.config(dir));
-        try (Gpt2Model again = Gpt2Model.load(dir)) {
+        assertEquals(config, ModelFamilies.describe(dir).config());
+        try (DecoderModel again = DecoderModel.load(dir)) {
             int[][] ids = {{1, 2, 3, 4}};
             assertArrayEquals(model.logits(ids)[0][3], again.logits(ids)[0][3], 0f);
         }

@@ -59,8 +59,10 @@ class CudaLibrariesTest {
         List<Path> path =
                 CudaLibraries.searchPath(
                         Map.of(
-                                CudaLibraries.PATH_VARIABLE, mine.toString(),
-                                "LD_LIBRARY_PATH", other.toString()),
+                                CudaLibraries.PATH_VARIABLE,
+                                mine.toString(),
+                                "LD_LIBRARY_PATH",
+                                other.toString()),
                         tmp);
         assertEquals(List.of(mine, other), path.subList(0, 2));
         CudaLibraries.Report report = CudaLibraries.find(path);

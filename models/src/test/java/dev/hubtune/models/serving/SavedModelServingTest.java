@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-import dev.hubtune.models.bert.BertExport;
-import dev.hubtune.models.bert.BertModel;
+import dev.hubtune.models.apps.EncoderModel;
 import dev.hubtune.models.testing.TinyBert;
 import dev.hubtune.tokenizers.TextTokenizer;
 import java.nio.file.Files;
@@ -25,14 +24,14 @@ class SavedModelServingTest {
         Path out = dir.resolve("served");
         List<String> texts = List.of("w1 w2 w3", "w7 w7 w8 w9 w10 w11");
         float[][] expected;
-        try (BertModel model = BertModel.load(TinyBert.CONFIG, TinyBert.weights(3));
+        try (EncoderModel model = TinyBert.load(TinyBert.CONFIG, TinyBert.weights(3));
                 TextTokenizer tok = TextTokenizer.builder().setModelDir(dir).build()) {
             expected =
                     new float[][] {
                         model.embeddings(tok.encodeBatch(texts.subList(0, 1)), true)[0],
                         model.embeddings(tok.encodeBatch(texts.subList(1, 2)), true)[0]
                     };
-            BertExport.savedModel(model, dir, out);
+            model.exportSavedModel(dir, out);
         }
         assertTrue(Files.isRegularFile(out.resolve("saved_model.pb")));
         assertTrue(Files.isRegularFile(out.resolve("hubtune.json")));

@@ -1,8 +1,15 @@
 package dev.hubtune.models.testing;
 
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.apps.EncoderModel;
 import dev.hubtune.models.bert.BertConfig;
-import dev.hubtune.models.bert.BertExport;
+import dev.hubtune.models.bert.BertFamily;
 import dev.hubtune.models.bert.BertInit;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.ModelTask;
+import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.nn.Activation;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +20,7 @@ public final class TinyBert {
 
     /** The configuration: 2 layers, hidden 32, 4 heads, FFN 64, 64 positions, vocab 40. */
     public static final BertConfig CONFIG =
-            new BertConfig(40, 32, 2, 4, 64, 64, 2, 1e-12, BertConfig.Activation.GELU);
+            new BertConfig(40, 32, 2, 4, 64, 64, 2, 1e-12, Activation.GELU);
 
     private TinyBert() {}
 
@@ -23,6 +30,31 @@ public final class TinyBert {
      */
     public static Map<String, WeightTensor> weights(long seed) {
         return BertInit.random(CONFIG, seed, 0.2f);
+    }
+
+    /** A BERT of {@code config} with {@code weights}, in memory. */
+    public static PretrainedModel model(BertConfig config, Map<String, WeightTensor> weights) {
+        return PretrainedModel.of(new BertFamily(), config, weights);
+    }
+
+    /** Loads an encoder of {@code config} with {@code weights}. */
+    public static EncoderModel load(BertConfig config, Map<String, WeightTensor> weights)
+            throws ModelException {
+        return EncoderModel.load(model(config, weights));
+    }
+
+    /**
+     * Exports BERT {@code weights} in HF format for {@code task} with the tokenizer of {@code
+     * tokenizerDir}.
+     */
+    public static Path export(
+            BertConfig config,
+            Map<String, WeightTensor> weights,
+            ExportMetadata meta,
+            Path tokenizerDir,
+            Path out)
+            throws ModelException {
+        return HfExport.write(new BertFamily(), config, weights, meta, tokenizerDir, out);
     }
 
     /** Writes a vocab.txt of 40 tokens (5 specials, 35 words w0…w34) into {@code dir}. */
@@ -41,13 +73,12 @@ public final class TinyBert {
      */
     public static Path huggingFaceDir(Path root) throws Exception {
         Path vocab = vocab(Files.createDirectories(root.resolve("tiny-vocab")));
-        return BertExport.huggingFace(
+        return export(
                 CONFIG,
                 BertInit.random(CONFIG, 1),
-                Map.of(),
+                ExportMetadata.of(ModelTask.EMBEDDING),
                 vocab,
-                root.resolve("tiny-bert"),
-                "init");
+                root.resolve("tiny-bert"));
     }
 
     /**
@@ -56,12 +87,11 @@ public final class TinyBert {
      */
     public static Path maskedLmDir(Path root, long seed) throws Exception {
         Path vocab = vocab(Files.createDirectories(root.resolve("tiny-vocab-mlm")));
-        return BertExport.huggingFace(
+        return export(
                 CONFIG,
                 BertInit.randomPretraining(CONFIG, seed, 0.2f),
-                Map.of(),
+                ExportMetadata.of(ModelTask.MASKED_LM),
                 vocab,
-                root.resolve("tiny-bert-mlm"),
-                "fill-mask");
+                root.resolve("tiny-bert-mlm"));
     }
 }

@@ -1,0 +1,172 @@
+package dev.hubtune.models.apps;
+
+import com.google.gson.Gson;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.export.ExportMetadata;
+import dev.hubtune.models.export.SavedModelExport;
+import dev.hubtune.models.family.InputTensors;
+import dev.hubtune.models.family.ModelFamilies;
+import dev.hubtune.models.family.ModelTask;
+import dev.hubtune.models.family.Pooling;
+import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.heads.SequenceClassificationHead;
+import dev.hubtune.models.runtime.Tensors;
+import dev.hubtune.tokenizers.Batch;
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TokenizerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A text classifier loaded from its directory — exported by hubtune, or any transformers {@code
+ * *ForSequenceClassification} checkpoint of a supported family (labels from {@code id2label}):
+ * texts or text pairs in, labels and probabilities out.
+ */
+public final class TextClassifier implements AutoCloseable {
+
+    /**
+     * The result for one text.
+     *
+     * @param label the most probable label
+     * @param score its probability
+     * @param probabilities the probability of every label, in label-id order
+     */
+    public record Prediction(String label, float score, float[] probabilities) {}
+
+    private final LoadedModel<SequenceClassificationHead> loaded;
+    private final TextTokenizer tokenizer;
+    private final List<String> labels;
+
+    private TextClassifier(
+            LoadedModel<SequenceClassificationHead> loaded,
+            TextTokenizer tokenizer,
+            List<String> labels) {
+        this.loaded = loaded;
+        this.tokenizer = tokenizer;
+        this.labels = labels;
+    }
+
+    /** Loads the classifier in {@code dir}, truncating texts to {@code maxLength} tokens. */
+    public static TextClassifier load(Path dir, int maxLength)
+            throws ModelException, TokenizerException {
+        PretrainedModel model = ModelFamilies.describe(dir);
+        List<String> labels = labels(model);
+        model.require(ModelTask.SEQUENCE_CLASSIFICATION);
+        Pooling pooling = ExportMetadata.pooling(model.json()).orElse(Pooling.POOLER);
+        LoadedModel<SequenceClassificationHead> loaded =
+                LoadedModel.load(
+                        model,
+                        (backbone, weights, optional) -> {
+                            SequenceClassificationHead head =
+                                    SequenceClassificationHead.build(
+                                            backbone, labels.size(), pooling);
+                            return head;
+                        },
+                        "a classifier with " + labels.size() + " labels");
+        try {
+            TextTokenizer tokenizer =
+                    TextTokenizer.builder()
+                            .setModelDir(dir)
+                            .optMaxLength(ModelLengths.clamp(maxLength, model, true))
+                            .build();
+            return new TextClassifier(loaded, tokenizer, labels);
+        } catch (TokenizerException | RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The labels of a classifier: {@code config.json}'s {@code id2label} (what transformers
+     * writes), else hubtune's older {@code labels.json}.
+     */
+    static List<String> labels(PretrainedModel model) throws ModelException {
+        Path dir = model.dir();
+        List<String> labels = ExportMetadata.labels(model.json(), dir.resolve("config.json"));
+        Path labelsFile = dir.resolve("labels.json");
+        if (labels.isEmpty() && Files.isRegularFile(labelsFile)) {
+            try {
+                labels = List.of(new Gson().fromJson(Files.readString(labelsFile), String[].class));
+            } catch (IOException | RuntimeException e) {
+                throw new ModelException("cannot read " + labelsFile + ": " + e.getMessage(), e);
+            }
+        }
+        if (labels.size() < 2) {
+            throw new ModelException(
+                    dir
+                            + " is not a classifier: its config.json has no id2label (and there is"
+                            + " no labels.json). Fine-tune one first (hubtune finetune REF --train"
+                            + " FILE …); a GPT-2 continues text with hubtune generate");
+        }
+        return labels;
+    }
+
+    /**
+     * Exports this classifier as a TensorFlow SavedModel (signature: the backbone's inputs to
+     * {@code logits} and {@code probabilities}) with its tokenizer and labels, for DJL ({@link
+     * dev.hubtune.models.serving.ClassificationTranslatorFactory}) or TF Serving.
+     */
+    public Path exportSavedModel(Path modelDir, Path out) throws ModelException {
+        SequenceClassificationHead head = loaded.heads();
+        return SavedModelExport.write(
+                loaded.session(),
+                loaded.backbone().inputs(),
+                Map.of("logits", head.logits, "probabilities", head.probabilities),
+                modelDir,
+                loaded.backbone().config().modelType(),
+                "text-classification",
+                out);
+    }
+
+    /** The labels in id order. */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** Classifies texts. */
+    public List<Prediction> predict(List<String> texts) throws TokenizerException {
+        return predict(tokenizer.encodeBatch(texts));
+    }
+
+    /** Classifies text pairs. */
+    public List<Prediction> predict(List<String> texts, List<String> pairs)
+            throws TokenizerException {
+        return predict(tokenizer.encodeBatch(texts, pairs));
+    }
+
+    private List<Prediction> predict(Batch batch) {
+        try (InputTensors inputs = InputTensors.of(batch);
+                Result r =
+                        inputs.feed(loaded.session().runner(), loaded.backbone().inputs())
+                                .fetch(loaded.heads().probabilities)
+                                .run()) {
+            float[] flat = Tensors.floats((TFloat32) r.get(0));
+            List<Prediction> out = new ArrayList<>();
+            int c = labels.size();
+            for (int b = 0; b < batch.batchSize(); b++) {
+                float[] p = Arrays.copyOfRange(flat, b * c, (b + 1) * c);
+                int best = 0;
+                for (int k = 1; k < c; k++) {
+                    if (p[k] > p[best]) {
+                        best = k;
+                    }
+                }
+                out.add(new Prediction(labels.get(best), p[best], p));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void close() {
+        loaded.close();
+        tokenizer.close();
+    }
+}

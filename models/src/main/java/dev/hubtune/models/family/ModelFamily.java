@@ -1,0 +1,55 @@
+package dev.hubtune.models.family;
+
+import com.google.gson.JsonObject;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.nn.BuildContext;
+import dev.hubtune.models.weights.WeightTensor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One model family (BERT, GPT-2, …): how to read its config and weights, build its backbone and
+ * write it back in Hugging Face's format. Implementations are found by {@link ModelFamilies}
+ * through {@link java.util.ServiceLoader} ({@code
+ * META-INF/services/dev.hubtune.models.family.ModelFamily}), as DJL finds its repository factories;
+ * a new family is a config, a backbone, a weight-name map and this class.
+ */
+public interface ModelFamily {
+
+    /** A readable name, e.g. {@code BERT}. */
+    String displayName();
+
+    /** The HF {@code model_type}s this family runs, exactly as transformers names them. */
+    List<String> modelTypes();
+
+    /** The tasks its backbone supports. */
+    Set<ModelTask> tasks();
+
+    /**
+     * Reads the architecture from {@code config.json}'s content.
+     *
+     * @param file where it came from, for messages
+     * @throws ModelException naming the key that is missing or invalid
+     */
+    FamilyConfig readConfig(JsonObject config, Path file) throws ModelException;
+
+    /**
+     * Reads the weights in {@code dir} (whatever formats the family supports) under the backbone's
+     * parameter names and layout, including any task-head weights the files hold.
+     */
+    Map<String, WeightTensor> readWeights(Path dir, FamilyConfig config) throws ModelException;
+
+    /** Adds the backbone to {@code context}'s graph (inference or training, as the context is). */
+    Backbone build(BuildContext context, FamilyConfig config);
+
+    /** The {@code architectures} entry transformers loads for {@code task}. */
+    String hfArchitecture(ModelTask task);
+
+    /**
+     * Graph parameters (backbone and head, graph names and layout) as the checkpoint of
+     * transformers' model for {@code task} names and lays them out.
+     */
+    Map<String, WeightTensor> toHfWeights(Map<String, WeightTensor> weights, ModelTask task);
+}

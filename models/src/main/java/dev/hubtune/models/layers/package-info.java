@@ -1,2 +1,0 @@
-/** Building blocks shared by the transformer graphs: dense layers, LayerNorm, GELU, dropout. */
-package dev.hubtune.models.layers;
