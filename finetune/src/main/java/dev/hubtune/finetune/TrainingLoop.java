@@ -6,14 +6,13 @@ import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.tokenizers.data.LengthBuckets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -596,25 +595,14 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
     }
 
-    /**
-     * Seeded shuffle, then length buckets sorted within, batches in seeded order: little padding.
-     */
+    /** The epoch's batches: seeded, length-bucketed ({@link LengthBuckets}). */
     private List<List<E>> epochBatches(int epoch) {
-        List<E> order = new ArrayList<>(task.train());
-        Random random = new Random(s.seed() * 1_000_003L + epoch);
-        Collections.shuffle(order, random);
-        List<List<E>> batches = new ArrayList<>();
-        int bucket = BUCKET_BATCHES * s.batchSize();
-        for (int start = 0; start < order.size(); start += bucket) {
-            List<E> chunk =
-                    new ArrayList<>(order.subList(start, Math.min(order.size(), start + bucket)));
-            chunk.sort(Comparator.comparingInt(task::length));
-            for (int i = 0; i < chunk.size(); i += s.batchSize()) {
-                batches.add(chunk.subList(i, Math.min(chunk.size(), i + s.batchSize())));
-            }
-        }
-        Collections.shuffle(batches, random);
-        return batches;
+        return LengthBuckets.batches(
+                task.train(),
+                task::length,
+                s.batchSize(),
+                BUCKET_BATCHES,
+                new Random(s.seed() * 1_000_003L + epoch));
     }
 
     private static void truncateLines(Path file, int lines) throws IOException {

@@ -168,14 +168,17 @@ class FaultsTest {
             csv.append(text).append(',').append(i % 2).append('\n');
         }
         Path data = Files.writeString(dir.resolve("long.csv"), csv);
-        // TensorFlow's CPU allocator (oneDNN's BFC pool) capped at 256 MiB: the batch's activations
-        // do not fit, and TensorFlow reports it as it does on a full machine. (A process-wide
-        // ulimit -v is no good here: it can make an allocation fail inside TF 2.10's fused MatMul
-        // kernel, which then crashes instead of reporting.)
+        // TensorFlow's CPU allocator capped at 256 MiB (TF 2.18: its BFC allocator with a memory
+        // limit; TF 2.10's oneDNN pool read TF_MKL_ALLOC_MAX_BYTES): the batch's activations do
+        // not fit, and TensorFlow reports it as it does on a full machine. (A process-wide
+        // ulimit -v is no good here: it can make an allocation fail inside a fused oneDNN kernel,
+        // which then crashes instead of reporting.)
         Process p =
                 child(
                         "true",
-                        Map.of("TF_MKL_ALLOC_MAX_BYTES", Long.toString(256L << 20)),
+                        Map.of(
+                                "TF_CPU_ALLOCATOR_USE_BFC", "true",
+                                "TF_CPU_BFC_MEM_LIMIT_IN_MB", "256"),
                         "oom",
                         model.toString(),
                         data.toString(),

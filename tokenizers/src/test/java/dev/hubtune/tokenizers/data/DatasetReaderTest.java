@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hubtune.tokenizers.Batch;
+import dev.hubtune.tokenizers.Encoded;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TextTokenizerTestSupport;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -204,28 +207,29 @@ class DatasetReaderTest {
     }
 
     private static double padding(Path csv, TextTokenizer tok, int bucketBatches) throws Exception {
+        List<Encoded> encoded = new ArrayList<>();
         try (DatasetReader r =
                 DatasetReader.builder()
                         .setFile(csv)
                         .setTextColumn("text")
                         .optLabelColumn("label")
                         .build()) {
-            BucketedBatches batches =
-                    new BucketedBatches(
-                            r.iterator(),
-                            tok,
-                            Optional.of(LabelVocabulary.of(List.of("0", "1"))),
-                            8,
-                            bucketBatches,
-                            7);
-            long rows = 0;
-            Optional<LabeledBatch> b;
-            while ((b = batches.next()).isPresent()) {
-                rows += b.get().batch().batchSize();
-                assertEquals(b.get().batch().batchSize(), b.get().labels().length);
+            Optional<Example> e;
+            while ((e = r.next()).isPresent()) {
+                encoded.add(tok.encode(e.get().text()));
             }
-            assertEquals(400, rows);
-            return batches.paddingFraction();
         }
+        long rows = 0;
+        long real = 0;
+        long cells = 0;
+        for (List<Encoded> batch :
+                LengthBuckets.batches(encoded, Encoded::length, 8, bucketBatches, new Random(7))) {
+            Batch padded = tok.pad(batch);
+            rows += padded.batchSize();
+            real += padded.realTokens();
+            cells += (long) padded.batchSize() * padded.length();
+        }
+        assertEquals(400, rows);
+        return 1.0 - (double) real / cells;
     }
 }

@@ -3,13 +3,17 @@ package dev.hubtune.tokenizers.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hubtune.tokenizers.Batch;
+import dev.hubtune.tokenizers.Encoded;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TextTokenizerTestSupport;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -18,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A CSV of one million rows streams through reading, tokenization and bucketed batching in a JVM
- * whose heap (64 MB) is far smaller than the data held at once would need.
+ * A CSV of one million rows streams through reading, tokenization and length-bucketed batching
+ * ({@link LengthBuckets}, one bucket at a time) in a JVM whose heap (64 MB) is far smaller than the
+ * data held at once would need.
  */
 @Tag("slow")
 class StreamingMemoryTest {
@@ -32,6 +37,9 @@ class StreamingMemoryTest {
         Path csv = Path.of(args[0]);
         Path model = Path.of(args[1]);
         long tokens = 0;
+        long examples = 0;
+        long cells = 0;
+        Random random = new Random(1);
         try (TextTokenizer tok =
                         TextTokenizer.builder().setModelDir(model).optMaxLength(64).build();
                 DatasetReader r =
@@ -40,31 +48,44 @@ class StreamingMemoryTest {
                                 .setTextColumn("text")
                                 .optLabelColumn("label")
                                 .build()) {
-            BucketedBatches batches =
-                    new BucketedBatches(
-                            r.iterator(),
-                            tok,
-                            Optional.of(LabelVocabulary.of(List.of("0", "1"))),
-                            32,
-                            32,
-                            1);
-            Optional<LabeledBatch> b;
-            while ((b = batches.next()).isPresent()) {
-                tokens += b.get().batch().realTokens();
-            }
+            // One bucket of 32 batches of 32 in memory at a time, as a streaming epoch holds it.
+            List<Encoded> bucket = new ArrayList<>();
+            Optional<Example> e;
+            do {
+                e = r.next();
+                e.ifPresent(x -> bucket.add(encode(tok, x.text())));
+                if (bucket.size() == 32 * 32 || (e.isEmpty() && !bucket.isEmpty())) {
+                    for (List<Encoded> batch :
+                            LengthBuckets.batches(bucket, Encoded::length, 32, 32, random)) {
+                        Batch padded = tok.pad(batch);
+                        examples += padded.batchSize();
+                        tokens += padded.realTokens();
+                        cells += (long) padded.batchSize() * padded.length();
+                    }
+                    bucket.clear();
+                }
+            } while (e.isPresent());
             String rss =
                     Files.readAllLines(Path.of("/proc/self/status")).stream()
                             .filter(l -> l.startsWith("VmHWM"))
                             .findFirst()
                             .orElse("VmHWM: ?");
             System.out.println(
-                    batches.examples()
+                    examples
                             + " "
                             + tokens
                             + " "
-                            + batches.paddingFraction()
+                            + (1.0 - (double) tokens / cells)
                             + " "
                             + rss.replaceAll("\\s+", " "));
+        }
+    }
+
+    private static Encoded encode(TextTokenizer tok, String text) {
+        try {
+            return tok.encode(text);
+        } catch (dev.hubtune.tokenizers.TokenizerException e) {
+            throw new IllegalStateException(e);
         }
     }
 
