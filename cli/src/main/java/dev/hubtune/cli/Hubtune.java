@@ -72,8 +72,13 @@ public final class Hubtune implements Runnable {
 
     /** Entry point of the runnable jar. */
     public static void main(String[] args) {
+        Runnable restoreStderr = NativeLogFilter.install(System.getenv());
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(commandLine(out, err).execute(args));
+        int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        restoreStderr.run();
+        System.exit(code);
     }
 }

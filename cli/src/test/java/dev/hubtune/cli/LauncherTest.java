@@ -53,6 +53,11 @@ class LauncherTest {
         String predicted =
                 launch(home, "predict", model.toString(), "I was charged twice for my order");
         assertTrue(predicted.trim().startsWith("billing"), predicted);
+        for (String out : new String[] {quickstart, predicted}) {
+            assertTrue(
+                    !out.contains("absl::InitializeLog") && !out.contains("I0000 "),
+                    "TensorFlow's native info log stays off the terminal: " + out);
+        }
     }
 
     private static String launch(Path home, String... args) throws Exception {
