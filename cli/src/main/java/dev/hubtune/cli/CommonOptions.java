@@ -42,6 +42,26 @@ final class CommonOptions {
         return b.build();
     }
 
+    /**
+     * The model directory {@code ref} names. A run directory ({@code hubtune finetune -o RUN})
+     * stands for the model it exported, {@code RUN/model}, so both spellings work.
+     */
+    Path model(String ref) throws dev.hubtune.hub.HubException {
+        Path dir = hub(progress()).pull(ref).path();
+        return runModel(dir);
+    }
+
+    /** {@code dir/model} when {@code dir} is a run directory, else {@code dir}. */
+    static Path runModel(Path dir) {
+        boolean isModel =
+                java.nio.file.Files.isRegularFile(dir.resolve("config.json"))
+                        || java.nio.file.Files.isRegularFile(dir.resolve("bert_config.json"));
+        Path exported = dir.resolve("model");
+        return !isModel && java.nio.file.Files.isRegularFile(exported.resolve("config.json"))
+                ? exported
+                : dir;
+    }
+
     /** A progress bar on stderr unless quiet or JSON output was asked for. */
     PullListener progress() {
         return quiet || json

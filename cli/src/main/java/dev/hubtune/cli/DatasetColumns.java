@@ -1,5 +1,6 @@
 package dev.hubtune.cli;
 
+import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.tokenizers.data.DatasetReader;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -10,11 +11,16 @@ import picocli.CommandLine.Option;
  */
 final class DatasetColumns {
 
+    /** The text column when none is given. */
+    static final String DEFAULT_TEXT = "text";
+
+    /** The label column when none is given. */
+    static final String DEFAULT_LABEL = "label";
+
     @Option(
             names = "--text-column",
-            defaultValue = "text",
             paramLabel = "C",
-            description = "Text column (default: ${DEFAULT-VALUE}).")
+            description = "Text column (default: " + DEFAULT_TEXT + "; eval: the training's).")
     String text;
 
     @Option(
@@ -25,15 +31,37 @@ final class DatasetColumns {
 
     @Option(
             names = "--label-column",
-            defaultValue = "label",
             paramLabel = "L",
-            description = "Label column (default: ${DEFAULT-VALUE}).")
+            description = "Label column (default: " + DEFAULT_LABEL + "; eval: the training's).")
     String label;
+
+    /** The text column given, else the default. */
+    String text() {
+        return text != null ? text : DEFAULT_TEXT;
+    }
+
+    /** The label column given, else the default. */
+    String label() {
+        return label != null ? label : DEFAULT_LABEL;
+    }
+
+    /**
+     * These columns, with what was not given on the command line taken from what the model was
+     * trained with.
+     */
+    DatasetColumns orTrained(java.util.Optional<ExportMetadata.DataColumns> trained) {
+        DatasetColumns c = new DatasetColumns();
+        c.text = text != null ? text : trained.map(ExportMetadata.DataColumns::text).orElse(null);
+        c.pair = pair != null ? pair : trained.map(ExportMetadata.DataColumns::pair).orElse(null);
+        c.label =
+                label != null ? label : trained.map(ExportMetadata.DataColumns::label).orElse(null);
+        return c;
+    }
 
     /** A reader of {@code file} with these columns. */
     DatasetReader.Builder reader(Path file) {
         DatasetReader.Builder b =
-                DatasetReader.builder().setFile(file).setTextColumn(text).optLabelColumn(label);
+                DatasetReader.builder().setFile(file).setTextColumn(text()).optLabelColumn(label());
         return pair == null ? b : b.optTextPairColumn(pair);
     }
 }

@@ -1,7 +1,6 @@
 package dev.hubtune.cli;
 
 import dev.hubtune.hub.HubException;
-import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.Embedder;
 import dev.hubtune.tokenizers.TokenizerException;
@@ -48,10 +47,10 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException {
-        ModelDir dir = common.hub(common.progress()).pull(ref);
+        java.nio.file.Path dir = common.model(ref);
         float[][] vectors;
         try (Embedder embedder =
-                Embedder.builder().setModelDir(dir.path()).optNormalize(!noNormalize).build()) {
+                Embedder.builder().setModelDir(dir).optNormalize(!noNormalize).build()) {
             vectors = embedder.embed(texts);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -2,7 +2,6 @@ package dev.hubtune.cli;
 
 import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.hub.HubException;
-import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.TextClassifier;
 import dev.hubtune.tokenizers.TokenizerException;
@@ -41,7 +40,9 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "DIR",
-            description = "The exported model (OUTPUT/model of hubtune finetune).")
+            description =
+                    "The classifier: a run directory of hubtune finetune (or its model/), or any"
+                            + " transformers *ForSequenceClassification model.")
     String ref;
 
     @Option(
@@ -53,14 +54,19 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-length",
-            defaultValue = "128",
-            description = "Tokens per text (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+            description =
+                    "Tokens per text (default: as the model was trained, else its positions).")
+    Integer maxLength;
 
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException, IOException {
-        ModelDir dir = common.hub(common.progress()).pull(ref);
-        try (TextClassifier classifier = TextClassifier.load(dir.path(), maxLength)) {
+        Path dir = common.model(ref);
+        try (TextClassifier classifier =
+                maxLength == null
+                        ? TextClassifier.load(dir)
+                        : TextClassifier.load(dir, maxLength)) {
+            // The training's columns unless told otherwise.
+            DatasetColumns columns = this.columns.orTrained(classifier.trainingData());
             List<String> labels = classifier.labels();
             List<String> texts = new ArrayList<>();
             List<String> pairs = new ArrayList<>();

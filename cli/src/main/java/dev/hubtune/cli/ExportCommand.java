@@ -1,7 +1,6 @@
 package dev.hubtune.cli;
 
 import dev.hubtune.hub.HubException;
-import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.ModelExports;
 import java.nio.file.Path;
@@ -49,11 +48,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws HubException, ModelException {
-        ModelDir dir = common.hub(common.progress()).pull(ref);
+        java.nio.file.Path dir = common.model(ref);
         if (format == Format.hf) {
-            ModelExports.huggingFace(dir.path(), output);
+            ModelExports.huggingFace(dir, output);
         } else {
-            ModelExports.savedModel(dir.path(), output);
+            ModelExports.savedModel(dir, output);
         }
         spec.commandLine().getOut().println(output.toAbsolutePath());
         return Hubtune.EXIT_OK;

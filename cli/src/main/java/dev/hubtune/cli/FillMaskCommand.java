@@ -1,7 +1,6 @@
 package dev.hubtune.cli;
 
 import dev.hubtune.hub.HubException;
-import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.FillMask;
 import dev.hubtune.tokenizers.TokenizerException;
@@ -51,9 +50,9 @@ final class FillMaskCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new UserException("--top-k must be at least 1, got " + topK);
         }
-        ModelDir dir = common.hub(common.progress()).pull(ref);
+        java.nio.file.Path dir = common.model(ref);
         List<FillMask.Prediction> predictions;
-        try (FillMask fill = FillMask.builder().setModelDir(dir.path()).build()) {
+        try (FillMask fill = FillMask.builder().setModelDir(dir).build()) {
             predictions = fill.predict(text, topK);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -152,6 +152,15 @@ final class FinetuneCommand implements Callable<Integer> {
     int evalEvery;
 
     @Option(
+            names = "--metric",
+            paramLabel = "NAME",
+            description =
+                    "The metric that picks the best evaluation and drives --patience: loss"
+                            + " (default), accuracy or macro_f1; causal-lm: loss, perplexity or"
+                            + " accuracy. Ties go to the lower validation loss.")
+    String metric;
+
+    @Option(
             names = "--patience",
             defaultValue = "0",
             description = "Early stopping after N evaluations without improvement.")
@@ -237,8 +246,8 @@ final class FinetuneCommand implements Callable<Integer> {
             throws FinetuneException {
         ClassifierTrainer.Builder b =
                 shared(ClassifierTrainer.builder(), model)
-                        .setTextColumn(columns.text)
-                        .setLabelColumn(columns.label)
+                        .setTextColumn(columns.text())
+                        .setLabelColumn(columns.label())
                         .optBalanceClasses(balance)
                         .optFreezeEncoder(freeze);
         if (columns.pair != null) {
@@ -260,8 +269,10 @@ final class FinetuneCommand implements Callable<Integer> {
                     "--balance-classes, --freeze-encoder, --pooling and --text-pair-column are"
                             + " classification options; drop them for --task causal-lm");
         }
-        LanguageModelTrainer.Builder b =
-                shared(LanguageModelTrainer.builder(), model).optTextField(columns.text);
+        LanguageModelTrainer.Builder b = shared(LanguageModelTrainer.builder(), model);
+        if (columns.text != null) {
+            b.optTextField(columns.text);
+        }
         if (blockSize != null) {
             b.optBlockSize(blockSize);
         }
@@ -292,6 +303,13 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         if (accumulation != null) {
             b.optGradientAccumulation(accumulation);
+        }
+        if (metric != null) {
+            try {
+                b.optMetric(metric);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--metric: " + e.getMessage());
+            }
         }
         b.optEvalEverySteps(evalEvery)
                 .optPatience(patience)

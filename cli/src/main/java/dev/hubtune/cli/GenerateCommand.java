@@ -1,7 +1,6 @@
 package dev.hubtune.cli;
 
 import dev.hubtune.hub.HubException;
-import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.TextGenerator;
 import dev.hubtune.models.decoding.GenerationConfig;
@@ -84,9 +83,9 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        ModelDir dir = common.hub(common.progress()).pull(ref);
+        java.nio.file.Path dir = common.model(ref);
         TextGenerator.Generation g;
-        try (TextGenerator generator = TextGenerator.builder().setModelDir(dir.path()).build()) {
+        try (TextGenerator generator = TextGenerator.builder().setModelDir(dir).build()) {
             g = generator.generate(prompt, config);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -1,11 +1,11 @@
 package dev.hubtune.cli;
 
 import dev.hubtune.hub.HubException;
-import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.TextClassifier;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,7 +33,9 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "DIR",
-            description = "The exported model (OUTPUT/model of hubtune finetune).")
+            description =
+                    "The classifier: a run directory of hubtune finetune (or its model/), or any"
+                            + " transformers *ForSequenceClassification model.")
     String ref;
 
     @Parameters(
@@ -51,16 +53,19 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-length",
-            defaultValue = "128",
-            description = "Tokens per text (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+            description =
+                    "Tokens per text (default: as the model was trained, else its positions).")
+    Integer maxLength;
 
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException {
-        ModelDir dir = common.hub(common.progress()).pull(ref);
+        Path dir = common.model(ref);
         List<TextClassifier.Prediction> predictions;
         List<String> labels;
-        try (TextClassifier classifier = TextClassifier.load(dir.path(), maxLength)) {
+        try (TextClassifier classifier =
+                maxLength == null
+                        ? TextClassifier.load(dir)
+                        : TextClassifier.load(dir, maxLength)) {
             predictions =
                     pair == null
                             ? classifier.predict(texts)

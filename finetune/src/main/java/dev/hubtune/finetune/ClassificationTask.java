@@ -378,13 +378,26 @@ final class ClassificationTask
 
     @Override
     public Path export(Map<String, WeightTensor> weights, Path dir) throws ModelException {
-        return HfExport.write(
-                model.family(),
-                model.config(),
-                weights,
-                ExportMetadata.sequenceClassifier(labels.labels(), pooling),
-                s.modelDir(),
-                dir);
+        ExportMetadata meta =
+                ExportMetadata.sequenceClassifier(labels.labels(), pooling)
+                        .withData(
+                                new ExportMetadata.DataColumns(
+                                        o.textColumn(),
+                                        o.pairColumn(),
+                                        o.labelColumn(),
+                                        tokenizer.maxLength()));
+        if (pooling != Pooling.POOLER) {
+            return HfExport.writeSentenceClassifier(
+                    model.family(),
+                    model.config(),
+                    weights,
+                    meta,
+                    head.projection(),
+                    tokenizer.maxLength(),
+                    s.modelDir(),
+                    dir);
+        }
+        return HfExport.write(model.family(), model.config(), weights, meta, s.modelDir(), dir);
     }
 
     @Override

@@ -25,6 +25,12 @@ public final class ClassifierTrainer {
     /** Sequences per micro-batch. */
     public static final int DEFAULT_BATCH_SIZE = 16;
 
+    /**
+     * The metric that picks the best evaluation: validation loss, as HF Trainer's {@code
+     * metric_for_best_model} default ({@code accuracy} and {@code macro_f1} on request).
+     */
+    public static final String DEFAULT_METRIC = "loss";
+
     /** Tokens per sequence (clamped to the model's positions). */
     public static final int DEFAULT_MAX_LENGTH = 128;
 
@@ -69,7 +75,7 @@ public final class ClassifierTrainer {
         private Pooling pooling;
 
         Builder() {
-            super("accuracy", DEFAULT_BATCH_SIZE);
+            super(DEFAULT_METRIC, DEFAULT_BATCH_SIZE);
         }
 
         @Override

@@ -330,6 +330,17 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             return stop || last;
         }
 
+        /**
+         * Whether {@code a} beats {@code b} on the chosen metric; a tie goes to the lower
+         * validation loss (so of two evaluations with equal accuracy, the better-fitted one wins,
+         * not merely the first).
+         */
+        private boolean better(M a, M b) {
+            double sa = a.score(s.metric());
+            double sb = b.score(s.metric());
+            return sa > sb || (sa == sb && a.loss() < b.loss());
+        }
+
         /** Logs and stores an evaluation; true when early stopping ends the run. */
         private boolean record(TrainingReport.Evaluation<M> ev, double lr) throws IOException {
             evaluations.add(ev);
@@ -347,9 +358,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 s.listener().evaluated(ev);
             }
             ReportImage.write(s.outputDir().resolve("report.png"), evaluations, schedule);
-            if (bestIndex < 0
-                    || ev.metrics().score(s.metric())
-                            > evaluations.get(bestIndex).metrics().score(s.metric())) {
+            if (bestIndex < 0 || better(ev.metrics(), evaluations.get(bestIndex).metrics())) {
                 bestIndex = evaluations.size() - 1;
                 sinceBest = 0;
                 return false;

@@ -31,7 +31,9 @@ public final class LoadedModel<H> implements AutoCloseable {
         /**
          * Adds the heads to {@code backbone}'s graph.
          *
-         * @param weights the weights about to be assigned (to check a head is there)
+         * @param weights the weights about to be assigned (to check a head is there); a head
+         *     whose weights live outside the model's weights file (a sentence-transformers Dense
+         *     module) adds them here
          * @param optional collects parameter names the weights may lack: those get their fresh
          *     initial values (a part the app then reports as absent) instead of failing the load
          */
@@ -83,9 +85,9 @@ public final class LoadedModel<H> implements AutoCloseable {
             BuildContext nn = context.apply(tf);
             Backbone backbone = withWeights.family().build(nn, withWeights.config());
             Set<String> optional = new HashSet<>();
-            H built = heads.build(backbone, withWeights.weights(), optional);
-            ParameterStore store = nn.parameters();
             Map<String, WeightTensor> values = new LinkedHashMap<>(withWeights.weights());
+            H built = heads.build(backbone, values, optional);
+            ParameterStore store = nn.parameters();
             values.putAll(store.initialise(n -> optional.contains(n) && !values.containsKey(n), 0));
             Variables.requireFit(
                     store.variables(),

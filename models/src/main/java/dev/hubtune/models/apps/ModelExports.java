@@ -62,7 +62,8 @@ public final class ModelExports {
                 task == ModelTask.SEQUENCE_CLASSIFICATION || task == ModelTask.TOKEN_CLASSIFICATION
                         ? labels
                         : List.of(),
-                task == ModelTask.SEQUENCE_CLASSIFICATION ? pooling : Optional.empty());
+                task == ModelTask.SEQUENCE_CLASSIFICATION ? pooling : Optional.empty(),
+                ExportMetadata.DataColumns.read(model.json()));
     }
 
     /**

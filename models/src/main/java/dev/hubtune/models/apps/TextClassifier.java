@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.models.export.SavedModelExport;
+import dev.hubtune.models.export.SentenceTransformersFiles;
 import dev.hubtune.models.family.InputTensors;
 import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.family.ModelTask;
@@ -11,6 +12,7 @@ import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.family.PretrainedModel;
 import dev.hubtune.models.heads.SequenceClassificationHead;
 import dev.hubtune.models.runtime.Tensors;
+import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TokenizerException;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.tensorflow.Result;
 import org.tensorflow.types.TFloat32;
 
@@ -43,20 +46,45 @@ public final class TextClassifier implements AutoCloseable {
     private final LoadedModel<SequenceClassificationHead> loaded;
     private final TextTokenizer tokenizer;
     private final List<String> labels;
+    private final Optional<ExportMetadata.DataColumns> data;
 
     private TextClassifier(
             LoadedModel<SequenceClassificationHead> loaded,
             TextTokenizer tokenizer,
-            List<String> labels) {
+            List<String> labels,
+            Optional<ExportMetadata.DataColumns> data) {
         this.loaded = loaded;
         this.tokenizer = tokenizer;
         this.labels = labels;
+        this.data = data;
     }
 
-    /** Loads the classifier in {@code dir}, truncating texts to {@code maxLength} tokens. */
+    /**
+     * Loads the classifier in {@code dir}, truncating texts as it was trained (its recorded max
+     * length), else to its positions.
+     */
+    public static TextClassifier load(Path dir) throws ModelException, TokenizerException {
+        PretrainedModel model = ModelFamilies.describe(dir);
+        return load(
+                model,
+                ExportMetadata.DataColumns.read(model.json())
+                        .map(ExportMetadata.DataColumns::maxLength)
+                        .orElse(model.config().maxPositions()),
+                false);
+    }
+
+    /**
+     * Loads the classifier in {@code dir}, truncating texts to {@code maxLength} tokens (at most
+     * the model's positions).
+     */
     public static TextClassifier load(Path dir, int maxLength)
             throws ModelException, TokenizerException {
-        PretrainedModel model = ModelFamilies.describe(dir);
+        return load(ModelFamilies.describe(dir), maxLength, true);
+    }
+
+    private static TextClassifier load(PretrainedModel model, int maxLength, boolean explicit)
+            throws ModelException, TokenizerException {
+        Path dir = model.dir();
         List<String> labels = labels(model);
         model.require(ModelTask.SEQUENCE_CLASSIFICATION);
         Pooling pooling = ExportMetadata.pooling(model.json()).orElse(Pooling.POOLER);
@@ -67,6 +95,7 @@ public final class TextClassifier implements AutoCloseable {
                             SequenceClassificationHead head =
                                     SequenceClassificationHead.build(
                                             backbone, labels.size(), pooling);
+                            addDenseHead(dir, head, weights);
                             return head;
                         },
                         "a classifier with " + labels.size() + " labels");
@@ -74,13 +103,33 @@ public final class TextClassifier implements AutoCloseable {
             TextTokenizer tokenizer =
                     TextTokenizer.builder()
                             .setModelDir(dir)
-                            .optMaxLength(ModelLengths.clamp(maxLength, model, true))
+                            .optMaxLength(ModelLengths.clamp(maxLength, model, explicit))
                             .build();
-            return new TextClassifier(loaded, tokenizer, labels);
+            return new TextClassifier(
+                    loaded, tokenizer, labels, ExportMetadata.DataColumns.read(model.json()));
         } catch (TokenizerException | RuntimeException e) {
             loaded.close();
             throw e;
         }
+    }
+
+    /**
+     * A classifier exported for sentence-transformers (mean or CLS pooling, which transformers'
+     * classifiers cannot express) keeps its projection in {@code 2_Dense/}: add it under the
+     * head's names.
+     */
+    private static void addDenseHead(
+            Path dir, SequenceClassificationHead head, Map<String, WeightTensor> weights)
+            throws ModelException {
+        if (weights.containsKey(head.projection() + ".weight")) {
+            return;
+        }
+        SentenceTransformersFiles.readDense(dir)
+                .ifPresent(
+                        d -> {
+                            weights.put(head.projection() + ".weight", d.weight());
+                            weights.put(head.projection() + ".bias", d.bias());
+                        });
     }
 
     /**
@@ -123,6 +172,16 @@ public final class TextClassifier implements AutoCloseable {
                 loaded.backbone().config().modelType(),
                 "text-classification",
                 out);
+    }
+
+    /** The columns and length the classifier was fine-tuned with, if hubtune recorded them. */
+    public Optional<ExportMetadata.DataColumns> trainingData() {
+        return data;
+    }
+
+    /** Tokens per text this classifier truncates to. */
+    public int maxLength() {
+        return tokenizer.maxLength();
     }
 
     /** The labels in id order. */

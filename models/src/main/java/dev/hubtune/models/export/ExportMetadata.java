@@ -18,8 +18,60 @@ import java.util.Optional;
  * @param task what the model does
  * @param labels class names in id order; empty unless a classifier
  * @param pooling the classifier's pooling; empty unless a sequence classifier
+ * @param data the columns and length it was trained with, so evaluation can reuse them
  */
-public record ExportMetadata(ModelTask task, List<String> labels, Optional<Pooling> pooling) {
+public record ExportMetadata(
+        ModelTask task, List<String> labels, Optional<Pooling> pooling, Optional<DataColumns> data) {
+
+    /**
+     * The data a model was fine-tuned on, as hubtune records it ({@code hubtune_data} in {@code
+     * config.json}).
+     *
+     * @param text the text column
+     * @param pair the second text's column of pair tasks, or null
+     * @param label the label column, or null
+     * @param maxLength tokens per sequence
+     */
+    public record DataColumns(String text, String pair, String label, int maxLength) {
+
+        /** {@code config}'s record, if it has one. */
+        public static Optional<DataColumns> read(JsonObject config) {
+            JsonElement e = config.get(DATA_KEY);
+            if (e == null || !e.isJsonObject()) {
+                return Optional.empty();
+            }
+            JsonObject o = e.getAsJsonObject();
+            try {
+                return Optional.of(
+                        new DataColumns(
+                                o.get("text_column").getAsString(),
+                                string(o, "text_pair_column"),
+                                string(o, "label_column"),
+                                o.get("max_length").getAsInt()));
+            } catch (RuntimeException bad) {
+                return Optional.empty(); // a hand-edited record: fall back to the defaults
+            }
+        }
+
+        private static String string(JsonObject o, String key) {
+            JsonElement e = o.get(key);
+            return e == null || e.isJsonNull() ? null : e.getAsString();
+        }
+
+        /** The record as {@code config.json} holds it. */
+        public java.util.Map<String, Object> toJson() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("text_column", text);
+            m.put("text_pair_column", pair);
+            m.put("label_column", label);
+            m.put("max_length", maxLength);
+            return m;
+        }
+    }
+
+    /** The config key of the training data's columns. */
+    public static final String DATA_KEY = "hubtune_data";
+
 
     /** The config key of the pooling (hubtune's own; transformers ignores it). */
     public static final String POOLING_KEY = "hubtune_pooling";
@@ -34,17 +86,24 @@ public record ExportMetadata(ModelTask task, List<String> labels, Optional<Pooli
 
     /** A model for {@code task} without labels. */
     public static ExportMetadata of(ModelTask task) {
-        return new ExportMetadata(task, List.of(), Optional.empty());
+        return new ExportMetadata(task, List.of(), Optional.empty(), Optional.empty());
     }
 
     /** A sequence classifier. */
     public static ExportMetadata sequenceClassifier(List<String> labels, Pooling pooling) {
-        return new ExportMetadata(ModelTask.SEQUENCE_CLASSIFICATION, labels, Optional.of(pooling));
+        return new ExportMetadata(
+                ModelTask.SEQUENCE_CLASSIFICATION, labels, Optional.of(pooling), Optional.empty());
     }
 
     /** A token classifier. */
     public static ExportMetadata tokenClassifier(List<String> labels) {
-        return new ExportMetadata(ModelTask.TOKEN_CLASSIFICATION, labels, Optional.empty());
+        return new ExportMetadata(
+                ModelTask.TOKEN_CLASSIFICATION, labels, Optional.empty(), Optional.empty());
+    }
+
+    /** The same with the data it was trained on recorded. */
+    public ExportMetadata withData(DataColumns columns) {
+        return new ExportMetadata(task, labels, pooling, Optional.of(columns));
     }
 
     /**

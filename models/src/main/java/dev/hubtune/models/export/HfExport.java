@@ -5,6 +5,8 @@ import com.google.gson.GsonBuilder;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.family.FamilyConfig;
 import dev.hubtune.models.family.ModelFamily;
+import dev.hubtune.models.family.ModelTask;
+import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Files;
@@ -12,6 +14,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes a model in Hugging Face's format for any family: {@code config.json} (the family's
@@ -21,6 +26,8 @@ import java.util.Map;
  * complete or not at all.
  */
 public final class HfExport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HfExport.class);
 
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
@@ -62,6 +69,74 @@ public final class HfExport {
                 });
     }
 
+    /**
+     * Exports a sequence classifier whose pooling transformers' {@code *ForSequenceClassification}
+     * cannot express (mean or CLS pooling; transformers classifies the family's pooler): the
+     * encoder in HF format, which transformers loads as what it is, plus a sentence-transformers
+     * pipeline (Transformer → Pooling → Dense) whose output is the logits. Never a file that
+     * transformers would load as a classifier with an untrained head in place of this one; the log
+     * says so.
+     *
+     * @param projection the head's final linear layer (its {@code .weight}/{@code .bias} become
+     *     the Dense module)
+     * @param maxLength the longest input, for {@code sentence_bert_config.json}
+     */
+    public static Path writeSentenceClassifier(
+            ModelFamily family,
+            FamilyConfig config,
+            Map<String, WeightTensor> weights,
+            ExportMetadata meta,
+            String projection,
+            int maxLength,
+            Path tokenizerDir,
+            Path out)
+            throws ModelException {
+        Pooling pooling = meta.pooling().orElseThrow();
+        Map<String, WeightTensor> encoder = new LinkedHashMap<>(weights);
+        WeightTensor kernel = encoder.remove(projection + ".weight");
+        WeightTensor bias = encoder.remove(projection + ".bias");
+        if (kernel == null || bias == null) {
+            throw new ModelException("the classifier has no " + projection + " weights to export");
+        }
+        LOG.warn(
+                "A {} classifier on {} pooling cannot be expressed as transformers' {}: {} is"
+                        + " exported as a {} with a sentence-transformers head (Pooling({}) → Dense"
+                        + " → logits). Load it with SentenceTransformer(dir) — encode() gives the"
+                        + " logits — or train with --pooling pooler for a transformers classifier.",
+                family.displayName(),
+                pooling.configName(),
+                family.hfArchitecture(ModelTask.SEQUENCE_CLASSIFICATION),
+                out,
+                family.hfArchitecture(ModelTask.EMBEDDING));
+        ExportMetadata encoderMeta =
+                new ExportMetadata(
+                        ModelTask.EMBEDDING, meta.labels(), meta.pooling(), meta.data());
+        return ExportDirectory.write(
+                out,
+                tokenizerDir,
+                config.modelType(),
+                meta.taskName(),
+                dir -> {
+                    Files.createDirectories(dir);
+                    Map<String, Object> c = hfConfig(family, config, encoderMeta);
+                    c.put(ExportMetadata.TASK_KEY, meta.taskName());
+                    Files.writeString(dir.resolve("config.json"), GSON.toJson(c) + "\n");
+                    Safetensors.write(
+                            dir.resolve("model.safetensors"),
+                            family.toHfWeights(encoder, ModelTask.EMBEDDING),
+                            Map.of("format", "pt"));
+                    SentenceTransformersFiles.write(
+                            dir,
+                            pooling,
+                            config.hiddenSize(),
+                            maxLength,
+                            Optional.of(new SentenceTransformersFiles.Dense(kernel, bias)),
+                            false);
+                    Files.writeString(
+                            dir.resolve("labels.json"), GSON.toJson(meta.labels()) + "\n");
+                });
+    }
+
     /** The {@code config.json} of an export. */
     static Map<String, Object> hfConfig(
             ModelFamily family, FamilyConfig config, ExportMetadata meta) {
@@ -80,6 +155,7 @@ public final class HfExport {
             c.put("label2id", label2id);
         }
         meta.pooling().ifPresent(p -> c.put(ExportMetadata.POOLING_KEY, p.configName()));
+        meta.data().ifPresent(d -> c.put(ExportMetadata.DATA_KEY, d.toJson()));
         c.put(ExportMetadata.TASK_KEY, meta.taskName());
         return c;
     }

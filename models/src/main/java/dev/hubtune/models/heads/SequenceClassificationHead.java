@@ -91,6 +91,11 @@ public final class SequenceClassificationHead {
         return numClasses;
     }
 
+    /** The module name of the head's final projection, e.g. {@code classifier}. */
+    public String projection() {
+        return projection;
+    }
+
     /** The pooling the head classifies. */
     public Pooling pooling() {
         return pooling;
