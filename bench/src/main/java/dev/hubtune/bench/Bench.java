@@ -134,6 +134,59 @@ public final class Bench {
                         + System.getProperty("os.arch");
     }
 
+    /**
+     * The CPU and the library builds in play, so ratios from two machines are never mixed up:
+     * vendor and model, the ISA extensions that decide matmul speed, cores, TensorFlow's build.
+     */
+    static String cpu() {
+        String model = "unknown CPU";
+        String vendor = "";
+        java.util.Set<String> flags = new java.util.TreeSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name") && model.equals("unknown CPU")) {
+                    model = line.substring(line.indexOf(':') + 1).trim();
+                } else if (line.startsWith("vendor_id") && vendor.isEmpty()) {
+                    vendor = line.substring(line.indexOf(':') + 1).trim();
+                } else if (line.startsWith("flags") && flags.isEmpty()) {
+                    for (String f : line.substring(line.indexOf(':') + 1).trim().split("\\s+")) {
+                        if (f.startsWith("avx")
+                                || f.startsWith("amx")
+                                || f.equals("fma")
+                                || f.equals("f16c")) {
+                            flags.add(f);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: the model stays unknown
+        }
+        String tf =
+                dev.hubtune.models.runtime.TensorFlowRuntime.current()
+                        .map(
+                                r ->
+                                        "TensorFlow "
+                                                + r.tensorflowVersion()
+                                                + " ("
+                                                + r.nativesClassifier()
+                                                + ", oneDNN on)")
+                        .orElse(
+                                "TensorFlow "
+                                        + dev.hubtune.models.runtime.Stack.built().tensorflow());
+        return "CPU: "
+                + model
+                + (vendor.isEmpty() ? "" : " (" + vendor + ")")
+                + ", "
+                + Runtime.getRuntime().availableProcessors()
+                + " cores, ISA "
+                + (flags.isEmpty() ? "unknown" : String.join(" ", flags))
+                + ". "
+                + tf
+                + "; peers: PyTorch's own MKL/oneDNN build (torch 2.5.1 CPU kernels), ONNX Runtime"
+                + " 1.20's MLAS.";
+    }
+
     static String table(List<Row> rows, boolean quick) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("# hubtune benchmarks ")
@@ -147,6 +200,7 @@ public final class Bench {
                 .append(", ")
                 .append(Runtime.getRuntime().availableProcessors())
                 .append(" cores. Values: median (min–max).\n\n");
+        sb.append(cpu()).append("\n\n");
         sb.append(
                 "| metric | hubtune | peer | ratio | goal | verdict |\n|---|---|---|---|---|---|\n");
         for (Row r : rows) {
