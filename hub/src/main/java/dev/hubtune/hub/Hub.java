@@ -9,6 +9,7 @@ import dev.hubtune.hub.cache.SafePaths;
 import dev.hubtune.hub.cache.SnapshotRecord;
 import dev.hubtune.hub.http.HttpTransport;
 import dev.hubtune.hub.http.ProxyConfig;
+import dev.hubtune.hub.http.Urls;
 import dev.hubtune.hub.source.HuggingFaceSource;
 import dev.hubtune.hub.source.MavenSource;
 import dev.hubtune.hub.source.Plan;
@@ -48,8 +49,9 @@ public final class Hub {
     private final HubCache cache;
     private final boolean offline;
     private final HttpTransport http;
-    private final HuggingFaceSource huggingFace;
-    private final MavenSource maven;
+    private final String endpoint;
+    private final Optional<String> token;
+    private final String mavenRepository;
     private final BlobDownloader downloader;
     private final int parallelDownloads;
     private final PullListener listener;
@@ -59,27 +61,47 @@ public final class Hub {
         HubSettings settings = b.settings != null ? b.settings : HubSettings.fromEnvironment();
         this.cache = new HubCache(b.cacheDir != null ? b.cacheDir : defaultCacheDir(settings));
         this.offline = b.offline != null ? b.offline : settings.offline();
+        this.listener = b.listener;
         this.http =
                 new HttpTransport(
                         b.retryPolicy != null
                                 ? b.retryPolicy
-                                : HttpTransport.RetryPolicy.defaults(),
+                                : HttpTransport.RetryPolicy.defaults()
+                                        .withTimeouts(
+                                                settings.httpTimeout(),
+                                                settings.httpMinBytesPerSecond()),
                         b.proxies != null ? b.proxies : ProxyConfig.fromEnvironment(),
                         "hubtune/"
                                 + Optional.ofNullable(
                                                 Hub.class.getPackage().getImplementationVersion())
-                                        .orElse("dev"));
-        URI endpoint = URI.create(b.endpoint != null ? b.endpoint : settings.endpoint());
-        Optional<String> token = b.token != null ? b.token : readToken();
-        this.huggingFace = new HuggingFaceSource(http, endpoint, token, cache);
-        String mavenRepo =
+                                        .orElse("dev"),
+                        settings.allowHttp(),
+                        listener::warning);
+        // Endpoints are parsed at the first pull, so that a bad setting is a HubException saying
+        // what is wrong, not a crash of build().
+        this.endpoint = b.endpoint != null ? b.endpoint : settings.endpoint();
+        this.token = b.token != null ? b.token : readToken();
+        this.mavenRepository =
                 b.mavenRepository != null ? b.mavenRepository : settings.mavenRepository();
-        this.maven = new MavenSource(http, URI.create(mavenRepo), cache);
         this.downloader = new BlobDownloader(http);
         this.parallelDownloads = b.parallelDownloads;
-        this.listener = b.listener;
         this.manifestLoader =
                 b.manifestLoader != null ? b.manifestLoader : Hub.class.getClassLoader();
+    }
+
+    private HuggingFaceSource huggingFace() throws InvalidReferenceException {
+        return new HuggingFaceSource(
+                http,
+                Urls.httpUrl(endpoint, "the Hugging Face endpoint (HF_ENDPOINT)"),
+                token,
+                cache);
+    }
+
+    private MavenSource maven() throws InvalidReferenceException {
+        return new MavenSource(
+                http,
+                Urls.httpUrl(mavenRepository, "the Maven repository (HUBTUNE_MAVEN_REPOSITORY)"),
+                cache);
     }
 
     /** A builder with every setting taken from the environment unless set. */
@@ -435,16 +457,39 @@ public final class Hub {
             return cached.get();
         }
         Plan plan;
-        if (ref instanceof ModelRef.HuggingFace hf) {
-            plan = huggingFace.plan(hf, options.include(), options.exclude());
-        } else if (ref instanceof ModelRef.Maven m) {
-            plan = maven.plan(m);
-        } else if (ref instanceof ModelRef.Url u) {
-            plan = urlPlan(u);
-        } else {
-            throw new InvalidReferenceException(ref.text() + " is not a remote reference");
+        try {
+            plan = plan(ref, options);
+        } catch (NetworkException e) {
+            if (cached.isEmpty() || !e.sourceUnavailable()) {
+                throw e;
+            }
+            // As huggingface_hub: a branch whose source is down resolves to the complete snapshot
+            // the cache has for it, with a warning that it may be out of date.
+            String warning =
+                    ref.text()
+                            + ": the source is unavailable ("
+                            + e.getMessage()
+                            + "); using the cached commit "
+                            + cached.get().commit()
+                            + " of "
+                            + revisionOf(ref)
+                            + ", which may be out of date.";
+            LOG.warn(warning);
+            listener.warning(warning);
+            return cached.get();
         }
         return download(ref, plan);
+    }
+
+    private Plan plan(ModelRef ref, PullOptions options) throws IOException, HubException {
+        if (ref instanceof ModelRef.HuggingFace hf) {
+            return huggingFace().plan(hf, options.include(), options.exclude());
+        } else if (ref instanceof ModelRef.Maven m) {
+            return maven().plan(m);
+        } else if (ref instanceof ModelRef.Url u) {
+            return urlPlan(u);
+        }
+        throw new InvalidReferenceException(ref.text() + " is not a remote reference");
     }
 
     private Plan urlPlan(ModelRef.Url ref) throws InvalidReferenceException {
@@ -594,7 +639,10 @@ public final class Hub {
             return this;
         }
 
-        /** The Hugging Face endpoint (default {@code HF_ENDPOINT} or https://huggingface.co). */
+        /**
+         * The Hugging Face endpoint (default {@code HF_ENDPOINT} or https://huggingface.co); a
+         * mirror's path prefix (https://host/hf) is kept.
+         */
         public Builder optEndpoint(String endpoint) {
             URI uri =
                     URI.create(

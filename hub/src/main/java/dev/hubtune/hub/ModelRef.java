@@ -47,7 +47,7 @@ public sealed interface ModelRef
             return HuggingFace.parse(t.substring(3));
         }
         if (lower.startsWith("https://") || lower.startsWith("http://")) {
-            return new Url(URI.create(t));
+            return new Url(dev.hubtune.hub.http.Urls.httpUrl(t, "the URL"));
         }
         if (lower.startsWith("maven:")) {
             return Maven.parse(t.substring(6));

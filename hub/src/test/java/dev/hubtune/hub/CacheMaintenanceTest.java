@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CacheMaintenanceTest {
 
     @Test
-    void listVerifyGcAndRemove(@TempDir Path cache) throws Exception {
+    void listVerifyGcAndRemove(@TempDir Path tmp) throws Exception {
+        Path cache = tmp.resolve("hub");
         byte[] v1 = "weights-1".getBytes(StandardCharsets.UTF_8);
         byte[] v2 = "weights-2".getBytes(StandardCharsets.UTF_8);
         try (FakeHub server = new FakeHub()) {

@@ -33,6 +33,37 @@ public final class ArchiveUnpacker {
 
     private static final int MAX_DEPTH = 3;
 
+    /**
+     * What one archive may unpack to, against zip bombs. Settings: {@code HUBTUNE_UNPACK_MAX_BYTES}
+     * (or {@code -Dhubtune.unpack.max.bytes}, suffixes K/M/G/T), {@code HUBTUNE_UNPACK_MAX_RATIO},
+     * {@code HUBTUNE_UNPACK_MAX_ENTRIES}; see {@link dev.hubtune.hub.HubSettings}.
+     *
+     * @param maxBytes absolute cap on the unpacked bytes of one archive (nested archives included)
+     * @param maxRatio unpacked bytes may be at most this multiple of the compressed bytes read, so
+     *     the total is at most this multiple of the archive's size
+     * @param maxEntries cap on the number of entries
+     */
+    public record Limits(long maxBytes, double maxRatio, int maxEntries) {
+        /**
+         * 64 GiB, 100:1 (as Apache POI's zip-bomb guard; real model weights compress far less) and
+         * 100,000 entries.
+         */
+        public static final Limits DEFAULTS = new Limits(64L << 30, 100, 100_000);
+
+        /** Validates the limits. */
+        public Limits {
+            if (maxBytes < 1 || !(maxRatio >= 1) || maxEntries < 1) {
+                throw new IllegalArgumentException(
+                        "unpack limits must be positive (ratio >= 1): "
+                                + maxBytes
+                                + ", "
+                                + maxRatio
+                                + ", "
+                                + maxEntries);
+            }
+        }
+    }
+
     private ArchiveUnpacker() {}
 
     /** True when the file starts with a zip or gzip signature. */

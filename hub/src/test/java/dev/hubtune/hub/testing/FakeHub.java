@@ -3,6 +3,7 @@ package dev.hubtune.hub.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,6 +74,13 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, String> gated = new ConcurrentHashMap<>();
     private final Map<String, byte[]> maven = new ConcurrentHashMap<>();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final Map<String, HttpHandler> routes = new ConcurrentHashMap<>();
+
+    /**
+     * A path prefix the hub server answers under (a mirror such as https://host/hf); requests
+     * without it get 404. Empty by default.
+     */
+    public volatile String pathPrefix = "";
 
     /** Fault switches (for CDN and Maven files). */
     public final Faults faults = new Faults();
@@ -136,6 +144,14 @@ public final class FakeHub implements AutoCloseable {
                         .getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Serves {@code path} (on the hub server, after {@link #pathPrefix}) with {@code handler}
+     * instead of the built-in behaviour: for redirects, malformed answers, stalls.
+     */
+    public void route(String path, HttpHandler handler) {
+        routes.put(path, handler);
+    }
+
     /** Every request so far. */
     public List<Seen> seen() {
         return List.copyOf(seen);
@@ -152,6 +168,22 @@ public final class FakeHub implements AutoCloseable {
                 .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
         String path = ex.getRequestURI().getRawPath();
         seen.add(new Seen(server, ex.getRequestMethod(), path, headers));
+        if (server.equals("hub") && !pathPrefix.isEmpty()) {
+            if (!path.startsWith(pathPrefix + "/")) {
+                try (ex) {
+                    send(ex, 404, "not under " + pathPrefix, Map.of());
+                }
+                return;
+            }
+            path = path.substring(pathPrefix.length());
+        }
+        HttpHandler route = server.equals("hub") ? routes.get(path) : null;
+        if (route != null) {
+            try (ex) {
+                route.handle(ex);
+            }
+            return;
+        }
         try (ex) {
             if (server.equals("cdn")) {
                 String sha = path.substring(path.lastIndexOf('/') + 1);
@@ -361,7 +393,8 @@ public final class FakeHub implements AutoCloseable {
         }
     }
 
-    private static void send(
+    /** Sends an error answer as the Hub does ({@code X-Error-Message} and a JSON body). */
+    public static void send(
             HttpExchange ex, int status, String message, Map<String, String> headers)
             throws IOException {
         headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
