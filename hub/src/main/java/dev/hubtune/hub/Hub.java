@@ -4,6 +4,7 @@ import dev.hubtune.hub.ModelDir.CachedFile;
 import dev.hubtune.hub.cache.ArchiveUnpacker;
 import dev.hubtune.hub.cache.BlobDownloader;
 import dev.hubtune.hub.cache.HubCache;
+import dev.hubtune.hub.cache.PullLock;
 import dev.hubtune.hub.cache.RepoDir;
 import dev.hubtune.hub.cache.SafePaths;
 import dev.hubtune.hub.cache.SnapshotRecord;
@@ -59,7 +60,11 @@ public final class Hub {
 
     Hub(Builder b) {
         HubSettings settings = b.settings != null ? b.settings : HubSettings.fromEnvironment();
-        this.cache = new HubCache(b.cacheDir != null ? b.cacheDir : defaultCacheDir(settings));
+        this.cache =
+                new HubCache(
+                        b.cacheDir != null ? b.cacheDir : defaultCacheDir(settings),
+                        settings.home().snapshotRecords());
+        cache.migrateLegacyRecords();
         this.offline = b.offline != null ? b.offline : settings.offline();
         this.listener = b.listener;
         this.http =
@@ -202,8 +207,12 @@ public final class Hub {
         HubException last = null;
         for (ModelManifest.Source source : manifest.sources()) {
             try {
-                ModelDir snapshot = pullRemote(ModelRef.parse(source.ref()), options);
-                return applyManifest(ref, manifest, source, snapshot);
+                ModelRef sourceRef = ModelRef.parse(source.ref());
+                ModelDir snapshot = pullRemote(sourceRef, options);
+                // applyManifest writes blobs and links too: gc must wait for it as for a pull.
+                try (PullLock lock = PullLock.shared(repoFor(sourceRef).pullLockFile())) {
+                    return applyManifest(ref, manifest, source, snapshot);
+                }
             } catch (IntegrityException | InvalidReferenceException e) {
                 throw e; // wrong bytes or a broken manifest: never silently try elsewhere
             } catch (HubException | IOException e) {
@@ -401,12 +410,9 @@ public final class Hub {
             return Optional.empty();
         }
         Path snapshot = repo.snapshot(commit.get());
-        Optional<SnapshotRecord> record = SnapshotRecord.read(cache.metadata(repo, commit.get()));
-        if (record.isEmpty()) {
-            // Downloaded by huggingface_hub: trust the snapshot as it is.
-            return Optional.of(new ModelDir(snapshot, ref, commit.get(), List.of()));
-        }
-        List<String> missing = missingFiles(snapshot, record.get());
+        Optional<SnapshotRecord> record = cache.readRecord(repo, commit.get());
+        List<String> missing =
+                record.isPresent() ? missingFiles(snapshot, record.get()) : danglingLinks(snapshot);
         if (!missing.isEmpty()) {
             throw new OfflineException(
                     ref.text()
@@ -416,6 +422,10 @@ public final class Hub {
                                     ? ". Turn offline mode off (unset HUBTUNE_OFFLINE/HF_HUB_OFFLINE) and pull again."
                                     : ". Pull it again."),
                     missing);
+        }
+        if (record.isEmpty()) {
+            // Downloaded by huggingface_hub: every link resolves, trust the snapshot as it is.
+            return Optional.of(new ModelDir(snapshot, ref, commit.get(), List.of()));
         }
         return Optional.of(new ModelDir(snapshot, ref, commit.get(), record.get().files()));
     }
@@ -431,7 +441,31 @@ public final class Hub {
         return missing;
     }
 
+    /** Files of a snapshot whose link points at a blob that is gone. */
+    private static List<String> danglingLinks(Path snapshot) throws IOException {
+        List<String> missing = new ArrayList<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(snapshot)) {
+            for (Path p : walk.sorted().toList()) {
+                if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+                    missing.add(
+                            snapshot.relativize(p)
+                                    .toString()
+                                    .replace(java.io.File.separatorChar, '/'));
+                }
+            }
+        }
+        return missing;
+    }
+
     private ModelDir pullRemote(ModelRef ref, PullOptions options)
+            throws IOException, HubException {
+        // Held from the first request to the last link: gc must not free what is in between.
+        try (PullLock lock = PullLock.shared(repoFor(ref).pullLockFile())) {
+            return pullRemoteLocked(ref, options);
+        }
+    }
+
+    private ModelDir pullRemoteLocked(ModelRef ref, PullOptions options)
             throws IOException, HubException {
         Optional<ModelDir> cached;
         try {
@@ -535,12 +569,11 @@ public final class Hub {
         for (CachedFile f : files) {
             repo.link(commit, f.path(), f.blob());
         }
-        Path recordFile = cache.metadata(repo, commit);
         SnapshotRecord record =
-                SnapshotRecord.read(recordFile)
+                cache.readRecord(repo, commit)
                         .orElse(new SnapshotRecord(ref.text(), plan.revision(), commit, List.of()))
                         .merge(files);
-        record.write(recordFile);
+        cache.writeRecord(repo, record);
         if (!plan.revision().equals(commit)) {
             repo.writeRef(plan.revision(), commit);
         }

@@ -184,12 +184,8 @@ class HubPullTest {
                 gated.getMessage().contains("gated") && gated.getMessage().contains("HF_TOKEN"),
                 gated.getMessage());
         Hub wrongToken =
-                Hub.builder()
-                        .optCacheDir(cache)
-                        .optEndpoint(server.endpoint())
+                PullMain.builder(cache, server.endpoint(), Map.of())
                         .optToken(Optional.of("hf_bad"))
-                        .optOffline(false)
-                        .optProxies(dev.hubtune.hub.http.ProxyConfig.of(Map.of()))
                         .build();
         AccessDeniedException denied =
                 assertThrows(AccessDeniedException.class, () -> wrongToken.pull("hf:" + REPO));
@@ -200,12 +196,8 @@ class HubPullTest {
     void theTokenGoesToTheHubButNeverToTheCdn() throws Exception {
         server.gate(REPO, "hf_good");
         Hub withToken =
-                Hub.builder()
-                        .optCacheDir(cache)
-                        .optEndpoint(server.endpoint())
+                PullMain.builder(cache, server.endpoint(), Map.of())
                         .optToken(Optional.of("hf_good"))
-                        .optOffline(false)
-                        .optProxies(dev.hubtune.hub.http.ProxyConfig.of(Map.of()))
                         .build();
         withToken.pull("hf:" + REPO);
         List<FakeHub.Seen> cdn =
@@ -248,12 +240,9 @@ class HubPullTest {
     void offlineModeServesTheCacheAndNamesWhatIsMissing() throws Exception {
         ModelDir online = hub().pull("hf:" + REPO);
         server.close(); // nothing listens any more
+        // The same hubtune home (where the snapshot records are), nothing of the network.
         Hub offline =
-                Hub.builder()
-                        .optCacheDir(cache)
-                        .optOffline(true)
-                        .optToken(Optional.empty())
-                        .build();
+                PullMain.builder(cache, "http://127.0.0.1:9", Map.of()).optOffline(true).build();
         ModelDir dir = offline.pull("hf:" + REPO);
         assertEquals(online.path(), dir.path());
         assertEquals(online.files(), dir.files());
