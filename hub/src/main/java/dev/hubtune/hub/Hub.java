@@ -57,6 +57,7 @@ public final class Hub {
     private final int parallelDownloads;
     private final PullListener listener;
     private final ClassLoader manifestLoader;
+    private final ArchiveUnpacker.Limits unpackLimits;
 
     Hub(Builder b) {
         HubSettings settings = b.settings != null ? b.settings : HubSettings.fromEnvironment();
@@ -90,6 +91,7 @@ public final class Hub {
                 b.mavenRepository != null ? b.mavenRepository : settings.mavenRepository();
         this.downloader = new BlobDownloader(http);
         this.parallelDownloads = b.parallelDownloads;
+        this.unpackLimits = settings.unpackLimits();
         this.manifestLoader =
                 b.manifestLoader != null ? b.manifestLoader : Hub.class.getClassLoader();
     }
@@ -553,8 +555,28 @@ public final class Hub {
             PlannedFile planned = plan.files().get(i);
             BlobDownloader.Result r = results.get(i);
             Path blob = plan.repo().blob(r.blobId());
-            if (planned.unpack() && ArchiveUnpacker.isArchive(blob)) {
-                files.addAll(ArchiveUnpacker.unpack(blob, plan.repo()));
+            if (planned.unpack()) {
+                List<CachedFile> unpacked;
+                try {
+                    if (!ArchiveUnpacker.isArchive(blob)) {
+                        throw new ArchiveException(
+                                planned.request().path()
+                                        + " from "
+                                        + Urls.display(planned.request().uri())
+                                        + " is not an archive: it is "
+                                        + ArchiveUnpacker.describeNonArchive(blob)
+                                        + ". Check the URL (a login or error page is often served"
+                                        + " with status 200); nothing was kept.");
+                    }
+                    unpacked =
+                            ArchiveUnpacker.unpack(
+                                    blob, planned.request().path(), plan.repo(), unpackLimits);
+                } catch (ArchiveException e) {
+                    // Neither the page nor the refused archive may stay as if it were the model.
+                    Files.deleteIfExists(blob);
+                    throw e;
+                }
+                files.addAll(unpacked);
                 // The unpacked files are the snapshot; the archive's bytes are not needed again.
                 if (files.stream().noneMatch(f -> f.blob().equals(r.blobId()))) {
                     Files.deleteIfExists(blob);
