@@ -15,6 +15,7 @@ import dev.hubtune.hub.source.HuggingFaceSource;
 import dev.hubtune.hub.source.MavenSource;
 import dev.hubtune.hub.source.Plan;
 import dev.hubtune.hub.source.PlannedFile;
+import dev.hubtune.hub.source.PypiSource;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,7 @@ public final class Hub {
     private final String endpoint;
     private final Optional<String> token;
     private final String mavenRepository;
+    private final String pypiIndex;
     private final BlobDownloader downloader;
     private final int parallelDownloads;
     private final PullListener listener;
@@ -89,6 +91,7 @@ public final class Hub {
         this.token = b.token != null ? b.token : readToken();
         this.mavenRepository =
                 b.mavenRepository != null ? b.mavenRepository : settings.mavenRepository();
+        this.pypiIndex = b.pypiIndex != null ? b.pypiIndex : settings.pypiIndex();
         this.downloader = new BlobDownloader(http);
         this.parallelDownloads = b.parallelDownloads;
         this.unpackLimits = settings.unpackLimits();
@@ -102,6 +105,11 @@ public final class Hub {
                 Urls.httpUrl(endpoint, "the Hugging Face endpoint (HF_ENDPOINT)"),
                 token,
                 cache);
+    }
+
+    private PypiSource pypi() throws InvalidReferenceException {
+        return new PypiSource(
+                http, Urls.httpUrl(pypiIndex, "the PyPI index (HUBTUNE_PYPI_INDEX)"), cache);
     }
 
     private MavenSource maven() throws InvalidReferenceException {
@@ -203,7 +211,7 @@ public final class Hub {
                                                         + ref.id()
                                                         + "'; known: "
                                                         + knownManifests()
-                                                        + ". Or use hf:org/name, maven:g:a:v, a URL or"
+                                                        + ". Or use hf:org/name, maven:g:a:v, pypi:name==version, a URL or"
                                                         + " a directory."));
         List<String> failures = new ArrayList<>();
         HubException last = null;
@@ -377,6 +385,9 @@ public final class Hub {
         if (ref instanceof ModelRef.Maven m) {
             return cache.repo(m.folderName());
         }
+        if (ref instanceof ModelRef.PyPI p) {
+            return cache.repo(p.folderName());
+        }
         if (ref instanceof ModelRef.Url u) {
             return cache.repo(u.folderName());
         }
@@ -390,12 +401,19 @@ public final class Hub {
         if (ref instanceof ModelRef.Maven m) {
             return m.version();
         }
+        if (ref instanceof ModelRef.PyPI p) {
+            return p.version();
+        }
         return "main";
     }
 
-    /** Maven versions, URLs and HF commits do not move: a complete snapshot needs no network. */
+    /**
+     * Maven and PyPI versions, URLs and HF commits do not move: a complete snapshot needs no
+     * network.
+     */
     private static boolean immutable(ModelRef ref) {
         return ref instanceof ModelRef.Maven
+                || ref instanceof ModelRef.PyPI
                 || ref instanceof ModelRef.Url
                 || (ref instanceof ModelRef.HuggingFace hf && hf.isCommit());
     }
@@ -463,8 +481,58 @@ public final class Hub {
             throws IOException, HubException {
         // Held from the first request to the last link: gc must not free what is in between.
         try (PullLock lock = PullLock.shared(repoFor(ref).pullLockFile())) {
-            return pullRemoteLocked(ref, options);
+            return expose(pullRemoteLocked(ref, options));
         }
+    }
+
+    /**
+     * For {@code pypi:NAME==VERSION#path}: the one file the path names, linked at the snapshot's
+     * root under its own name (as a manifest alias), so that {@code dir.path().resolve(
+     * dir.files().get(0).path())} is it. Other references are returned as they are.
+     */
+    private ModelDir expose(ModelDir dir) throws IOException, HubException {
+        if (!(dir.ref() instanceof ModelRef.PyPI p) || p.path().isEmpty()) {
+            return dir;
+        }
+        String inWheel = p.path().get();
+        RepoDir repo = repoFor(p);
+        SnapshotRecord record =
+                cache.readRecord(repo, dir.commit())
+                        .orElse(
+                                new SnapshotRecord(
+                                        p.text(), p.version(), dir.commit(), dir.files()));
+        CachedFile target =
+                record.files().stream()
+                        .filter(f -> f.path().equals(inWheel))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new ModelNotFoundException(
+                                                ModelNotFoundException.What.FILE,
+                                                p.text()
+                                                        + ": the wheel has no "
+                                                        + inWheel
+                                                        + "; it has "
+                                                        + record.files().stream()
+                                                                .map(CachedFile::path)
+                                                                .sorted()
+                                                                .limit(12)
+                                                                .toList()
+                                                        + (record.files().size() > 12 ? " …" : "")
+                                                        + "."));
+        String alias = inWheel.substring(inWheel.lastIndexOf('/') + 1);
+        Optional<CachedFile> taken =
+                record.files().stream().filter(f -> f.path().equals(alias)).findFirst();
+        if (taken.isPresent() && !taken.get().blob().equals(target.blob())) {
+            // The wheel has another file of that name at its root: expose the file where it is.
+            return new ModelDir(dir.path(), p, dir.commit(), List.of(target));
+        }
+        CachedFile exposed = new CachedFile(alias, target.blob(), target.size(), target.sha256());
+        if (!Files.exists(SafePaths.resolveInside(dir.path(), alias))) {
+            repo.link(dir.commit(), alias, target.blob());
+            cache.writeRecord(repo, record.merge(List.of(exposed)));
+        }
+        return new ModelDir(dir.path(), p, dir.commit(), List.of(exposed));
     }
 
     private ModelDir pullRemoteLocked(ModelRef ref, PullOptions options)
@@ -522,6 +590,8 @@ public final class Hub {
             return huggingFace().plan(hf, options.include(), options.exclude());
         } else if (ref instanceof ModelRef.Maven m) {
             return maven().plan(m);
+        } else if (ref instanceof ModelRef.PyPI p) {
+            return pypi().plan(p);
         } else if (ref instanceof ModelRef.Url u) {
             return urlPlan(u);
         }
@@ -668,6 +738,7 @@ public final class Hub {
         private String endpoint;
         private Optional<String> token;
         private String mavenRepository;
+        private String pypiIndex;
         private HttpTransport.RetryPolicy retryPolicy;
         private ProxyConfig proxies;
         private int parallelDownloads = 4;
@@ -721,6 +792,15 @@ public final class Hub {
         /** The Maven repository (default {@code HUBTUNE_MAVEN_REPOSITORY} or Maven Central). */
         public Builder optMavenRepository(String url) {
             this.mavenRepository = Objects.requireNonNull(url);
+            return this;
+        }
+
+        /**
+         * The Python package index of {@code pypi:} references, pip's index-url (default {@code
+         * HUBTUNE_PYPI_INDEX} or https://pypi.org/simple/).
+         */
+        public Builder optPypiIndex(String url) {
+            this.pypiIndex = Objects.requireNonNull(url);
             return this;
         }
 

@@ -42,6 +42,7 @@ public final class PullMain {
                 .optCacheDir(cache)
                 .optEndpoint(endpoint)
                 .optMavenRepository(endpoint + "/maven2/")
+                .optPypiIndex(endpoint + "/simple/")
                 .optToken(Optional.empty())
                 .optOffline(false)
                 .optProxies(ProxyConfig.of(Map.of()))
