@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hub-related settings in effect for this process: offline mode, the Hugging Face endpoint,
- * where an access token would come from, and proxies. Secrets are never stored here, only where
- * they come from.
+ * where an access token would come from, proxies, the Maven repository and PyPI index, the plain
+ * http policy, HTTP timeouts and archive unpack limits. Secrets are never stored here, only where
+ * they come from. Each default is defined once, where it is used ({@link
+ * HttpTransport.RetryPolicy}, {@link ArchiveUnpacker.Limits}), and read from there.
  *
  * @param home the hubtune home
  * @param offline true when {@code HUBTUNE_OFFLINE} or {@code HF_HUB_OFFLINE} is set to a true value

@@ -245,14 +245,18 @@ public final class HttpTransport {
         @Override
         public int read() throws IOException {
             int b = super.read();
-            account(b < 0 ? 0 : 1);
+            if (b >= 0) {
+                account(1); // at the end nothing is slow any more: no check
+            }
             return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
-            account(Math.max(n, 0));
+            if (n >= 0) {
+                account(n);
+            }
             return n;
         }
 
@@ -484,11 +488,11 @@ public final class HttpTransport {
         }
         if (withToken) {
             throw new InsecureTransportException(
-                    "refusing to send your Hugging Face token over plain http to "
+                    "refusing to send your Hugging Face token (HF_TOKEN or huggingface_hub's token"
+                            + " file) over plain http to "
                             + Urls.hostPort(uri)
-                            + " (anyone on the way could read it); use an https:// endpoint, unset"
-                            + " HF_TOKEN for this mirror, or set HUBTUNE_ALLOW_HTTP=1 to accept the"
-                            + " risk.");
+                            + ", where anyone on the way could read it; use an https:// endpoint,"
+                            + " or set HUBTUNE_ALLOW_HTTP=1 to accept the risk.");
         }
         if (warnedOrigins.add(Urls.hostPort(uri))) {
             String warning =
