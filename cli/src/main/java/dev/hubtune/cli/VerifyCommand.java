@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
         name = "verify",
         mixinStandardHelpOptions = true,
         description =
-                "Re-hash cached files (of REF, or of every model); remove corrupt ones and say so. Exits 1 when any was corrupt.")
+                "Re-hash cached files (of REF, or of every model); remove corrupt ones and say so; name"
+                        + " files whose blob is gone (a dangling link). Exits 1 when any was corrupt"
+                        + " or missing.")
 final class VerifyCommand implements Callable<Integer> {
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -48,20 +50,28 @@ final class VerifyCommand implements Callable<Integer> {
             }
             repo = Optional.of(hub.repoFor(parsed));
         }
-        List<CacheMaintenance.Corruption> bad = new CacheMaintenance(hub.cache()).verify(repo);
+        CacheMaintenance maintenance = new CacheMaintenance(hub.cache());
+        List<CacheMaintenance.Corruption> bad = maintenance.verify(repo);
+        // After removing corrupt blobs: their links now dangle and are reported as missing too.
+        List<CacheMaintenance.MissingFile> missing = maintenance.missing(repo);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) {
-            out.println(Json.GSON.toJson(bad));
-        } else if (bad.isEmpty()) {
-            out.println("all cached files match their hashes");
+            out.println(Json.GSON.toJson(java.util.Map.of("corrupt", bad, "missing", missing)));
+        } else if (bad.isEmpty() && missing.isEmpty()) {
+            out.println("all cached files are present and match their hashes");
         } else {
             for (CacheMaintenance.Corruption c : bad) {
                 out.printf(
                         "removed corrupt %s (expected %s, was %s)%n",
                         c.blob(), c.expected(), c.actual());
             }
+            for (CacheMaintenance.MissingFile m : missing) {
+                out.printf(
+                        "missing %s in %s snapshot %s (blob %s is gone)%n",
+                        m.path(), m.folder(), m.commit(), m.blob().isEmpty() ? "?" : m.blob());
+            }
             out.println("hubtune pull the affected models again to restore them");
         }
-        return bad.isEmpty() ? Hubtune.EXIT_OK : Hubtune.EXIT_USER_ERROR;
+        return bad.isEmpty() && missing.isEmpty() ? Hubtune.EXIT_OK : Hubtune.EXIT_USER_ERROR;
     }
 }

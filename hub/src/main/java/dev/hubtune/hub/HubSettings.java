@@ -1,17 +1,24 @@
 package dev.hubtune.hub;
 
+import dev.hubtune.hub.cache.ArchiveUnpacker;
+import dev.hubtune.hub.http.HttpTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hub-related settings in effect for this process: offline mode, the Hugging Face endpoint,
- * where an access token would come from, and proxies. Secrets are never stored here, only where
- * they come from.
+ * where an access token would come from, proxies, the Maven repository and PyPI index, the plain
+ * http policy, HTTP timeouts and archive unpack limits. Secrets are never stored here, only where
+ * they come from. Each default is defined once, where it is used ({@link
+ * HttpTransport.RetryPolicy}, {@link ArchiveUnpacker.Limits}), and read from there.
  *
  * @param home the hubtune home
  * @param offline true when {@code HUBTUNE_OFFLINE} or {@code HF_HUB_OFFLINE} is set to a true value
@@ -21,6 +28,20 @@ import java.util.Properties;
  * @param proxies the proxy settings in effect, with any credentials redacted
  * @param mavenRepository the Maven repository for {@code maven:} references ({@code
  *     HUBTUNE_MAVEN_REPOSITORY}, default Maven Central)
+ * @param allowHttp true when the user opted in to plain http ({@code HUBTUNE_ALLOW_HTTP}):
+ *     credentials may then cross plain http and http sources are used without a warning. Without it
+ *     a token is never sent over http to another machine, and http sources get a warning (loopback
+ *     addresses are exempt from both); see {@link #httpPolicy()}
+ * @param httpTimeout connect timeout and longest silence of a response ({@code
+ *     HUBTUNE_HTTP_TIMEOUT} in seconds, default {@link HttpTransport.RetryPolicy#DEFAULT_TIMEOUT})
+ * @param httpMinBytesPerSecond a response slower than this over a whole {@code httpTimeout} window
+ *     fails as stalled ({@code HUBTUNE_HTTP_MIN_SPEED} in bytes/s, 0 = off; default {@link
+ *     HttpTransport.RetryPolicy#DEFAULT_MIN_BYTES_PER_SECOND})
+ * @param pypiIndex the simple repository index of {@code pypi:} references, pip's index-url
+ *     convention ({@code HUBTUNE_PYPI_INDEX}, default {@value #PYPI})
+ * @param unpackLimits what an archive may unpack to ({@code HUBTUNE_UNPACK_MAX_BYTES}, {@code
+ *     HUBTUNE_UNPACK_MAX_RATIO}, {@code HUBTUNE_UNPACK_MAX_ENTRIES}; defaults in {@link
+ *     ArchiveUnpacker.Limits#DEFAULTS})
  */
 public record HubSettings(
         HubtuneHome home,
@@ -28,7 +49,17 @@ public record HubSettings(
         String endpoint,
         Optional<String> tokenSource,
         List<String> proxies,
-        String mavenRepository) {
+        String mavenRepository,
+        boolean allowHttp,
+        Duration httpTimeout,
+        long httpMinBytesPerSecond,
+        String pypiIndex,
+        ArchiveUnpacker.Limits unpackLimits) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HubSettings.class);
+
+    /** PyPI's simple repository index, the default of {@code pypi:} references. */
+    public static final String PYPI = "https://pypi.org/simple/";
 
     /** Maven Central, the default repository of {@code maven:} references. */
     public static final String MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2/";
@@ -66,13 +97,139 @@ public record HubSettings(
                         properties.getProperty("hubtune.maven.repository"),
                         env.get("HUBTUNE_MAVEN_REPOSITORY"),
                         MAVEN_CENTRAL);
+        String pypi =
+                firstNonBlank(
+                        properties.getProperty("hubtune.pypi.index"),
+                        env.get("HUBTUNE_PYPI_INDEX"),
+                        PYPI);
+        boolean allowHttp =
+                isTrue(properties.getProperty("hubtune.allow.http"))
+                        || isTrue(env.get("HUBTUNE_ALLOW_HTTP"));
+        Duration timeout =
+                Duration.ofMillis(
+                        Math.round(
+                                1000
+                                        * number(
+                                                properties,
+                                                env,
+                                                "hubtune.http.timeout",
+                                                "HUBTUNE_HTTP_TIMEOUT",
+                                                HttpTransport.RetryPolicy.DEFAULT_TIMEOUT.toMillis()
+                                                        / 1000.0,
+                                                0.001)));
+        long minSpeed =
+                (long)
+                        number(
+                                properties,
+                                env,
+                                "hubtune.http.min.speed",
+                                "HUBTUNE_HTTP_MIN_SPEED",
+                                HttpTransport.RetryPolicy.DEFAULT_MIN_BYTES_PER_SECOND,
+                                0);
+        ArchiveUnpacker.Limits d = ArchiveUnpacker.Limits.DEFAULTS;
+        ArchiveUnpacker.Limits limits =
+                new ArchiveUnpacker.Limits(
+                        (long)
+                                number(
+                                        properties,
+                                        env,
+                                        "hubtune.unpack.max.bytes",
+                                        "HUBTUNE_UNPACK_MAX_BYTES",
+                                        d.maxBytes(),
+                                        1),
+                        number(
+                                properties,
+                                env,
+                                "hubtune.unpack.max.ratio",
+                                "HUBTUNE_UNPACK_MAX_RATIO",
+                                d.maxRatio(),
+                                1),
+                        (int)
+                                number(
+                                        properties,
+                                        env,
+                                        "hubtune.unpack.max.entries",
+                                        "HUBTUNE_UNPACK_MAX_ENTRIES",
+                                        d.maxEntries(),
+                                        1));
         return new HubSettings(
                 home,
                 offline,
                 endpoint,
                 tokenSource(properties, env),
                 proxies(properties, env),
-                maven);
+                maven,
+                allowHttp,
+                timeout,
+                minSpeed,
+                pypi,
+                limits);
+    }
+
+    /** What is allowed over plain http, in words (for {@code hubtune doctor}). */
+    public String httpPolicy() {
+        return allowHttp
+                ? "plain http allowed, also for credentials (HUBTUNE_ALLOW_HTTP)"
+                : "credentials only over https; plain http sources are used with a warning"
+                        + " (loopback exempt; HUBTUNE_ALLOW_HTTP=1 allows both)";
+    }
+
+    /**
+     * A number setting (property, then environment). A value that is not a number, or below {@code
+     * min}, is a mistake the user should hear about but that must not make every command crash: it
+     * is logged and the default used.
+     */
+    private static double number(
+            Properties properties,
+            Map<String, String> env,
+            String property,
+            String variable,
+            double defaultValue,
+            double min) {
+        String name = property;
+        String raw = properties.getProperty(property);
+        if (raw == null || raw.isBlank()) {
+            name = variable;
+            raw = env.get(variable);
+        }
+        if (raw == null || raw.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            double v = parseSize(raw.trim());
+            if (v >= min && Double.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        LOG.warn(
+                "{}='{}' is not a number >= {}; using the default {}",
+                name,
+                raw,
+                min,
+                defaultValue);
+        return defaultValue;
+    }
+
+    /**
+     * A number with an optional binary suffix: {@code 0.5}, {@code 100}, {@code 8G}, {@code 512M}.
+     */
+    static double parseSize(String text) {
+        String t = text.toUpperCase(java.util.Locale.ROOT);
+        if (t.endsWith("IB")) {
+            t = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("B")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        long factor = 1;
+        char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        int shift = "KMGT".indexOf(last);
+        if (shift >= 0) {
+            factor = 1L << (10 * (shift + 1));
+            t = t.substring(0, t.length() - 1);
+        }
+        return Double.parseDouble(t.trim()) * factor;
     }
 
     private static String firstNonBlank(String... values) {

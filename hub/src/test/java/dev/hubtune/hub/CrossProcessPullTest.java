@@ -27,12 +27,14 @@ class CrossProcessPullTest {
 
     private static final String REPO = "acme/big";
 
-    @TempDir Path cache;
+    @TempDir Path tmp;
+    private Path cache; // tmp/hub: the hubtune home (tmp/hub.home) sits beside it
     private FakeHub server;
     private byte[] weights;
 
     @BeforeEach
     void start() throws Exception {
+        cache = tmp.resolve("hub");
         server = new FakeHub();
         weights = new byte[4 << 20];
         new Random(3).nextBytes(weights);

@@ -28,7 +28,8 @@ class HubPullTest {
 
     private static final String REPO = "acme/tiny-bert";
 
-    @TempDir Path cache;
+    @TempDir Path tmp;
+    private Path cache; // tmp/hub: the hubtune home (tmp/hub.home) sits beside it
     private FakeHub server;
     private byte[] weights;
     private byte[] config;
@@ -36,6 +37,7 @@ class HubPullTest {
 
     @BeforeEach
     void start() throws Exception {
+        cache = tmp.resolve("hub");
         server = new FakeHub();
         weights = new byte[700_000];
         new Random(1).nextBytes(weights);
@@ -182,12 +184,8 @@ class HubPullTest {
                 gated.getMessage().contains("gated") && gated.getMessage().contains("HF_TOKEN"),
                 gated.getMessage());
         Hub wrongToken =
-                Hub.builder()
-                        .optCacheDir(cache)
-                        .optEndpoint(server.endpoint())
+                PullMain.builder(cache, server.endpoint(), Map.of())
                         .optToken(Optional.of("hf_bad"))
-                        .optOffline(false)
-                        .optProxies(dev.hubtune.hub.http.ProxyConfig.of(Map.of()))
                         .build();
         AccessDeniedException denied =
                 assertThrows(AccessDeniedException.class, () -> wrongToken.pull("hf:" + REPO));
@@ -198,12 +196,8 @@ class HubPullTest {
     void theTokenGoesToTheHubButNeverToTheCdn() throws Exception {
         server.gate(REPO, "hf_good");
         Hub withToken =
-                Hub.builder()
-                        .optCacheDir(cache)
-                        .optEndpoint(server.endpoint())
+                PullMain.builder(cache, server.endpoint(), Map.of())
                         .optToken(Optional.of("hf_good"))
-                        .optOffline(false)
-                        .optProxies(dev.hubtune.hub.http.ProxyConfig.of(Map.of()))
                         .build();
         withToken.pull("hf:" + REPO);
         List<FakeHub.Seen> cdn =
@@ -246,12 +240,9 @@ class HubPullTest {
     void offlineModeServesTheCacheAndNamesWhatIsMissing() throws Exception {
         ModelDir online = hub().pull("hf:" + REPO);
         server.close(); // nothing listens any more
+        // The same hubtune home (where the snapshot records are), nothing of the network.
         Hub offline =
-                Hub.builder()
-                        .optCacheDir(cache)
-                        .optOffline(true)
-                        .optToken(Optional.empty())
-                        .build();
+                PullMain.builder(cache, "http://127.0.0.1:9", Map.of()).optOffline(true).build();
         ModelDir dir = offline.pull("hf:" + REPO);
         assertEquals(online.path(), dir.path());
         assertEquals(online.files(), dir.files());
@@ -265,6 +256,68 @@ class HubPullTest {
         OfflineException partial =
                 assertThrows(OfflineException.class, () -> offline.pull("hf:" + REPO));
         assertEquals(List.of("model.safetensors"), partial.missing());
+    }
+
+    private static PullListener recording(List<String> warnings) {
+        return new PullListener() {
+            @Override
+            public void warning(String message) {
+                warnings.add(message);
+            }
+        };
+    }
+
+    @Test
+    void anUnreachableHubFallsBackToTheCompleteCachedBranchAtOnce() throws Exception {
+        ModelDir online = hub().pull("hf:" + REPO);
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Hub hub =
+                PullMain.builder(cache, server.endpoint(), Map.of())
+                        .optListener(recording(warnings))
+                        .optRetryPolicy(
+                                new dev.hubtune.hub.http.HttpTransport.RetryPolicy(
+                                        5,
+                                        java.time.Duration.ofSeconds(1),
+                                        java.time.Duration.ofSeconds(5),
+                                        java.time.Duration.ofSeconds(2),
+                                        java.time.Duration.ofSeconds(2)))
+                        .build();
+        server.close(); // connection refused from now on
+        long start = System.nanoTime();
+        ModelDir dir = hub.pull("hf:" + REPO);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(online.path(), dir.path());
+        assertEquals(online.files(), dir.files());
+        assertTrue(ms < 900, "connection refused must not be retried: " + ms + " ms");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(
+                warnings.get(0).contains("using the cached commit " + commit)
+                        && warnings.get(0).contains("connection refused"),
+                warnings.get(0));
+
+        // Nothing cached: the real cause, at once.
+        NetworkException e =
+                assertThrows(NetworkException.class, () -> hub.pull("hf:acme/not-cached"));
+        assertEquals(NetworkException.Kind.CONNECTION_REFUSED, e.kind());
+    }
+
+    @Test
+    void aHubAnsweringServerErrorsFallsBackAfterItsRetries() throws Exception {
+        ModelDir online = hub().pull("hf:" + REPO);
+        server.route(
+                "/api/models/" + REPO + "/revision/main",
+                ex -> FakeHub.send(ex, 503, "maintenance", Map.of()));
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ModelDir dir =
+                PullMain.builder(cache, server.endpoint(), Map.of())
+                        .optListener(recording(warnings))
+                        .build()
+                        .pull("hf:" + REPO);
+        assertEquals(online.path(), dir.path());
+        assertTrue(warnings.get(0).contains("HTTP 503"), warnings.toString());
+        long apiCalls =
+                server.seen().stream().filter(s -> s.path().startsWith("/api/models/")).count();
+        assertEquals(1 + 4, apiCalls, "the first pull, then 4 attempts: one retry layer");
     }
 
     @Test

@@ -89,4 +89,36 @@ class HubSettingsTest {
                         "NO_PROXY=localhost,127.0.0.1"),
                 s.proxies());
     }
+
+    @Test
+    void timeoutsSpeedUnpackLimitsAndIndexComeFromTheEnvironmentWithOneDefaultEach() {
+        HubSettings d = HubSettings.resolve(props(), Map.of());
+        assertEquals(
+                dev.hubtune.hub.http.HttpTransport.RetryPolicy.DEFAULT_TIMEOUT, d.httpTimeout());
+        assertEquals(
+                dev.hubtune.hub.http.HttpTransport.RetryPolicy.DEFAULT_MIN_BYTES_PER_SECOND,
+                d.httpMinBytesPerSecond());
+        assertEquals(dev.hubtune.hub.cache.ArchiveUnpacker.Limits.DEFAULTS, d.unpackLimits());
+        assertEquals(HubSettings.PYPI, d.pypiIndex());
+        HubSettings s =
+                HubSettings.resolve(
+                        props("hubtune.http.timeout", "0.25"),
+                        Map.of(
+                                "HUBTUNE_HTTP_TIMEOUT", "99",
+                                "HUBTUNE_HTTP_MIN_SPEED", "0",
+                                "HUBTUNE_UNPACK_MAX_BYTES", "2G",
+                                "HUBTUNE_UNPACK_MAX_RATIO", "20",
+                                "HUBTUNE_UNPACK_MAX_ENTRIES", "10",
+                                "HUBTUNE_PYPI_INDEX", "https://mirror.corp/pypi/simple/"));
+        assertEquals(java.time.Duration.ofMillis(250), s.httpTimeout(), "the property wins");
+        assertEquals(0, s.httpMinBytesPerSecond());
+        assertEquals(
+                new dev.hubtune.hub.cache.ArchiveUnpacker.Limits(2L << 30, 20, 10),
+                s.unpackLimits());
+        assertEquals("https://mirror.corp/pypi/simple/", s.pypiIndex());
+        // A typo is logged and the default used: no command should crash on it.
+        assertEquals(
+                d.httpTimeout(),
+                HubSettings.resolve(props(), Map.of("HUBTUNE_HTTP_TIMEOUT", "ten")).httpTimeout());
+    }
 }

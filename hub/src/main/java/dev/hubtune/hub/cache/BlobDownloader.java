@@ -3,9 +3,11 @@ package dev.hubtune.hub.cache;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.IntegrityException;
 import dev.hubtune.hub.ModelNotFoundException.What;
+import dev.hubtune.hub.NetworkException;
 import dev.hubtune.hub.PullListener;
 import dev.hubtune.hub.http.HttpErrors;
 import dev.hubtune.hub.http.HttpTransport;
+import dev.hubtune.hub.http.Urls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -111,7 +114,7 @@ public final class BlobDownloader {
                                 + " bytes, got "
                                 + actualSize
                                 + " from "
-                                + request.uri()
+                                + Urls.display(request.uri())
                                 + "; the partial file was removed, run the command again.");
             }
             String sha256 = ContentHash.hex(digests.sha256);
@@ -132,7 +135,7 @@ public final class BlobDownloader {
                                     + ":"
                                     + actual
                                     + " from "
-                                    + request.uri()
+                                    + Urls.display(request.uri())
                                     + "; the downloaded file was removed, run the command again."
                                     + " If it persists the source is serving different bytes"
                                     + " than it advertises.");
@@ -188,6 +191,8 @@ public final class BlobDownloader {
             throws IOException, HubException {
         Digests digests = new Digests(request.expected(), request.size());
         int maxAttempts = http.policy().maxAttempts();
+        // The only retry loop of a download: each attempt is one request (sendOnce), so that
+        // failures are never retried in two nested layers.
         for (int attempt = 1; ; attempt++) {
             long offset = Files.exists(partial) ? Files.size(partial) : 0;
             if (request.size() >= 0 && offset > request.size()) {
@@ -204,13 +209,29 @@ public final class BlobDownloader {
             }
             Map<String, String> headers =
                     offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-            try (HttpTransport.Response r =
-                    http.send(
-                            "GET",
-                            request.uri(),
-                            headers,
-                            request.bearer(),
-                            request.tokenOrigin())) {
+            HttpTransport.Response r = null;
+            try {
+                r =
+                        http.sendOnce(
+                                "GET",
+                                request.uri(),
+                                headers,
+                                request.bearer(),
+                                request.tokenOrigin());
+                if (HttpTransport.transientStatus(r.status()) && attempt < maxAttempts) {
+                    Duration wait = http.retryDelay(attempt, Optional.of(r));
+                    LOG.warn(
+                            "{}: the server answered {}; retrying in {} ms (attempt {}/{})",
+                            request.path(),
+                            r.status(),
+                            wait.toMillis(),
+                            attempt + 1,
+                            maxAttempts);
+                    r.close();
+                    r = null;
+                    http.pause(wait);
+                    continue;
+                }
                 if (r.status() >= 400) {
                     throw HttpErrors.map(r, "file " + request.path(), What.FILE);
                 }
@@ -226,28 +247,60 @@ public final class BlobDownloader {
                 listener.fileStarted(request.path(), request.size(), offset);
                 copy(r.body(), r.contentLength(), partial, append, digests, request, listener);
                 return digests;
-            } catch (HubException e) {
-                throw e;
+            } catch (LocalWriteException e) {
+                throw e.getCause();
             } catch (IOException e) {
-                if (attempt >= maxAttempts) {
-                    throw new HubException(
+                if (r != null) {
+                    r.abort(); // a stalled or broken stream: do not drain it
+                }
+                NetworkException failure = http.failure("GET", request.uri(), e, attempt);
+                if (!failure.retryable() || attempt >= maxAttempts) {
+                    throw new NetworkException(
+                            failure.kind(),
                             request.path()
-                                    + ": download failed after "
-                                    + attempt
-                                    + " attempts ("
-                                    + e.getMessage()
-                                    + "). The partial file is kept; run the command again to"
-                                    + " resume.",
+                                    + ": "
+                                    + failure.getMessage()
+                                    + " "
+                                    + partialNote(partial),
                             e);
                 }
+                Duration wait = http.retryDelay(attempt, Optional.empty());
                 LOG.warn(
-                        "{}: connection lost at {} bytes ({}); resuming (attempt {}/{})",
+                        "{}: {} at {} bytes; resuming in {} ms (attempt {}/{})",
                         request.path(),
-                        Files.exists(partial) ? Files.size(partial) : 0,
                         e.toString(),
+                        Files.exists(partial) ? Files.size(partial) : 0,
+                        wait.toMillis(),
                         attempt + 1,
                         maxAttempts);
+                http.pause(wait);
+            } finally {
+                if (r != null) {
+                    r.close();
+                }
             }
+        }
+    }
+
+    /** Says what of a failed download is on disk, only what is really there. */
+    private static String partialNote(Path partial) throws IOException {
+        long kept = Files.exists(partial) ? Files.size(partial) : 0;
+        return kept > 0
+                ? kept + " bytes are kept in " + partial + "; run the command again to resume."
+                : "Nothing was kept.";
+    }
+
+    /** A failure writing the local file: the disk's problem, never retried as a network one. */
+    private static final class LocalWriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalWriteException(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
         }
     }
 
@@ -269,13 +322,16 @@ public final class BlobDownloader {
             throws IOException, HubException {
         StandardOpenOption mode =
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
+        FileChannel opened;
+        try {
+            opened =
+                    FileChannel.open(
+                            partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
+        } catch (IOException e) {
+            throw new LocalWriteException(e);
+        }
         try (InputStream in = body;
-                FileChannel out =
-                        FileChannel.open(
-                                partial,
-                                StandardOpenOption.CREATE,
-                                StandardOpenOption.WRITE,
-                                mode);
+                FileChannel out = opened;
                 HashingWriter writer = new HashingWriter(out, digests.all(), BUFFER)) {
             long written = out.size();
             long received = 0;
@@ -301,16 +357,24 @@ public final class BlobDownloader {
                                     + ": the server sent more than the expected "
                                     + request.size()
                                     + " bytes from "
-                                    + request.uri()
+                                    + Urls.display(request.uri())
                                     + "; nothing was kept, run the command again.");
                 }
-                writer.write(buffer, n);
+                try {
+                    writer.write(buffer, n);
+                } catch (IOException e) {
+                    throw new LocalWriteException(e);
+                }
                 written += n;
                 received += n;
                 listener.bytesRead(request.path(), n);
             }
-            writer.finish();
-            out.force(true);
+            try {
+                writer.finish();
+                out.force(true);
+            } catch (IOException e) {
+                throw new LocalWriteException(e);
+            }
             // HttpURLConnection may report a connection closed early as a clean end of stream.
             boolean responseComplete = contentLength < 0 || received == contentLength;
             if (responseComplete && request.size() >= 0 && written != request.size()) {
@@ -321,7 +385,7 @@ public final class BlobDownloader {
                                 + " bytes, got "
                                 + written
                                 + " from "
-                                + request.uri()
+                                + Urls.display(request.uri())
                                 + "; the partial file was removed, run the command again.");
             }
             if (!responseComplete) {

@@ -56,6 +56,14 @@ public final class RepoDir {
                 .resolve(SafePaths.checkSegment(id, "lock name") + ".lock");
     }
 
+    /**
+     * The lock every pull into this repository holds shared, and gc takes exclusive: {@code
+     * <cache>/.locks/<folder>/pull.lock}.
+     */
+    public Path pullLockFile() {
+        return cache.root().resolve(".locks").resolve(folderName).resolve("pull.lock");
+    }
+
     /** The commit a revision (branch, tag) points to, if the cache knows it. */
     public Optional<String> readRef(String revision) throws IOException, InvalidReferenceException {
         Path ref = SafePaths.resolveInside(dir.resolve("refs"), revision);

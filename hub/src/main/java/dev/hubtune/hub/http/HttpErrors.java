@@ -4,6 +4,7 @@ import dev.hubtune.hub.AccessDeniedException;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelNotFoundException;
 import dev.hubtune.hub.ModelNotFoundException.What;
+import dev.hubtune.hub.NetworkException;
 import java.io.IOException;
 
 /**
@@ -73,17 +74,27 @@ public final class HttpErrors {
         if (status == 404) {
             return new ModelNotFoundException(
                     notFound,
-                    what + " was not found (HTTP 404 from " + r.uri() + ")" + detail + ".");
+                    what
+                            + " was not found (HTTP 404 from "
+                            + Urls.display(r.uri())
+                            + ")"
+                            + detail
+                            + ".");
         }
-        return new HubException(
+        String message =
                 what
                         + ": the server answered HTTP "
                         + status
                         + detail
                         + " at "
-                        + r.uri()
+                        + Urls.display(r.uri())
                         + ". Try again later; if it persists, check HF_ENDPOINT or the repository"
-                        + " URL.");
+                        + " URL.";
+        if (HttpTransport.transientStatus(status)) {
+            // An outage, not an answer: callers may fall back to a cached copy.
+            return new NetworkException(NetworkException.Kind.SERVER_ERROR, message, null);
+        }
+        return new HubException(message);
     }
 
     private static String snippet(HttpTransport.Response r) {

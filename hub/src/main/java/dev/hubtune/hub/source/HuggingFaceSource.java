@@ -14,6 +14,7 @@ import dev.hubtune.hub.cache.HubCache;
 import dev.hubtune.hub.cache.SafePaths;
 import dev.hubtune.hub.http.HttpErrors;
 import dev.hubtune.hub.http.HttpTransport;
+import dev.hubtune.hub.http.Urls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -50,25 +51,35 @@ public final class HuggingFaceSource {
     private final Optional<String> token;
     private final HubCache cache;
 
-    /** A source for the hub at {@code endpoint} (e.g. https://huggingface.co or a mirror). */
+    /**
+     * A source for the hub at {@code endpoint} (e.g. https://huggingface.co, or a mirror with a
+     * path such as https://host/hf: every API path is appended to it, as huggingface_hub does).
+     */
     public HuggingFaceSource(
             HttpTransport http, URI endpoint, Optional<String> token, HubCache cache) {
         this.http = http;
-        this.endpoint = endpoint;
+        String e = endpoint.toString();
+        this.endpoint = URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
         this.token = token;
         this.cache = cache;
+    }
+
+    /** {@code endpoint + path}; {@link URI#resolve} would drop a mirror's path prefix. */
+    private URI at(String path) {
+        return URI.create(endpoint + path);
     }
 
     /** Resolves the revision to a commit and lists the files to download. */
     public Plan plan(ModelRef.HuggingFace ref, List<String> include, List<String> exclude)
             throws IOException, HubException {
         URI api =
-                endpoint.resolve(
+                at(
                         "/api/models/"
                                 + ref.repoId()
                                 + "/revision/"
                                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8)
                                 + "?blobs=true");
+        String what = ref.repoId() + "@" + ref.revision();
         JsonObject info;
         try (HttpTransport.Response r =
                 http.send(
@@ -78,33 +89,46 @@ public final class HuggingFaceSource {
                         token,
                         Optional.of(endpoint))) {
             if (r.status() >= 400) {
-                throw HttpErrors.map(
-                        r, "repository " + ref.repoId() + "@" + ref.revision(), What.REPOSITORY);
+                throw HttpErrors.map(r, "repository " + what, What.REPOSITORY);
             }
-            info = JsonParser.parseString(r.text(64 << 20)).getAsJsonObject();
+            String body;
+            try {
+                body = r.text(64 << 20);
+            } catch (IOException e) {
+                r.abort();
+                throw http.failure("GET", api, e, 1);
+            }
+            info = JsonParser.parseString(body).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
             throw new HubException(
-                    api
+                    Urls.display(api)
                             + " did not answer with the Hub's JSON ("
-                            + e.getMessage()
+                            + oneLine(e.getMessage())
                             + "); check HF_ENDPOINT.",
                     e);
         }
         String commit =
-                string(info, "sha")
+                string(info, "sha", what, api)
                         .orElseThrow(
                                 () ->
                                         new HubException(
-                                                api
+                                                Urls.display(api)
                                                         + " answered without a commit sha; check HF_ENDPOINT."));
         SafePaths.checkSegment(commit, "commit");
+        JsonElement siblingsElement = info.get("siblings");
+        if (siblingsElement != null && !siblingsElement.isJsonArray()) {
+            throw malformed(what, api, "\"siblings\" is not a list");
+        }
         JsonArray siblings =
-                info.has("siblings") ? info.getAsJsonArray("siblings") : new JsonArray();
+                siblingsElement == null ? new JsonArray() : siblingsElement.getAsJsonArray();
         List<JsonObject> files = new ArrayList<>();
         boolean hasSafetensors = false;
         for (JsonElement e : siblings) {
+            if (!e.isJsonObject()) {
+                throw malformed(what, api, "a sibling is not an object: " + e);
+            }
             JsonObject f = e.getAsJsonObject();
-            String name = string(f, "rfilename").orElse("");
+            String name = string(f, "rfilename", what, api).orElse("");
             SafePaths.resolveInside(Path.of("/x"), name); // refuse traversal before anything else
             hasSafetensors |= name.endsWith(".safetensors");
             files.add(f);
@@ -121,24 +145,39 @@ public final class HuggingFaceSource {
             if (Globs.matchesAny(name, exclude) || (include.isEmpty() && skippedByDefault)) {
                 continue;
             }
-            long size = f.has("size") ? f.get("size").getAsLong() : -1;
+            long size = size(f, "size", name, what, api);
             Optional<ContentHash> hash = Optional.empty();
             if (f.has("lfs") && f.get("lfs").isJsonObject()) {
                 JsonObject lfs = f.getAsJsonObject("lfs");
-                hash = string(lfs, "sha256").map(ContentHash::sha256);
-                if (lfs.has("size")) {
-                    size = lfs.get("size").getAsLong();
+                Optional<String> sha256 = string(lfs, "sha256", what, api);
+                if (sha256.isPresent()) {
+                    hash =
+                            Optional.of(
+                                    hash(
+                                            ContentHash.Algorithm.SHA256,
+                                            sha256.get(),
+                                            name,
+                                            what,
+                                            api));
                 }
-            } else if (f.has("blobId")) {
-                hash =
-                        Optional.of(
-                                new ContentHash(
-                                        ContentHash.Algorithm.GIT_SHA1,
-                                        f.get("blobId").getAsString()));
+                long lfsSize = size(lfs, "size", name, what, api);
+                if (lfsSize >= 0) {
+                    size = lfsSize;
+                }
+            } else {
+                Optional<String> blobId = string(f, "blobId", what, api);
+                if (blobId.isPresent()) {
+                    hash =
+                            Optional.of(
+                                    hash(
+                                            ContentHash.Algorithm.GIT_SHA1,
+                                            blobId.get(),
+                                            name,
+                                            what,
+                                            api));
+                }
             }
-            URI uri =
-                    endpoint.resolve(
-                            "/" + ref.repoId() + "/resolve/" + commit + "/" + encodePath(name));
+            URI uri = at("/" + ref.repoId() + "/resolve/" + commit + "/" + encodePath(name));
             planned.add(
                     new PlannedFile(
                             new BlobDownloader.Request(
@@ -149,9 +188,73 @@ public final class HuggingFaceSource {
                 cache.huggingFace(ref.repoId()), ref.revision(), Optional.of(commit), planned);
     }
 
-    private static Optional<String> string(JsonObject o, String key) {
+    private static HubException malformed(String what, URI api, String problem) {
+        return new HubException(
+                "the Hub's listing of "
+                        + what
+                        + " ("
+                        + Urls.display(api)
+                        + ") is malformed: "
+                        + oneLine(problem)
+                        + "; check HF_ENDPOINT (a mirror may be broken) or report it to the"
+                        + " server's operator.");
+    }
+
+    private static String oneLine(String s) {
+        String t = String.valueOf(s).replaceAll("\\s+", " ").trim();
+        return t.length() > 200 ? t.substring(0, 200) + "…" : t;
+    }
+
+    /** A size field, -1 when absent; anything but a non-negative whole number is malformed. */
+    private static long size(JsonObject o, String key, String file, String what, URI api)
+            throws HubException {
         JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? Optional.empty() : Optional.of(e.getAsString());
+        if (e == null || e.isJsonNull()) {
+            return -1;
+        }
+        try {
+            long v = e.getAsJsonPrimitive().getAsBigDecimal().longValueExact();
+            if (v >= 0) {
+                return v;
+            }
+        } catch (RuntimeException notANumber) {
+            // reported below
+        }
+        throw malformed(
+                what, api, "file " + file + " has " + key + " " + e + ", not a number of bytes");
+    }
+
+    private static ContentHash hash(
+            ContentHash.Algorithm algorithm, String hex, String file, String what, URI api)
+            throws HubException {
+        try {
+            return new ContentHash(algorithm, hex);
+        } catch (IllegalArgumentException e) {
+            throw malformed(
+                    what,
+                    api,
+                    "file "
+                            + file
+                            + " has the "
+                            + (algorithm == ContentHash.Algorithm.SHA256
+                                    ? "sha256 "
+                                    : "git blob id ")
+                            + "'"
+                            + hex
+                            + "', not a hex digest");
+        }
+    }
+
+    private static Optional<String> string(JsonObject o, String key, String what, URI api)
+            throws HubException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return Optional.empty();
+        }
+        if (!e.isJsonPrimitive()) {
+            throw malformed(what, api, "\"" + key + "\" is " + e + ", not a string");
+        }
+        return Optional.of(e.getAsString());
     }
 
     static String encodePath(String path) {

@@ -64,7 +64,13 @@ public final class MavenSource {
                 throw HttpErrors.map(r, ref.text(), What.REPOSITORY);
             }
             // The file holds the hex digest, sometimes followed by the file name.
-            String text = r.text(4096).trim();
+            String text;
+            try {
+                text = r.text(4096).trim();
+            } catch (IOException e) {
+                r.abort();
+                throw http.failure("GET", sha1Uri, e, 1);
+            }
             String first = text.isEmpty() ? "" : text.split("\\s+")[0];
             try {
                 sha1 = new ContentHash(ContentHash.Algorithm.SHA1, first).hex();

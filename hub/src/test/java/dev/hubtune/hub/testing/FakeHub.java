@@ -3,6 +3,7 @@ package dev.hubtune.hub.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,6 +74,19 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, String> gated = new ConcurrentHashMap<>();
     private final Map<String, byte[]> maven = new ConcurrentHashMap<>();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final Map<String, HttpHandler> routes = new ConcurrentHashMap<>();
+
+    /** normalized project -> file name -> bytes, served as a PEP 503/691 simple index. */
+    private final Map<String, Map<String, byte[]>> pypi = new ConcurrentHashMap<>();
+
+    /** Answer the simple index in PEP 691 JSON when asked (else PEP 503 HTML only). */
+    public volatile boolean pypiJson = true;
+
+    /**
+     * A path prefix the hub server answers under (a mirror such as https://host/hf); requests
+     * without it get 404. Empty by default.
+     */
+    public volatile String pathPrefix = "";
 
     /** Fault switches (for CDN and Maven files). */
     public final Faults faults = new Faults();
@@ -136,6 +150,27 @@ public final class FakeHub implements AutoCloseable {
                         .getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Serves {@code path} (on the hub server, after {@link #pathPrefix}) with {@code handler}
+     * instead of the built-in behaviour: for redirects, malformed answers, stalls.
+     */
+    public void route(String path, HttpHandler handler) {
+        routes.put(path, handler);
+    }
+
+    /** The simple index's base URL (pip's index-url). */
+    public String pypiIndex() {
+        return endpoint() + "/simple/";
+    }
+
+    /** Publishes a file (a wheel, an sdist) of {@code project} on the simple index. */
+    public void publishPypi(String project, String filename, byte[] bytes) {
+        pypi.computeIfAbsent(
+                        project.toLowerCase(java.util.Locale.ROOT).replaceAll("[-_.]+", "-"),
+                        p -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                .put(filename, bytes);
+    }
+
     /** Every request so far. */
     public List<Seen> seen() {
         return List.copyOf(seen);
@@ -152,6 +187,22 @@ public final class FakeHub implements AutoCloseable {
                 .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
         String path = ex.getRequestURI().getRawPath();
         seen.add(new Seen(server, ex.getRequestMethod(), path, headers));
+        if (server.equals("hub") && !pathPrefix.isEmpty()) {
+            if (!path.startsWith(pathPrefix + "/")) {
+                try (ex) {
+                    send(ex, 404, "not under " + pathPrefix, Map.of());
+                }
+                return;
+            }
+            path = path.substring(pathPrefix.length());
+        }
+        HttpHandler route = server.equals("hub") ? routes.get(path) : null;
+        if (route != null) {
+            try (ex) {
+                route.handle(ex);
+            }
+            return;
+        }
         try (ex) {
             if (server.equals("cdn")) {
                 String sha = path.substring(path.lastIndexOf('/') + 1);
@@ -175,6 +226,25 @@ public final class FakeHub implements AutoCloseable {
                 }
                 return;
             }
+            if (path.startsWith("/simple/")) {
+                simpleIndex(ex, path.substring("/simple/".length()).replace("/", ""), headers);
+                return;
+            }
+            if (path.startsWith("/pypi-files/")) {
+                String name = path.substring(path.lastIndexOf('/') + 1);
+                byte[] bytes =
+                        pypi.values().stream()
+                                .map(m -> m.get(name))
+                                .filter(java.util.Objects::nonNull)
+                                .findFirst()
+                                .orElse(null);
+                if (bytes == null) {
+                    send(ex, 404, "Not Found", Map.of());
+                } else {
+                    serveFile(ex, bytes, headers, true);
+                }
+                return;
+            }
             if (path.startsWith("/api/models/")) {
                 api(ex, path.substring("/api/models/".length()), headers);
                 return;
@@ -190,6 +260,58 @@ public final class FakeHub implements AutoCloseable {
             }
             send(ex, 404, "unknown path " + path, Map.of());
         }
+    }
+
+    /** PEP 691 JSON when asked for and enabled, else PEP 503 HTML with relative links. */
+    private void simpleIndex(HttpExchange ex, String project, Map<String, String> headers)
+            throws IOException {
+        Map<String, byte[]> files = pypi.get(project);
+        if (files == null) {
+            send(ex, 404, "Not Found", Map.of());
+            return;
+        }
+        byte[] body;
+        if (pypiJson
+                && headers.getOrDefault("accept", "")
+                        .contains("application/vnd.pypi.simple.v1+json")) {
+            JsonObject o = new JsonObject();
+            JsonObject meta = new JsonObject();
+            meta.addProperty("api-version", "1.1");
+            o.add("meta", meta);
+            o.addProperty("name", project);
+            JsonArray list = new JsonArray();
+            for (var f : files.entrySet()) {
+                JsonObject file = new JsonObject();
+                file.addProperty("filename", f.getKey());
+                file.addProperty("url", endpoint() + "/pypi-files/" + f.getKey());
+                JsonObject hashes = new JsonObject();
+                hashes.addProperty("sha256", sha256Hex(f.getValue()));
+                file.add("hashes", hashes);
+                file.addProperty("size", f.getValue().length);
+                file.addProperty("yanked", false);
+                list.add(file);
+            }
+            o.add("files", list);
+            body = o.toString().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/vnd.pypi.simple.v1+json");
+        } else {
+            StringBuilder html =
+                    new StringBuilder(
+                            "<!DOCTYPE html>\n<html><body><h1>Links for " + project + "</h1>\n");
+            for (var f : files.entrySet()) {
+                html.append("<a href=\"../../pypi-files/")
+                        .append(f.getKey())
+                        .append("#sha256=")
+                        .append(sha256Hex(f.getValue()))
+                        .append("\" data-requires-python=\"&gt;=3.9\">")
+                        .append(f.getKey())
+                        .append("</a><br/>\n");
+            }
+            body = html.append("</body></html>\n").toString().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/html");
+        }
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
     }
 
     private boolean authorized(HttpExchange ex, String repo, Map<String, String> headers)
@@ -361,7 +483,8 @@ public final class FakeHub implements AutoCloseable {
         }
     }
 
-    private static void send(
+    /** Sends an error answer as the Hub does ({@code X-Error-Message} and a JSON body). */
+    public static void send(
             HttpExchange ex, int status, String message, Map<String, String> headers)
             throws IOException {
         headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
