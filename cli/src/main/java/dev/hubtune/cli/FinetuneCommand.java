@@ -6,6 +6,7 @@ import dev.hubtune.finetune.FinetuneException;
 import dev.hubtune.finetune.LanguageModelMetrics;
 import dev.hubtune.finetune.LanguageModelTrainer;
 import dev.hubtune.finetune.LearningRateSchedule;
+import dev.hubtune.finetune.SftTrainer;
 import dev.hubtune.finetune.TrainerBuilder;
 import dev.hubtune.finetune.TrainingListener;
 import dev.hubtune.finetune.TrainingReport;
@@ -52,7 +53,8 @@ final class FinetuneCommand implements Callable<Integer> {
     /** What the model learns. */
     enum Task {
         classification,
-        causal_lm
+        causal_lm,
+        sft
     }
 
     @Option(
@@ -60,7 +62,10 @@ final class FinetuneCommand implements Callable<Integer> {
             defaultValue = "classification",
             paramLabel = "TASK",
             converter = TaskConverter.class,
-            description = "classification (default) or causal-lm.")
+            description =
+                    "classification (default), causal-lm (plain text) or sft (chat conversations,"
+                            + " JSONL with messages or prompt/completion; loss on the assistant's"
+                            + " tokens).")
     Task task;
 
     @Option(
@@ -224,7 +229,11 @@ final class FinetuneCommand implements Callable<Integer> {
         ModelDir model = common.hub(common.progress()).pull(ref);
         PrintWriter out = spec.commandLine().getOut();
         TrainingReport<?> report =
-                task == Task.causal_lm ? languageModel(model) : classifier(model);
+                switch (task) {
+                    case causal_lm -> languageModel(model);
+                    case sft -> sft(model);
+                    default -> classifier(model);
+                };
         if (common.json) {
             out.println(Json.GSON.toJson(report));
             return Hubtune.EXIT_OK;
@@ -282,6 +291,19 @@ final class FinetuneCommand implements Callable<Integer> {
         return b.build().train();
     }
 
+    private TrainingReport<LanguageModelMetrics> sft(ModelDir model) throws FinetuneException {
+        if (balance || freeze || columns.pair != null || pooling != null || blockSize != null) {
+            throw new UserException(
+                    "--balance-classes, --freeze-encoder, --pooling, --text-pair-column and"
+                            + " --block-size are not SFT options; drop them for --task sft");
+        }
+        SftTrainer.Builder b = shared(SftTrainer.builder(), model);
+        if (maxLength != null) {
+            b.optMaxLength(maxLength);
+        }
+        return b.build().train();
+    }
+
     /** The options every task shares. */
     private <B extends TrainerBuilder<B>> B shared(B b, ModelDir model) {
         // Options not given keep the library's defaults: the CLI has none of its own.
@@ -332,7 +354,7 @@ final class FinetuneCommand implements Callable<Integer> {
         return b;
     }
 
-    /** Accepts causal-lm (and causal_lm) for {@link Task#causal_lm}. */
+    /** Accepts causal-lm (and causal_lm) for {@link Task#causal_lm}, and the other task names. */
     static final class TaskConverter implements picocli.CommandLine.ITypeConverter<Task> {
         @Override
         public Task convert(String value) {
@@ -342,7 +364,10 @@ final class FinetuneCommand implements Callable<Integer> {
                 }
             }
             throw new picocli.CommandLine.TypeConversionException(
-                    "unknown task '" + value + "'; use classification or causal-lm");
+                    "unknown task '"
+                            + value
+                            + "'; use classification or causal-lm (plain text), or sft (chat"
+                            + " conversations)");
         }
     }
 

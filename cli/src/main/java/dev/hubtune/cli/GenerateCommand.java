@@ -12,17 +12,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code hubtune generate REF PROMPT}: continue a prompt with a GPT-2 model. */
+/** {@code hubtune generate REF PROMPT}: continue a prompt with a decoder. */
 @Command(
         name = "generate",
         mixinStandardHelpOptions = true,
         description =
-                "Continue PROMPT with a GPT-2 model (greedy by default; --temperature samples),"
-                        + " using a key/value cache.")
+                "Continue PROMPT with a decoder (GPT-2, Llama, Qwen2, Mistral, Gemma, SmolLM2; greedy"
+                        + " by default, --temperature samples), using a key/value cache.")
 final class GenerateCommand implements Callable<Integer> {
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -32,57 +31,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "REF",
-            description = "A GPT-2 model: a directory from `hubtune init`/`finetune`, or hf:…")
+            description =
+                    "A decoder: a manifest id (smollm2-135m-instruct), a directory from `hubtune"
+                            + " init`/`finetune`, a GGUF's folder, hf:…, pypi:…")
     String ref;
 
     @Parameters(index = "1", paramLabel = "PROMPT", description = "The text to continue.")
     String prompt;
 
-    @Option(
-            names = "--max-new-tokens",
-            defaultValue = "50",
-            description = "Most tokens to add (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
-
-    @Option(
-            names = "--temperature",
-            defaultValue = "0",
-            description = "0 (default) is greedy; above 0 samples, e.g. 0.8.")
-    float temperature;
-
-    @Option(
-            names = "--top-k",
-            defaultValue = "0",
-            description = "Sample among the k most likely tokens (0 = all).")
-    int topK;
-
-    @Option(
-            names = "--top-p",
-            defaultValue = "1",
-            description = "Nucleus sampling mass, e.g. 0.9 (1 = off).")
-    float topP;
-
-    @Option(
-            names = "--seed",
-            defaultValue = "0",
-            description = "Seed of the sampler; the same seed gives the same text.")
-    long seed;
+    @Mixin SamplingOptions sampling;
 
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException {
-        GenerationConfig config;
-        try {
-            config =
-                    GenerationConfig.builder()
-                            .optMaxNewTokens(maxNewTokens)
-                            .optTemperature(temperature)
-                            .optTopK(topK)
-                            .optTopP(topP)
-                            .optSeed(seed)
-                            .build();
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage(), e);
-        }
+        GenerationConfig config = sampling.config();
         java.nio.file.Path dir = common.model(ref);
         TextGenerator.Generation g;
         try (TextGenerator generator = TextGenerator.builder().setModelDir(dir).build()) {

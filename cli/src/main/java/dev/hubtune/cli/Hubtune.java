@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             EmbedCommand.class,
             FillMaskCommand.class,
             GenerateCommand.class,
+            ChatCommand.class,
             InitCommand.class,
             ExportCommand.class,
             FinetuneCommand.class,

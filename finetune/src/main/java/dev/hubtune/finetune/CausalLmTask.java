@@ -2,7 +2,6 @@ package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.decoding.Continuation;
-import dev.hubtune.models.decoding.Decoder;
 import dev.hubtune.models.decoding.GenerationConfig;
 import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.models.export.HfExport;
@@ -13,7 +12,6 @@ import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.family.PretrainedModel;
 import dev.hubtune.models.heads.CausalLmHead;
 import dev.hubtune.models.nn.BuildContext;
-import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.TextTokenizer;
@@ -111,7 +109,7 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
         PretrainedModel model = described.withWeights();
         TextTokenizer tokenizer =
                 TextTokenizer.builder()
-                        .setModelDir(s.modelDir())
+                        .setModelDir(described.dir())
                         .optTruncation(Truncation.NONE)
                         .optMaxLength(Integer.MAX_VALUE)
                         .optAddSpecialTokens(false)
@@ -292,35 +290,9 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
         return LanguageModelMetrics.of(lossSum, correct, tokens, samples);
     }
 
-    /**
-     * Decodes in the training session: no cache, the whole sequence re-run per token with dropout
-     * off — an independent path from {@link dev.hubtune.models.apps.DecoderModel}'s cached one,
-     * which exported models use.
-     */
+    /** Decodes in the training session (see {@link SessionDecoding}). */
     Continuation generate(Session session, int[] prompt, GenerationConfig sampling) {
-        int room = config.maxPositions() - prompt.length;
-        GenerationConfig fitted =
-                sampling.maxNewTokens() <= room
-                        ? sampling
-                        : sampling.withMaxNewTokens(Math.max(1, room));
-        return Decoder.generate(
-                prompt,
-                fitted,
-                config.eosTokenId(),
-                Decoder.withoutCache(
-                        sequence -> {
-                            try (TInt32 input =
-                                            TInt32.tensorOf(
-                                                    Shape.of(1, sequence.length),
-                                                    DataBuffers.of(sequence));
-                                    Result r =
-                                            session.runner()
-                                                    .feed(decoder.inputs().inputIds(), input)
-                                                    .fetch(decoder.lastLogits())
-                                                    .run()) {
-                                return Tensors.floats((TFloat32) r.get(0));
-                            }
-                        }));
+        return SessionDecoding.generate(session, decoder, prompt, sampling, config.stopTokenIds());
     }
 
     private static long[] longs(int[] ids) {
@@ -350,7 +322,7 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
                 config,
                 weights,
                 ExportMetadata.of(ModelTask.CAUSAL_LM),
-                s.modelDir(),
+                model.dir(),
                 dir);
     }
 

@@ -117,7 +117,7 @@ final class ClassificationTask
         PretrainedModel model = described.withWeights();
         TextTokenizer tokenizer =
                 TextTokenizer.builder()
-                        .setModelDir(s.modelDir())
+                        .setModelDir(model.dir())
                         .optMaxLength(ModelLengths.clamp(o.maxLength(), model, true))
                         .build();
         try {
@@ -394,10 +394,10 @@ final class ClassificationTask
                     meta,
                     head.projection(),
                     tokenizer.maxLength(),
-                    s.modelDir(),
+                    model.dir(),
                     dir);
         }
-        return HfExport.write(model.family(), model.config(), weights, meta, s.modelDir(), dir);
+        return HfExport.write(model.family(), model.config(), weights, meta, model.dir(), dir);
     }
 
     @Override

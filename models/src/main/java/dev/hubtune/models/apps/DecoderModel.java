@@ -131,6 +131,19 @@ public final class DecoderModel implements AutoCloseable {
      */
     public Continuation generate(int[] promptIds, GenerationConfig generation)
             throws ModelException {
+        return generate(promptIds, generation, config().stopTokenIds(), token -> true);
+    }
+
+    /**
+     * Continues {@code promptIds}, ending at any of {@code stopIds}; {@code sink} sees each token
+     * as it is chosen (to stream it, or to end at a stop string).
+     */
+    public Continuation generate(
+            int[] promptIds,
+            GenerationConfig generation,
+            java.util.Set<Integer> stopIds,
+            Decoder.TokenSink sink)
+            throws ModelException {
         int limit = config().maxPositions();
         if (promptIds.length + generation.maxNewTokens() > limit) {
             throw new ModelException(
@@ -142,13 +155,13 @@ public final class DecoderModel implements AutoCloseable {
                             + limit
                             + " positions; shorten the prompt or ask for fewer new tokens");
         }
-        int eos = config().eosTokenId();
         if (!generation.useCache()) {
             return Decoder.generate(
-                    promptIds, generation, eos, Decoder.withoutCache(this::lastLogits));
+                    promptIds, generation, stopIds, Decoder.withoutCache(this::lastLogits), sink);
         }
         try (Cache kv = newCache()) {
-            return Decoder.generate(promptIds, generation, eos, tokens -> next(kv, tokens));
+            return Decoder.generate(
+                    promptIds, generation, stopIds, tokens -> next(kv, tokens), sink);
         }
     }
 

@@ -31,9 +31,9 @@ public final class LoadedModel<H> implements AutoCloseable {
         /**
          * Adds the heads to {@code backbone}'s graph.
          *
-         * @param weights the weights about to be assigned (to check a head is there); a head
-         *     whose weights live outside the model's weights file (a sentence-transformers Dense
-         *     module) adds them here
+         * @param weights the weights about to be assigned (to check a head is there); a head whose
+         *     weights live outside the model's weights file (a sentence-transformers Dense module)
+         *     adds them here
          * @param optional collects parameter names the weights may lack: those get their fresh
          *     initial values (a part the app then reports as absent) instead of failing the load
          */

@@ -115,8 +115,8 @@ public final class TextClassifier implements AutoCloseable {
 
     /**
      * A classifier exported for sentence-transformers (mean or CLS pooling, which transformers'
-     * classifiers cannot express) keeps its projection in {@code 2_Dense/}: add it under the
-     * head's names.
+     * classifiers cannot express) keeps its projection in {@code 2_Dense/}: add it under the head's
+     * names.
      */
     private static void addDenseHead(
             Path dir, SequenceClassificationHead head, Map<String, WeightTensor> weights)

@@ -54,11 +54,18 @@ public final class BertFamily implements ModelFamily {
     @Override
     public Map<String, WeightTensor> readWeights(Path dir, FamilyConfig config)
             throws ModelException {
-        WeightFiles.Found found = WeightFiles.find(dir, EnumSet.allOf(WeightFiles.Format.class));
+        WeightFiles.Found found =
+                WeightFiles.find(
+                        dir,
+                        EnumSet.of(
+                                WeightFiles.Format.SAFETENSORS,
+                                WeightFiles.Format.ONNX,
+                                WeightFiles.Format.TF_CHECKPOINT));
         return switch (found.format()) {
             case SAFETENSORS -> BertWeights.fromPyTorch(Safetensors.readModel(found.path()));
             case ONNX -> OnnxWeights.read(found.path());
             case TF_CHECKPOINT -> BertWeights.fromTensorFlow(TensorBundle.read(found.path()));
+            case GGUF -> throw new ModelException("BERT models are not read from GGUF");
         };
     }
 
@@ -68,7 +75,7 @@ public final class BertFamily implements ModelFamily {
     }
 
     @Override
-    public String hfArchitecture(ModelTask task) {
+    public String hfArchitecture(FamilyConfig config, ModelTask task) {
         return switch (task) {
             case SEQUENCE_CLASSIFICATION -> "BertForSequenceClassification";
             case TOKEN_CLASSIFICATION -> "BertForTokenClassification";

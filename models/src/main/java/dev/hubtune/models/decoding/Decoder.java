@@ -1,6 +1,7 @@
 package dev.hubtune.models.decoding;
 
 import java.util.Arrays;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -38,9 +39,30 @@ public final class Decoder {
         };
     }
 
+    /** Sees each token as it is chosen (streaming, stop strings). */
+    @FunctionalInterface
+    public interface TokenSink {
+        /** Takes the next token; false ends the generation after it. */
+        boolean accept(int token);
+    }
+
     /** Continues {@code prompt} as {@code config} says; {@code eosTokenId} ends the text. */
     public static Continuation generate(
             int[] prompt, GenerationConfig config, int eosTokenId, NextLogits model) {
+        return generate(prompt, config, Set.of(eosTokenId), model, token -> true);
+    }
+
+    /**
+     * Continues {@code prompt} as {@code config} says: any of {@code stopIds} ends the text (when
+     * the config stops at end of text), and {@code sink} sees every token kept and may end the
+     * generation.
+     */
+    public static Continuation generate(
+            int[] prompt,
+            GenerationConfig config,
+            Set<Integer> stopIds,
+            NextLogits model,
+            TokenSink sink) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
@@ -48,16 +70,38 @@ public final class Decoder {
         int[] out = new int[config.maxNewTokens()];
         int n = 0;
         float[] logits = model.next(prompt);
+        // Tokens seen so far, for the repetition penalty (the prompt counts, as in HF).
+        java.util.BitSet seen = new java.util.BitSet(logits.length);
+        if (config.repetitionPenalty() != 1) {
+            for (int t : prompt) {
+                seen.set(t);
+            }
+        }
         while (true) {
+            if (config.repetitionPenalty() != 1) {
+                logits = penalised(logits, seen, config.repetitionPenalty());
+            }
             int token = sampler.next(logits);
-            if (config.stopAtEndOfText() && token == eosTokenId) {
+            if (config.stopAtEndOfText() && stopIds.contains(token)) {
                 return new Continuation(Arrays.copyOf(out, n), true);
             }
             out[n++] = token;
+            seen.set(token);
+            if (!sink.accept(token)) {
+                return new Continuation(Arrays.copyOf(out, n), false);
+            }
             if (n == out.length) {
                 return new Continuation(out, false);
             }
             logits = model.next(new int[] {token});
         }
+    }
+
+    private static float[] penalised(float[] logits, java.util.BitSet seen, float penalty) {
+        float[] out = logits.clone();
+        for (int t = seen.nextSetBit(0); t >= 0 && t < out.length; t = seen.nextSetBit(t + 1)) {
+            out[t] = out[t] > 0 ? out[t] / penalty : out[t] * penalty;
+        }
+        return out;
     }
 }

@@ -15,8 +15,12 @@ public final class GenerationConfig {
     private final long seed;
     private final boolean stopAtEndOfText;
     private final boolean useCache;
+    private final float repetitionPenalty;
+    private final java.util.List<String> stopStrings;
 
     GenerationConfig(Builder b) {
+        repetitionPenalty = b.repetitionPenalty;
+        stopStrings = java.util.List.copyOf(b.stopStrings);
         maxNewTokens = b.maxNewTokens;
         temperature = b.temperature;
         topK = b.topK;
@@ -43,7 +47,23 @@ public final class GenerationConfig {
                 .optSeed(seed)
                 .optStopAtEndOfText(stopAtEndOfText)
                 .optUseCache(useCache)
+                .optRepetitionPenalty(repetitionPenalty)
+                .optStopStrings(stopStrings)
                 .build();
+    }
+
+    /**
+     * The repetition penalty (1 = none): as HF's {@code RepetitionPenaltyLogitsProcessor}, the
+     * logit of every token already in the sequence is divided by it when positive and multiplied by
+     * it when negative, before temperature and filtering.
+     */
+    public float repetitionPenalty() {
+        return repetitionPenalty;
+    }
+
+    /** Texts that end the generation where they appear (not included in the result). */
+    public java.util.List<String> stopStrings() {
+        return stopStrings;
     }
 
     /** Most tokens to add. */
@@ -97,7 +117,13 @@ public final class GenerationConfig {
                         topP,
                         seed,
                         maxNewTokens)
-                : "greedy(max " + maxNewTokens + ")";
+                : "greedy(max "
+                        + maxNewTokens
+                        + ")"
+                        + (repetitionPenalty != 1
+                                ? ", repetition penalty " + repetitionPenalty
+                                : "")
+                        + (stopStrings.isEmpty() ? "" : ", stop at " + stopStrings);
     }
 
     /** Builder of a {@link GenerationConfig}. */
@@ -109,8 +135,31 @@ public final class GenerationConfig {
         private long seed;
         private boolean stopAtEndOfText = true;
         private boolean useCache = true;
+        private float repetitionPenalty = 1f;
+        private java.util.List<String> stopStrings = java.util.List.of();
 
         Builder() {}
+
+        /** Repetition penalty, at least 1 (default 1: none; 1.1–1.3 are usual). */
+        public Builder optRepetitionPenalty(float penalty) {
+            if (!(penalty >= 1) || Float.isInfinite(penalty)) {
+                throw new IllegalArgumentException(
+                        "repetition penalty must be >= 1, got " + penalty);
+            }
+            repetitionPenalty = penalty;
+            return this;
+        }
+
+        /** Stop where one of these texts appears in the generated text. */
+        public Builder optStopStrings(java.util.List<String> stops) {
+            for (String s : stops) {
+                if (s == null || s.isEmpty()) {
+                    throw new IllegalArgumentException("stop strings must not be empty");
+                }
+            }
+            stopStrings = java.util.List.copyOf(stops);
+            return this;
+        }
 
         /** Most tokens to add (default 50). */
         public Builder optMaxNewTokens(int n) {

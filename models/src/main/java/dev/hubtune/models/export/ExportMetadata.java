@@ -21,7 +21,10 @@ import java.util.Optional;
  * @param data the columns and length it was trained with, so evaluation can reuse them
  */
 public record ExportMetadata(
-        ModelTask task, List<String> labels, Optional<Pooling> pooling, Optional<DataColumns> data) {
+        ModelTask task,
+        List<String> labels,
+        Optional<Pooling> pooling,
+        Optional<DataColumns> data) {
 
     /**
      * The data a model was fine-tuned on, as hubtune records it ({@code hubtune_data} in {@code
@@ -71,7 +74,6 @@ public record ExportMetadata(
 
     /** The config key of the training data's columns. */
     public static final String DATA_KEY = "hubtune_data";
-
 
     /** The config key of the pooling (hubtune's own; transformers ignores it). */
     public static final String POOLING_KEY = "hubtune_pooling";

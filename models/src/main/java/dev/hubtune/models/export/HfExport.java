@@ -77,8 +77,8 @@ public final class HfExport {
      * transformers would load as a classifier with an untrained head in place of this one; the log
      * says so.
      *
-     * @param projection the head's final linear layer (its {@code .weight}/{@code .bias} become
-     *     the Dense module)
+     * @param projection the head's final linear layer (its {@code .weight}/{@code .bias} become the
+     *     Dense module)
      * @param maxLength the longest input, for {@code sentence_bert_config.json}
      */
     public static Path writeSentenceClassifier(
@@ -105,12 +105,11 @@ public final class HfExport {
                         + " logits — or train with --pooling pooler for a transformers classifier.",
                 family.displayName(),
                 pooling.configName(),
-                family.hfArchitecture(ModelTask.SEQUENCE_CLASSIFICATION),
+                family.hfArchitecture(config, ModelTask.SEQUENCE_CLASSIFICATION),
                 out,
-                family.hfArchitecture(ModelTask.EMBEDDING));
+                family.hfArchitecture(config, ModelTask.EMBEDDING));
         ExportMetadata encoderMeta =
-                new ExportMetadata(
-                        ModelTask.EMBEDDING, meta.labels(), meta.pooling(), meta.data());
+                new ExportMetadata(ModelTask.EMBEDDING, meta.labels(), meta.pooling(), meta.data());
         return ExportDirectory.write(
                 out,
                 tokenizerDir,
@@ -141,7 +140,7 @@ public final class HfExport {
     static Map<String, Object> hfConfig(
             ModelFamily family, FamilyConfig config, ExportMetadata meta) {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("architectures", List.of(family.hfArchitecture(meta.task())));
+        c.put("architectures", List.of(family.hfArchitecture(config, meta.task())));
         c.putAll(config.toHfConfig());
         if (!meta.labels().isEmpty()) {
             Map<String, String> id2label = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import dev.hubtune.models.ModelException;
 import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.models.weights.WeightTransforms;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,12 +88,13 @@ public final class SentenceTransformersFiles {
             c.put("activation_function", "torch.nn.modules.linear.Identity");
             json(denseDir.resolve("config.json"), c);
             Map<String, WeightTensor> w = new LinkedHashMap<>();
-            w.put("linear.weight", transpose(d.weight()));
+            w.put("linear.weight", WeightTransforms.transpose(d.weight()));
             w.put("linear.bias", d.bias());
             Safetensors.write(denseDir.resolve("model.safetensors"), w, Map.of("format", "pt"));
         }
         if (normalize) {
-            modules.add(module(next, next + "_Normalize", "sentence_transformers.models.Normalize"));
+            modules.add(
+                    module(next, next + "_Normalize", "sentence_transformers.models.Normalize"));
             Files.createDirectories(dir.resolve(next + "_Normalize"));
         }
         Files.writeString(dir.resolve("modules.json"), GSON.toJson(modules) + "\n");
@@ -118,10 +120,9 @@ public final class SentenceTransformersFiles {
         WeightTensor weight = w.get("linear.weight");
         WeightTensor bias = w.get("linear.bias");
         if (weight == null || bias == null || weight.shape().length != 2) {
-            throw new ModelException(
-                    file + " is not a Dense module (linear.weight, linear.bias)");
+            throw new ModelException(file + " is not a Dense module (linear.weight, linear.bias)");
         }
-        return Optional.of(new Dense(transpose(weight), bias));
+        return Optional.of(new Dense(WeightTransforms.transpose(weight), bias));
     }
 
     private static Map<String, Object> module(int idx, String path, String type) {
@@ -135,17 +136,5 @@ public final class SentenceTransformersFiles {
 
     private static void json(Path file, Object content) throws IOException {
         Files.writeString(file, GSON.toJson(content) + "\n");
-    }
-
-    private static WeightTensor transpose(WeightTensor t) {
-        int rows = (int) t.dim(0);
-        int cols = (int) t.dim(1);
-        float[] out = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                out[c * rows + r] = t.data()[r * cols + c];
-            }
-        }
-        return new WeightTensor(new long[] {cols, rows}, out);
     }
 }

@@ -8,4 +8,12 @@ public interface DecoderConfig extends FamilyConfig {
 
     /** End-of-text id: generation stops there. */
     int eosTokenId();
+
+    /**
+     * Every id generation stops at (Llama 3 and chat models have several: end of text, end of
+     * turn); the end-of-text id alone by default.
+     */
+    default java.util.Set<Integer> stopTokenIds() {
+        return java.util.Set.of(eosTokenId());
+    }
 }

@@ -60,8 +60,19 @@ public final class ModelFamilies {
                         + " ready ones)");
     }
 
-    /** Reads the family and config of the model in {@code dir}, not its weights. */
+    /**
+     * Reads the family and config of the model in {@code dir}, not its weights. A directory holding
+     * only a GGUF file stands for the HF directory the file was converted from; the returned
+     * model's {@link PretrainedModel#dir()} is then that directory (with config and tokenizer
+     * files), in the hubtune home.
+     */
     public static PretrainedModel describe(Path dir) throws ModelException {
+        if (Files.isDirectory(dir) && !hasConfig(dir)) {
+            Path gguf = dev.hubtune.models.weights.WeightFiles.single(dir, ".gguf");
+            if (gguf != null) {
+                dir = GgufDirectories.of(gguf);
+            }
+        }
         Path file = configFile(dir);
         JsonObject json;
         try {
@@ -81,6 +92,11 @@ public final class ModelFamilies {
     /** Reads the family, config and weights of the model in {@code dir}. */
     public static PretrainedModel load(Path dir) throws ModelException {
         return describe(dir).withWeights();
+    }
+
+    private static boolean hasConfig(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json"))
+                || Files.isRegularFile(dir.resolve("bert_config.json"));
     }
 
     private static Path configFile(Path dir) throws ModelException {

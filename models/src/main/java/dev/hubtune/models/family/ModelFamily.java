@@ -3,6 +3,7 @@ package dev.hubtune.models.family;
 import com.google.gson.JsonObject;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.nn.BuildContext;
+import dev.hubtune.models.weights.Gguf;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,8 +45,21 @@ public interface ModelFamily {
     /** Adds the backbone to {@code context}'s graph (inference or training, as the context is). */
     Backbone build(BuildContext context, FamilyConfig config);
 
-    /** The {@code architectures} entry transformers loads for {@code task}. */
-    String hfArchitecture(ModelTask task);
+    /** The {@code architectures} entry transformers loads for {@code task} of {@code config}. */
+    String hfArchitecture(FamilyConfig config, ModelTask task);
+
+    /** The GGUF {@code general.architecture} values this family reads (none by default). */
+    default List<String> ggufArchitectures() {
+        return List.of();
+    }
+
+    /**
+     * The files ({@code config.json}, tokenizer files) that describe a GGUF model of this family as
+     * the HF directory it was converted from, by file name.
+     */
+    default Map<String, com.google.gson.JsonObject> ggufFiles(Gguf gguf) throws ModelException {
+        throw new ModelException(displayName() + " models are not read from GGUF files");
+    }
 
     /**
      * Graph parameters (backbone and head, graph names and layout) as the checkpoint of

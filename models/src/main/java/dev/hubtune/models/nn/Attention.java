@@ -126,6 +126,23 @@ public final class Attention {
     }
 
     /**
+     * The causal mask of a sliding-window attention (Mistral, ModernBERT's local layers) as an
+     * additive bias {@code [L, K]}: query i sees keys at absolute positions {@code
+     * queryPositions[i] - window + 1 … queryPositions[i]}.
+     */
+    public static Operand<TFloat32> slidingCausalBias(
+            Ops tf, Operand<TInt32> queryPositions, Operand<TInt32> keyCount, int window) {
+        Operand<TInt32> keys =
+                tf.expandDims(tf.range(tf.constant(0), keyCount, tf.constant(1)), tf.constant(0));
+        Operand<TInt32> queries = tf.expandDims(queryPositions, tf.constant(1));
+        Operand<org.tensorflow.types.TBool> hidden =
+                tf.math.logicalOr(
+                        tf.math.greater(keys, queries),
+                        tf.math.lessEqual(keys, tf.math.sub(queries, tf.constant(window))));
+        return tf.math.mul(tf.dtypes.cast(hidden, TFloat32.class), tf.constant(MASKED));
+    }
+
+    /**
      * {@code a · b} over matching leading dimensions, as TensorFlow's original {@code BatchMatMul}
      * op. Its gradient is registered in every TensorFlow the project has used (2.10 registers none
      * for {@code BatchMatMulV2}/{@code V3}, what the Java API emits); on 2.18 all three have one

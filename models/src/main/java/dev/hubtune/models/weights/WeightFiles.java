@@ -21,7 +21,9 @@ public final class WeightFiles {
         /** {@code model.onnx}. */
         ONNX,
         /** A TensorFlow tensor bundle ({@code *.index} + data shards). */
-        TF_CHECKPOINT
+        TF_CHECKPOINT,
+        /** A single llama.cpp {@code *.gguf} file. */
+        GGUF
     }
 
     /**
@@ -55,6 +57,12 @@ public final class WeightFiles {
                 return new Found(Format.TF_CHECKPOINT, bundle);
             }
         }
+        if (accepted.contains(Format.GGUF)) {
+            Path gguf = single(dir, ".gguf");
+            if (gguf != null) {
+                return new Found(Format.GGUF, gguf);
+            }
+        }
         if (Files.isRegularFile(dir.resolve("pytorch_model.bin"))) {
             throw new ModelException(
                     dir.resolve("pytorch_model.bin")
@@ -77,7 +85,33 @@ public final class WeightFiles {
         if (accepted.contains(Format.ONNX)) {
             sb.append(", or model.onnx");
         }
+        if (accepted.contains(Format.GGUF)) {
+            sb.append(", or one *.gguf file");
+        }
         return sb.toString();
+    }
+
+    /** The one file of {@code dir} ending in {@code suffix}, null if none, refused if several. */
+    public static Path single(Path dir, String suffix) throws ModelException {
+        try (var files = Files.list(dir)) {
+            List<Path> found =
+                    files.filter(p -> p.getFileName().toString().endsWith(suffix))
+                            .filter(Files::isRegularFile)
+                            .sorted()
+                            .toList();
+            if (found.size() > 1) {
+                throw new ModelException(
+                        dir
+                                + " holds several "
+                                + suffix
+                                + " files "
+                                + found
+                                + "; keep the one to load");
+            }
+            return found.isEmpty() ? null : found.get(0);
+        } catch (IOException e) {
+            throw new ModelException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**

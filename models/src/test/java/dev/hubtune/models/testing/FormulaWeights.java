@@ -33,6 +33,43 @@ public final class FormulaWeights {
         return out;
     }
 
+    /**
+     * Values for parameters given by HF name and PyTorch shape, by the Llama-family formula of
+     * {@code tools/reference/llama_reference.py} (index in PyTorch's layout).
+     */
+    public static Map<String, WeightTensor> llamaFamily(Map<String, long[]> shapes, boolean gemma) {
+        Map<String, WeightTensor> out = new LinkedHashMap<>();
+        for (var e : shapes.entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) {
+                n *= d;
+            }
+            float[] data = new float[(int) n];
+            String name = e.getKey();
+            double offset = 0;
+            double amplitude = 0.3;
+            if (name.contains("norm")) {
+                offset = gemma ? 0 : 1;
+                amplitude = 0.2;
+            } else if (name.endsWith(".bias")) {
+                amplitude = 0.1;
+            } else if (name.contains("embed_tokens")) {
+                amplitude = 0.5;
+            } else if (name.contains("o_proj") || name.contains("down_proj")) {
+                amplitude = 0.2;
+            }
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) (offset + amplitude * wave(name, i));
+            }
+            out.put(name, new WeightTensor(e.getValue(), data));
+        }
+        return out;
+    }
+
+    private static double wave(String name, int i) {
+        return Math.sin(phase(name) + 0.7071 * i) * Math.cos(0.013 * (((long) i * i) % 1000));
+    }
+
     /** The formula (see the Python script). */
     static double value(String name, int i) {
         double offset = 0;
