@@ -37,7 +37,7 @@ final class GgufDirectories {
             throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
         }
         Path root = HubtuneHome.fromEnvironment().root().resolve("gguf");
-        Path target = root.resolve(stem(real) + "-" + id(real));
+        Path target = root.resolve(stem(file) + "-" + id(real));
         if (Files.isRegularFile(target.resolve("config.json"))) {
             return target;
         }
@@ -74,7 +74,8 @@ final class GgufDirectories {
                                 + "\n",
                         StandardCharsets.UTF_8);
             }
-            Files.createSymbolicLink(tmp.resolve(real.getFileName().toString()), real);
+            // Named as the file was (a cache's blob has only a hash for a name), pointing at the data.
+            Files.createSymbolicLink(tmp.resolve(file.getFileName().toString()), real);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {

@@ -417,7 +417,7 @@ public final class Gguf implements AutoCloseable {
                                 + Long.toUnsignedString(n)
                                 + " "
                                 + what
-                                + ", more than the file can hold");
+                                + ", more than the file can hold: it is truncated or damaged");
             }
             return n;
         }
