@@ -74,7 +74,8 @@ final class GgufDirectories {
                                 + "\n",
                         StandardCharsets.UTF_8);
             }
-            // Named as the file was (a cache's blob has only a hash for a name), pointing at the data.
+            // Named as the file was (a cache's blob has only a hash for a name), pointing at the
+            // data.
             Files.createSymbolicLink(tmp.resolve(file.getFileName().toString()), real);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

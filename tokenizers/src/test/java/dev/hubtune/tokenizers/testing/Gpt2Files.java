@@ -85,6 +85,73 @@ public final class Gpt2Files {
         return dir;
     }
 
+    /** ChatML, as SmolLM2 and Qwen2 write it (no default system prompt). */
+    public static final String CHATML =
+            "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' +"
+                    + " message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if"
+                    + " add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    /**
+     * A byte-level tokenizer with no merges (every byte its own token, ids 0–255 in GPT-2's
+     * byte-to-unicode order) and the special tokens {@code <|endoftext|>}, {@code <|im_start|>} and
+     * {@code <|im_end|>} (256–258), as {@code tokenizer.json}, with a ChatML chat template in
+     * {@code tokenizer_config.json}: a chat model's tokenizer for character-level toy tasks.
+     */
+    public static Path bytesWithChatTemplate(Path dir) throws IOException {
+        List<String> symbols = Gpt2Bytes.symbols();
+        com.google.gson.JsonObject vocab = new com.google.gson.JsonObject();
+        for (int b = 0; b < 256; b++) {
+            vocab.addProperty(symbols.get(b), b);
+        }
+        List<String> specials = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+        com.google.gson.JsonArray added = new com.google.gson.JsonArray();
+        for (int i = 0; i < specials.size(); i++) {
+            vocab.addProperty(specials.get(i), 256 + i);
+            com.google.gson.JsonObject t = new com.google.gson.JsonObject();
+            t.addProperty("id", 256 + i);
+            t.addProperty("content", specials.get(i));
+            t.addProperty("single_word", false);
+            t.addProperty("lstrip", false);
+            t.addProperty("rstrip", false);
+            t.addProperty("normalized", false);
+            t.addProperty("special", true);
+            added.add(t);
+        }
+        com.google.gson.JsonObject byteLevel = new com.google.gson.JsonObject();
+        byteLevel.addProperty("type", "ByteLevel");
+        byteLevel.addProperty("add_prefix_space", false);
+        byteLevel.addProperty("trim_offsets", true);
+        byteLevel.addProperty("use_regex", true);
+        com.google.gson.JsonObject model = new com.google.gson.JsonObject();
+        model.addProperty("type", "BPE");
+        model.add("dropout", com.google.gson.JsonNull.INSTANCE);
+        model.add("unk_token", com.google.gson.JsonNull.INSTANCE);
+        model.addProperty("continuing_subword_prefix", "");
+        model.addProperty("end_of_word_suffix", "");
+        model.addProperty("fuse_unk", false);
+        model.addProperty("byte_fallback", false);
+        model.add("vocab", vocab);
+        model.add("merges", new com.google.gson.JsonArray());
+        com.google.gson.JsonObject root = new com.google.gson.JsonObject();
+        root.addProperty("version", "1.0");
+        root.add("truncation", com.google.gson.JsonNull.INSTANCE);
+        root.add("padding", com.google.gson.JsonNull.INSTANCE);
+        root.add("added_tokens", added);
+        root.add("normalizer", com.google.gson.JsonNull.INSTANCE);
+        root.add("pre_tokenizer", byteLevel);
+        root.add("post_processor", byteLevel);
+        root.add("decoder", byteLevel);
+        root.add("model", model);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("tokenizer.json"), root.toString());
+        com.google.gson.JsonObject config = new com.google.gson.JsonObject();
+        config.addProperty("bos_token", "<|im_start|>");
+        config.addProperty("eos_token", "<|im_end|>");
+        config.addProperty("chat_template", CHATML);
+        Files.writeString(dir.resolve("tokenizer_config.json"), config.toString());
+        return dir;
+    }
+
     /** Writes both files into {@code dir} and returns it. */
     public static Path write(Path dir) throws IOException {
         List<String> symbols = Gpt2Bytes.symbols();
