@@ -8,18 +8,29 @@ import dev.hubtune.models.bert.BertFamily;
 import dev.hubtune.models.bert.BertInit;
 import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.Backbone;
+import dev.hubtune.models.family.FamilyConfig;
+import dev.hubtune.models.family.ModelFamilies;
+import dev.hubtune.models.family.ModelFamily;
 import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.gpt2.Gpt2Config;
 import dev.hubtune.models.gpt2.Gpt2Family;
 import dev.hubtune.models.gpt2.Gpt2Weights;
+import dev.hubtune.models.heads.MaskedLmHead;
 import dev.hubtune.models.nn.Activation;
+import dev.hubtune.models.nn.BuildContext;
+import dev.hubtune.models.runtime.TensorFlowRuntime;
+import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import org.tensorflow.Graph;
+import org.tensorflow.op.Ops;
 
 /**
  * Writes an HF-format model directory with freshly initialised weights (normal(0, 0.02), zero
@@ -30,14 +41,17 @@ import java.util.OptionalInt;
 public final class ModelInitializer {
 
     /** The built-in presets. */
-    public static final List<String> PRESETS = List.of("gpt2-tiny", "bert-tiny");
+    public static final List<String> PRESETS =
+            List.of("gpt2-tiny", "bert-tiny", "roberta-tiny", "distilbert-tiny", "electra-tiny");
 
     private ModelInitializer() {}
 
     /**
      * Creates {@code preset} ({@code gpt2-tiny}: 2 layers, hidden 128, 4 heads, 256 positions;
-     * {@code bert-tiny}: 2 layers, hidden 128, 2 heads, FFN 512, with its masked-LM head) at {@code
-     * out} with the tokenizer of {@code tokenizerDir}.
+     * {@code bert-tiny}: 2 layers, hidden 128, 2 heads, FFN 512, with its masked-LM head; {@code
+     * roberta-tiny} and {@code distilbert-tiny} the same sizes with their masked-LM heads; {@code
+     * electra-tiny} a discriminator with embeddings of 64 projected to 128) at {@code out} with the
+     * tokenizer of {@code tokenizerDir}.
      */
     public static Path create(String preset, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {
@@ -52,6 +66,48 @@ public final class ModelInitializer {
             case "bert-tiny":
                 return bert(
                         new BertConfig(v.size, 128, 2, 2, 512, 512, 2, 1e-12, Activation.GELU),
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "roberta-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "roberta",
+                                "hidden_size", 128,
+                                "num_hidden_layers", 2,
+                                "num_attention_heads", 2,
+                                "intermediate_size", 512,
+                                "max_position_embeddings", 514,
+                                "type_vocab_size", 1,
+                                "layer_norm_eps", 1e-5),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "distilbert-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "distilbert",
+                                "dim", 128,
+                                "n_layers", 2,
+                                "n_heads", 2,
+                                "hidden_dim", 512,
+                                "max_position_embeddings", 512),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "electra-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "electra",
+                                "embedding_size", 64,
+                                "hidden_size", 128,
+                                "num_hidden_layers", 2,
+                                "num_attention_heads", 2,
+                                "intermediate_size", 512,
+                                "max_position_embeddings", 512),
+                        v,
                         tokenizerDir,
                         out,
                         seed);
@@ -114,11 +170,64 @@ public final class ModelInitializer {
                     out,
                     seed);
         }
+        if (GENERIC.contains(type)) {
+            return generic(o, config, v, tokenizerDir, out, seed);
+        }
         throw new ModelException(
                 config
                         + " has model_type '"
                         + type
-                        + "'; hubtune initialises gpt2 and bert models");
+                        + "'; hubtune initialises "
+                        + INITIALISED
+                        + " models");
+    }
+
+    /** The model types {@link #createFromConfig} initialises through their family's graph. */
+    private static final List<String> GENERIC =
+            List.of("roberta", "xlm-roberta", "camembert", "distilbert", "electra");
+
+    private static final List<String> INITIALISED =
+            List.of("gpt2", "bert", "roberta", "xlm-roberta", "camembert", "distilbert", "electra");
+
+    private static Path generic(
+            Map<String, Object> config, Vocabulary v, Path tokenizerDir, Path out, long seed)
+            throws ModelException {
+        JsonObject o = new com.google.gson.Gson().toJsonTree(config).getAsJsonObject();
+        return generic(o, Path.of(config.get("model_type") + "-tiny"), v, tokenizerDir, out, seed);
+    }
+
+    /**
+     * A model of any family from its config, vocabulary size (and padding id) from the tokenizer,
+     * every parameter from its initializer in the family's own graph (normal(0, 0.02) kernels and
+     * embeddings, zero biases, unit norms; fixed tables such as sinusoidal positions as they are),
+     * with the family's masked-LM head when it has one.
+     */
+    private static Path generic(
+            JsonObject o, Path source, Vocabulary v, Path tokenizerDir, Path out, long seed)
+            throws ModelException {
+        o.addProperty("vocab_size", v.size);
+        if (v.pad.isPresent()) {
+            o.addProperty("pad_token_id", v.pad.getAsInt());
+        }
+        ModelFamily family = ModelFamilies.forModelType(o.get("model_type").getAsString(), source);
+        FamilyConfig config = family.readConfig(o, source);
+        boolean maskedLm = family.tasks().contains(ModelTask.MASKED_LM);
+        Map<String, WeightTensor> weights;
+        TensorFlowRuntime.load();
+        try (Graph g = new Graph()) {
+            Backbone backbone = family.build(BuildContext.inference(Ops.create(g)), config);
+            if (maskedLm) {
+                MaskedLmHead.build(backbone);
+            }
+            weights = backbone.context().parameters().initialise(n -> true, seed);
+        }
+        return HfExport.write(
+                family,
+                config,
+                weights,
+                ExportMetadata.of(maskedLm ? ModelTask.MASKED_LM : ModelTask.EMBEDDING),
+                tokenizerDir,
+                out);
     }
 
     private static Path gpt2(Gpt2Config c, Path tokenizerDir, Path out, long seed)
@@ -143,12 +252,16 @@ public final class ModelInitializer {
                 out);
     }
 
-    private record Vocabulary(int size, int eos) {}
+    private record Vocabulary(int size, int eos, OptionalInt pad) {}
 
     private static Vocabulary vocabulary(Path tokenizerDir) throws TokenizerException {
         try (TextTokenizer t = TextTokenizer.builder().setModelDir(tokenizerDir).build()) {
             OptionalInt eos = t.tokenId("<|endoftext|>");
-            return new Vocabulary(t.vocabSize(), eos.orElse(t.vocabSize() - 1));
+            OptionalInt pad = t.tokenId("<pad>");
+            return new Vocabulary(
+                    t.vocabSize(),
+                    eos.orElse(t.vocabSize() - 1),
+                    pad.isPresent() ? pad : t.tokenId("[PAD]"));
         }
     }
 }
