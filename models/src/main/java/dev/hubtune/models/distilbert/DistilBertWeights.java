@@ -1,6 +1,7 @@
 package dev.hubtune.models.distilbert;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.models.weights.WeightTransforms;
 import java.util.Arrays;
@@ -90,7 +91,9 @@ final class DistilBertWeights {
                             + " [distilbert.]transformer.layer.N.attention.q_lin.…, found names such"
                             + " as "
                             + hf.keySet().stream().findFirst().orElse("none")
-                            + ". Check that config.json belongs to these weights");
+                            + ". Check that config.json belongs to these weights (hubtune runs "
+                            + ModelFamilies.supportedModelTypes()
+                            + ")");
         }
         long[] expected = {config.vocabSize(), config.hiddenSize()};
         if (!Arrays.equals(word.shape(), expected)) {

@@ -1,6 +1,7 @@
 package dev.hubtune.models.electra;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.models.weights.WeightTransforms;
 import java.util.Arrays;
@@ -67,7 +68,9 @@ final class ElectraWeights {
                             + " encoder: expected [electra.]embeddings.word_embeddings.weight and"
                             + " [electra.]encoder.layer.N.…, found names such as "
                             + hf.keySet().stream().findFirst().orElse("none")
-                            + ". Check that config.json belongs to these weights");
+                            + ". Check that config.json belongs to these weights (hubtune runs "
+                            + ModelFamilies.supportedModelTypes()
+                            + ")");
         }
         long[] expected = {config.vocabSize(), config.embeddingSize()};
         if (!Arrays.equals(word.shape(), expected)) {

@@ -1,6 +1,7 @@
 package dev.hubtune.models.roberta;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.models.weights.WeightTransforms;
 import java.util.LinkedHashMap;
@@ -77,7 +78,9 @@ final class RobertaWeights {
                             + " [roberta.]embeddings.position_embeddings.weight and"
                             + " [roberta.]encoder.layer.N.…, found names such as "
                             + example
-                            + ". Check that config.json belongs to these weights");
+                            + ". Check that config.json belongs to these weights (hubtune runs "
+                            + ModelFamilies.supportedModelTypes()
+                            + ")");
         }
         long[] expected = {config.vocabSize(), config.hiddenSize()};
         long[] table = {config.positionTable(), config.hiddenSize()};
