@@ -20,7 +20,8 @@ class FamilySeamTest {
         "dev.hubtune.models.gpt2..",
         "dev.hubtune.models.roberta..",
         "dev.hubtune.models.distilbert..",
-        "dev.hubtune.models.electra.."
+        "dev.hubtune.models.electra..",
+        "dev.hubtune.models.modernbert.."
     };
 
     private static JavaClasses classes;

@@ -46,7 +46,12 @@ import org.tensorflow.types.TInt32;
  */
 public final class EncoderParity {
 
-    private static JsonObject reference;
+    /** The fixtures: encoder_families_reference.py's and modernbert_reference.py's. */
+    private static final String[] FIXTURES = {
+        "/reference/encoder-families-reference.json", "/reference/modernbert-reference.json"
+    };
+
+    private static final Map<String, JsonObject> CASES = new LinkedHashMap<>();
 
     /** Max |Δ| of each output against transformers. */
     public record Deltas(double hiddenState, double logits, double tokenLogits) {}
@@ -55,17 +60,20 @@ public final class EncoderParity {
 
     /** The fixture's case {@code name}. */
     public static JsonObject reference(String name) throws Exception {
-        if (reference == null) {
-            try (InputStream in =
-                    EncoderParity.class.getResourceAsStream(
-                            "/reference/encoder-families-reference.json")) {
-                reference =
-                        JsonParser.parseString(
-                                        new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                                .getAsJsonObject();
+        if (CASES.isEmpty()) {
+            for (String fixture : FIXTURES) {
+                try (InputStream in = EncoderParity.class.getResourceAsStream(fixture)) {
+                    JsonObject cases =
+                            JsonParser.parseString(
+                                            new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                                    .getAsJsonObject()
+                                    .getAsJsonObject("cases");
+                    cases.entrySet()
+                            .forEach(e -> CASES.put(e.getKey(), e.getValue().getAsJsonObject()));
+                }
             }
         }
-        return reference.getAsJsonObject("cases").getAsJsonObject(name);
+        return CASES.get(name);
     }
 
     /**
