@@ -2,17 +2,17 @@
 """Fine-tune round trip of the encoder families through transformers, for whoever checks (no test
 needs it).
 
-For RoBERTa, XLM-RoBERTa, DistilBERT and ELECTRA: `hubtune init <family>-tiny` with a small
-tokenizer (RoBERTa's byte-level BPE and XLM-R's Unigram fixtures of
-tokenizers/src/test/resources/reference/, a WordPiece vocab.txt trained here for DistilBERT and
-ELECTRA), `hubtune finetune` on the quickstart tickets for a few steps with the family's own head,
+For RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA and ModernBERT: `hubtune init <family>-tiny` with a
+small tokenizer (RoBERTa's byte-level BPE and XLM-R's Unigram fixtures of
+tokenizers/src/test/resources/reference/, a WordPiece vocab.txt trained here for the others), `hubtune finetune` on the quickstart tickets for a few steps with the family's own head,
 `hubtune predict --json`, `hubtune export --format hf`, then transformers'
 AutoModelForSequenceClassification loads the export and its probabilities are compared with
 hubtune's: max |Δp| per family, tolerance 1e-5.
 
 Usage (from the repository root):
-    python3 tools/reference/encoder_roundtrip.py [WORK_DIR]
-Prints one line per family and exits 1 if any differs beyond the tolerance.
+    python3 tools/reference/encoder_roundtrip.py [WORK_DIR [FAMILY ...]]
+ModernBERT needs transformers >= 4.48 (see modernbert_reference.py); with an older one it is
+skipped and says so. Prints one line per family and exits 1 if any differs beyond the tolerance.
 """
 import json
 import os
@@ -105,7 +105,7 @@ def family_round_trip(work, home, family, preset):
     with torch.no_grad():
         for row in ours:
             enc = tok(row["text"], return_tensors="pt", truncation=True, max_length=128,
-                      return_token_type_ids=family not in ("distilbert",))
+                      return_token_type_ids=family not in ("distilbert", "modernbert"))
             p = torch.softmax(model(**enc).logits, -1)[0]
             diff = max(diff, (p - torch.tensor(list(row["probabilities"].values()))).abs().max().item())
     name = f"{family} ({type(model).__name__}) in transformers"
@@ -115,13 +115,23 @@ def family_round_trip(work, home, family, preset):
         failures.append(name)
 
 
+FAMILIES = {"roberta": "roberta-tiny", "xlm-roberta": "xlm-roberta-tiny",
+            "distilbert": "distilbert-tiny", "electra": "electra-tiny",
+            "modernbert": "modernbert-tiny"}
+
+
 def main():
+    import transformers
+
     work = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(tempfile.mkdtemp())
     work.mkdir(parents=True, exist_ok=True)
     home = work / "home"
-    for family, preset in (("roberta", "roberta-tiny"), ("xlm-roberta", "xlm-roberta-tiny"),
-                           ("distilbert", "distilbert-tiny"), ("electra", "electra-tiny")):
-        family_round_trip(work, home, family, preset)
+    for family in sys.argv[2:] or FAMILIES:
+        version = tuple(int(x) for x in transformers.__version__.split(".")[:2])
+        if family == "modernbert" and version < (4, 48):
+            print(f"skip modernbert: transformers {transformers.__version__} has no ModernBERT (4.48+)")
+            continue
+        family_round_trip(work, home, family, FAMILIES[family])
     sys.exit(1 if failures else 0)
 
 

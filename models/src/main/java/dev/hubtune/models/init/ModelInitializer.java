@@ -50,7 +50,8 @@ public final class ModelInitializer {
      * Creates {@code preset} ({@code gpt2-tiny}: 2 layers, hidden 128, 4 heads, 256 positions;
      * {@code bert-tiny}: 2 layers, hidden 128, 2 heads, FFN 512, with its masked-LM head; {@code
      * roberta-tiny} and {@code distilbert-tiny} the same sizes with their masked-LM heads; {@code
-     * electra-tiny} a discriminator with embeddings of 64 projected to 128) at {@code out} with the
+     * electra-tiny} a discriminator with embeddings of 64 projected to 128; {@code modernbert-tiny}
+     * 3 layers (global, local, local), hidden 128, 8,192 positions) at {@code out} with the
      * tokenizer of {@code tokenizerDir}.
      */
     public static Path create(String preset, Path tokenizerDir, Path out, long seed)
@@ -107,6 +108,19 @@ public final class ModelInitializer {
                                 "num_attention_heads", 2,
                                 "intermediate_size", 512,
                                 "max_position_embeddings", 512),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "modernbert-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "modernbert",
+                                "hidden_size", 128,
+                                "num_hidden_layers", 3,
+                                "num_attention_heads", 2,
+                                "intermediate_size", 192,
+                                "max_position_embeddings", 8192),
                         v,
                         tokenizerDir,
                         out,
@@ -184,10 +198,18 @@ public final class ModelInitializer {
 
     /** The model types {@link #createFromConfig} initialises through their family's graph. */
     private static final List<String> GENERIC =
-            List.of("roberta", "xlm-roberta", "camembert", "distilbert", "electra");
+            List.of("roberta", "xlm-roberta", "camembert", "distilbert", "electra", "modernbert");
 
     private static final List<String> INITIALISED =
-            List.of("gpt2", "bert", "roberta", "xlm-roberta", "camembert", "distilbert", "electra");
+            List.of(
+                    "gpt2",
+                    "bert",
+                    "roberta",
+                    "xlm-roberta",
+                    "camembert",
+                    "distilbert",
+                    "electra",
+                    "modernbert");
 
     private static Path generic(
             Map<String, Object> config, Vocabulary v, Path tokenizerDir, Path out, long seed)

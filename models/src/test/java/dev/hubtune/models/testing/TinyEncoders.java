@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Tiny encoders of the RoBERTa, XLM-RoBERTa, DistilBERT and ELECTRA families (2 layers, hidden 32)
- * in HF format, freshly initialised by {@link ModelInitializer} from a config, with a tokenizer
- * over the words w0…w34 of {@link TinyBert}'s synthetic tasks: RoBERTa-style ({@code <s> A </s>},
- * pad id 1, WordLevel + RobertaProcessing) or BERT-style ({@code vocab.txt}).
+ * Tiny encoders of the RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA and ModernBERT families (2 layers,
+ * hidden 32) in HF format, freshly initialised by {@link ModelInitializer} from a config, with a
+ * tokenizer over the words w0…w34 of {@link TinyBert}'s synthetic tasks: RoBERTa-style ({@code <s>
+ * A </s>}, pad id 1, WordLevel + RobertaProcessing) or BERT-style ({@code vocab.txt}).
  */
 public final class TinyEncoders {
 
@@ -41,6 +41,14 @@ public final class TinyEncoders {
                         "{\"model_type\":\"electra\",\"embedding_size\":16,\"hidden_size\":32,"
                                 + "\"num_hidden_layers\":2,\"num_attention_heads\":4,"
                                 + "\"intermediate_size\":64,\"max_position_embeddings\":64}";
+            }
+            case "modernbert" -> {
+                TinyBert.vocab(tokenizer);
+                config =
+                        "{\"model_type\":\"modernbert\",\"hidden_size\":32,"
+                                + "\"num_hidden_layers\":3,\"num_attention_heads\":4,"
+                                + "\"intermediate_size\":48,\"max_position_embeddings\":64,"
+                                + "\"local_attention\":8}";
             }
             default -> throw new IllegalArgumentException(modelType);
         }
