@@ -2,8 +2,9 @@
 """Golden outputs of HF transformers' encoder families for hubtune's EncoderFamiliesParityTest.
 
 Tiny configs (2 layers, hidden 32) of RoBERTa, XLM-RoBERTa, CamemBERT, DistilBERT (learned and
-sinusoidal positions) and ELECTRA (embedding_size 16 != hidden_size 32, so embeddings_project is in
-play, and equal sizes, where it is not), with every parameter set by a closed formula of its HF name
+sinusoidal positions), ELECTRA (embedding_size 16 != hidden_size 32, so embeddings_project is in
+play, and equal sizes, where it is not) and DeBERTa-v2 (v3's layout, and the unshared/unbucketed
+options), with every parameter set by a closed formula of its HF name
 and its index in PyTorch's layout (`formula_value`; the Java test computes the same), so no weight
 file is committed. Biases and norm weights get values too, so a dropped tensor shows.
 
@@ -26,6 +27,9 @@ from transformers import (
     CamembertConfig,
     CamembertForSequenceClassification,
     CamembertForTokenClassification,
+    DebertaV2Config,
+    DebertaV2ForSequenceClassification,
+    DebertaV2ForTokenClassification,
     DistilBertConfig,
     DistilBertForSequenceClassification,
     DistilBertForTokenClassification,
@@ -106,6 +110,27 @@ CASES = {
                            dict(BERT_LIKE, embedding_size=32, max_position_embeddings=40,
                                 type_vocab_size=2, hidden_act="gelu_new"),
                            BERT_INPUTS),
+    # DeBERTa-v3's layout: relative attention with log buckets (8 buckets, so the 10-token inputs
+    # reach the log part), shared keys, p2c|c2p, a LayerNorm on the relative embeddings, no
+    # absolute positions and no token types.
+    "deberta-v2": (DebertaV2Config, DebertaV2ForSequenceClassification,
+                   DebertaV2ForTokenClassification,
+                   dict(BERT_LIKE, max_position_embeddings=40, type_vocab_size=0,
+                        relative_attention=True, position_buckets=8, max_relative_positions=-1,
+                        norm_rel_ebd="layer_norm", share_att_key=True, pos_att_type="p2c|c2p",
+                        position_biased_input=False, layer_norm_eps=1e-7, pooler_hidden_size=32,
+                        pooler_hidden_act="gelu", pad_token_id=0),
+                   {k: v for k, v in BERT_INPUTS.items() if k != "token_type_ids"}),
+    # DeBERTa-v2's other options: separate pos_key_proj / pos_query_proj, no buckets and a
+    # relative span (6) shorter than the inputs, absolute positions, token types, embed_proj.
+    "deberta-v2-unshared": (DebertaV2Config, DebertaV2ForSequenceClassification,
+                            DebertaV2ForTokenClassification,
+                            dict(BERT_LIKE, max_position_embeddings=40, type_vocab_size=2,
+                                 embedding_size=16, relative_attention=True, position_buckets=-1,
+                                 max_relative_positions=6, norm_rel_ebd="none", share_att_key=False,
+                                 pos_att_type=["c2p", "p2c"], position_biased_input=True,
+                                 pooler_hidden_size=32, pooler_hidden_act="tanh", pad_token_id=0),
+                            BERT_INPUTS),
 }
 
 

@@ -2,7 +2,7 @@
 """Fine-tune round trip of the encoder families through transformers, for whoever checks (no test
 needs it).
 
-For RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA and ModernBERT: `hubtune init <family>-tiny` with a
+For RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA, ModernBERT and DeBERTa-v2/v3: `hubtune init <family>-tiny` with a
 small tokenizer (RoBERTa's byte-level BPE and XLM-R's Unigram fixtures of
 tokenizers/src/test/resources/reference/, a WordPiece vocab.txt trained here for the others), `hubtune finetune` on the quickstart tickets for a few steps with the family's own head,
 `hubtune predict --json`, `hubtune export --format hf`, then transformers'
@@ -117,7 +117,7 @@ def family_round_trip(work, home, family, preset):
 
 FAMILIES = {"roberta": "roberta-tiny", "xlm-roberta": "xlm-roberta-tiny",
             "distilbert": "distilbert-tiny", "electra": "electra-tiny",
-            "modernbert": "modernbert-tiny"}
+            "modernbert": "modernbert-tiny", "deberta-v2": "deberta-v3-tiny"}
 
 
 def main():

@@ -20,8 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA and ModernBERT fine-tuned end to end on the synthetic
- * task with their transformers heads: they learn it, the export is transformers' {@code
+ * RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA, ModernBERT and DeBERTa-v2 fine-tuned end to end on the
+ * synthetic task with their transformers heads: they learn it, the export is transformers' {@code
  * <Family>ForSequenceClassification} checkpoint (prefixed encoder, the family's head names),
  * reloads with the best evaluation's accuracy exactly, and a second export of the export holds the
  * same tensors (names and layout map both ways).
@@ -42,7 +42,8 @@ class EncoderFamiliesFineTuneTest {
         "xlm-roberta, XLMRobertaForSequenceClassification, roberta., classifier.dense.weight",
         "distilbert, DistilBertForSequenceClassification, distilbert., pre_classifier.weight",
         "electra, ElectraForSequenceClassification, electra., classifier.out_proj.weight",
-        "modernbert, ModernBertForSequenceClassification, model., head.dense.weight"
+        "modernbert, ModernBertForSequenceClassification, model., head.dense.weight",
+        "deberta-v2, DebertaV2ForSequenceClassification, deberta., pooler.dense.weight"
     })
     void fineTunesAndExportsAsTransformersClassifier(
             String modelType, String architecture, String prefix, String headWeight)

@@ -51,8 +51,9 @@ public final class ModelInitializer {
      * {@code bert-tiny}: 2 layers, hidden 128, 2 heads, FFN 512, with its masked-LM head; {@code
      * roberta-tiny} and {@code distilbert-tiny} the same sizes with their masked-LM heads; {@code
      * electra-tiny} a discriminator with embeddings of 64 projected to 128; {@code modernbert-tiny}
-     * 3 layers (global, local, local), hidden 128, 8,192 positions) at {@code out} with the
-     * tokenizer of {@code tokenizerDir}.
+     * 3 layers (global, local, local), hidden 128, 8,192 positions; {@code deberta-v3-tiny}
+     * DeBERTa-v3's attention (256 log buckets, shared keys, p2c|c2p) at hidden 128) at {@code out}
+     * with the tokenizer of {@code tokenizerDir}.
      */
     public static Path create(String preset, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {
@@ -125,6 +126,24 @@ public final class ModelInitializer {
                         tokenizerDir,
                         out,
                         seed);
+            case "deberta-v3-tiny":
+                {
+                    Map<String, Object> c = new java.util.LinkedHashMap<>();
+                    c.put("model_type", "deberta-v2");
+                    c.put("hidden_size", 128);
+                    c.put("num_hidden_layers", 2);
+                    c.put("num_attention_heads", 2);
+                    c.put("intermediate_size", 512);
+                    c.put("max_position_embeddings", 512);
+                    c.put("type_vocab_size", 0);
+                    c.put("relative_attention", true);
+                    c.put("position_buckets", 256);
+                    c.put("norm_rel_ebd", "layer_norm");
+                    c.put("share_att_key", true);
+                    c.put("pos_att_type", "p2c|c2p");
+                    c.put("position_biased_input", false);
+                    return generic(c, v, tokenizerDir, out, seed);
+                }
             default:
                 throw new ModelException(
                         "unknown preset '"
@@ -198,7 +217,14 @@ public final class ModelInitializer {
 
     /** The model types {@link #createFromConfig} initialises through their family's graph. */
     private static final List<String> GENERIC =
-            List.of("roberta", "xlm-roberta", "camembert", "distilbert", "electra", "modernbert");
+            List.of(
+                    "roberta",
+                    "xlm-roberta",
+                    "camembert",
+                    "distilbert",
+                    "electra",
+                    "modernbert",
+                    "deberta-v2");
 
     private static final List<String> INITIALISED =
             List.of(
@@ -209,7 +235,8 @@ public final class ModelInitializer {
                     "camembert",
                     "distilbert",
                     "electra",
-                    "modernbert");
+                    "modernbert",
+                    "deberta-v2");
 
     private static Path generic(
             Map<String, Object> config, Vocabulary v, Path tokenizerDir, Path out, long seed)

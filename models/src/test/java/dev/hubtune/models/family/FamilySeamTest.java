@@ -21,7 +21,8 @@ class FamilySeamTest {
         "dev.hubtune.models.roberta..",
         "dev.hubtune.models.distilbert..",
         "dev.hubtune.models.electra..",
-        "dev.hubtune.models.modernbert.."
+        "dev.hubtune.models.modernbert..",
+        "dev.hubtune.models.deberta.."
     };
 
     private static JavaClasses classes;

@@ -5,10 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Tiny encoders of the RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA and ModernBERT families (2 layers,
- * hidden 32) in HF format, freshly initialised by {@link ModelInitializer} from a config, with a
- * tokenizer over the words w0…w34 of {@link TinyBert}'s synthetic tasks: RoBERTa-style ({@code <s>
- * A </s>}, pad id 1, WordLevel + RobertaProcessing) or BERT-style ({@code vocab.txt}).
+ * Tiny encoders of the RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA, ModernBERT and DeBERTa-v2
+ * families (2 layers, hidden 32) in HF format, freshly initialised by {@link ModelInitializer} from
+ * a config, with a tokenizer over the words w0…w34 of {@link TinyBert}'s synthetic tasks:
+ * RoBERTa-style ({@code <s> A </s>}, pad id 1, WordLevel + RobertaProcessing) or BERT-style ({@code
+ * vocab.txt}).
  */
 public final class TinyEncoders {
 
@@ -49,6 +50,17 @@ public final class TinyEncoders {
                                 + "\"num_hidden_layers\":3,\"num_attention_heads\":4,"
                                 + "\"intermediate_size\":48,\"max_position_embeddings\":64,"
                                 + "\"local_attention\":8}";
+            }
+            case "deberta-v2" -> {
+                TinyBert.vocab(tokenizer);
+                config =
+                        "{\"model_type\":\"deberta-v2\",\"hidden_size\":32,"
+                                + "\"num_hidden_layers\":2,\"num_attention_heads\":4,"
+                                + "\"intermediate_size\":64,\"max_position_embeddings\":64,"
+                                + "\"type_vocab_size\":0,\"relative_attention\":true,"
+                                + "\"position_buckets\":8,\"norm_rel_ebd\":\"layer_norm\","
+                                + "\"share_att_key\":true,\"pos_att_type\":\"p2c|c2p\","
+                                + "\"position_biased_input\":false}";
             }
             default -> throw new IllegalArgumentException(modelType);
         }
