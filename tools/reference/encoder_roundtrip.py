@@ -7,7 +7,8 @@ small tokenizer (RoBERTa's byte-level BPE and XLM-R's Unigram fixtures of
 tokenizers/src/test/resources/reference/, a WordPiece vocab.txt trained here for the others), `hubtune finetune` on the quickstart tickets for a few steps with the family's own head,
 `hubtune predict --json`, `hubtune export --format hf`, then transformers'
 AutoModelForSequenceClassification loads the export and its probabilities are compared with
-hubtune's: max |Δp| per family, tolerance 1e-5.
+hubtune's; before fine-tuning, `hubtune embed --json` is compared with transformers' AutoModel
+mean-pooled and normalised. Max |Δ| per family, tolerance 1e-5.
 
 Usage (from the repository root):
     python3 tools/reference/encoder_roundtrip.py [WORK_DIR [FAMILY ...]]
@@ -79,6 +80,30 @@ def transformers_tokenizer(export):
     return BertTokenizerFast(vocab_file=str(export / "vocab.txt"), do_lower_case=True)
 
 
+def report(name, diff):
+    ok = diff <= TOLERANCE
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: max |Δ| {diff:.3g} (tolerance {TOLERANCE:g})")
+    if not ok:
+        failures.append(name)
+
+
+def embeddings(home, family, base):
+    """`hubtune embed --json` (mean pooling, normalised) vs transformers' AutoModel, same pooling."""
+    from transformers import AutoModel
+
+    ours = json.loads(hubtune(home, "embed", str(base), *TEXTS, "--json"))
+    model = AutoModel.from_pretrained(base).eval()
+    tok = transformers_tokenizer(base)
+    diff = 0.0
+    with torch.no_grad():
+        for row in ours:
+            enc = tok(row["text"], return_tensors="pt", return_token_type_ids=False)
+            mean = model(**enc).last_hidden_state[0].mean(0)
+            mean = mean / mean.norm()
+            diff = max(diff, (mean - torch.tensor(row["embedding"])).abs().max().item())
+    report(f"{family} embeddings ({type(model).__name__}, mean pooling)", diff)
+
+
 def family_round_trip(work, home, family, preset):
     from transformers import AutoModelForSequenceClassification
 
@@ -92,6 +117,7 @@ def family_round_trip(work, home, family, preset):
             intermediate_size=512, max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5)))
     init = ["--config", str(config)] if config else [preset]
     hubtune(home, "init", *init, "--tokenizer", str(tokenizer_dir(work, family)), "-o", str(base))
+    embeddings(home, family, base)
     run = work / f"{family}-run"
     hubtune(home, "finetune", str(base), "--train", str(DATA), "--max-steps", "12",
             "--learning-rate", "1e-3", "-o", str(run), "--overwrite", "-q")
@@ -108,11 +134,7 @@ def family_round_trip(work, home, family, preset):
                       return_token_type_ids=family not in ("distilbert", "modernbert"))
             p = torch.softmax(model(**enc).logits, -1)[0]
             diff = max(diff, (p - torch.tensor(list(row["probabilities"].values()))).abs().max().item())
-    name = f"{family} ({type(model).__name__}) in transformers"
-    ok = diff <= TOLERANCE
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: max |Δp| {diff:.3g} (tolerance {TOLERANCE:g})")
-    if not ok:
-        failures.append(name)
+    report(f"{family} fine-tuned ({type(model).__name__}) probabilities in transformers", diff)
 
 
 FAMILIES = {"roberta": "roberta-tiny", "xlm-roberta": "xlm-roberta-tiny",

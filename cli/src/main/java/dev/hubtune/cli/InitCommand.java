@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description =
                 "Write a freshly initialised model (HF format) with the tokenizer of REF:"
-                        + " presets gpt2-tiny and bert-tiny, or any HF config with --config.")
+                        + " presets gpt2-tiny, bert-tiny, roberta-tiny, distilbert-tiny,"
+                        + " electra-tiny, modernbert-tiny and deberta-v3-tiny, or any HF config"
+                        + " with --config.")
 final class InitCommand implements Callable<Integer> {
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -32,7 +34,9 @@ final class InitCommand implements Callable<Integer> {
             index = "0",
             arity = "0..1",
             paramLabel = "PRESET",
-            description = "gpt2-tiny or bert-tiny (omit with --config).")
+            description =
+                    "gpt2-tiny, bert-tiny, roberta-tiny, distilbert-tiny, electra-tiny,"
+                            + " modernbert-tiny or deberta-v3-tiny (omit with --config).")
     String preset;
 
     @Option(
