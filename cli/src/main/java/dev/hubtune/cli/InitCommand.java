@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
         name = "init",
         mixinStandardHelpOptions = true,
         description =
-                "Write a freshly initialised model (HF format) with the tokenizer of REF:"
-                        + " presets gpt2-tiny and bert-tiny, or any HF config with --config.")
+                "Write a freshly initialised model (HF format) with the tokenizer of REF: a"
+                        + " preset, or an HF config.json of any supported model type with"
+                        + " --config.")
 final class InitCommand implements Callable<Integer> {
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -32,7 +33,8 @@ final class InitCommand implements Callable<Integer> {
             index = "0",
             arity = "0..1",
             paramLabel = "PRESET",
-            description = "gpt2-tiny or bert-tiny (omit with --config).")
+            completionCandidates = InitCommand.Presets.class,
+            description = "One of ${COMPLETION-CANDIDATES} (omit with --config).")
     String preset;
 
     @Option(
@@ -52,7 +54,7 @@ final class InitCommand implements Callable<Integer> {
     @Option(
             names = "--config",
             paramLabel = "FILE",
-            description = "An HF config.json instead of a preset.")
+            description = "An HF config.json instead of a preset (gpt2, bert, llama, roberta, …).")
     Path config;
 
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed.")
@@ -74,5 +76,13 @@ final class InitCommand implements Callable<Integer> {
                 .getOut()
                 .println("initialised " + (preset != null ? preset : config) + " at " + dir);
         return Hubtune.EXIT_OK;
+    }
+
+    /** The presets, as {@link ModelInitializer} defines them. */
+    static final class Presets implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ModelInitializer.PRESETS.iterator();
+        }
     }
 }

@@ -75,7 +75,7 @@ public final class BertFamily implements ModelFamily {
     }
 
     @Override
-    public String hfArchitecture(FamilyConfig config, ModelTask task) {
+    public String hfArchitecture(String modelType, ModelTask task) {
         return switch (task) {
             case SEQUENCE_CLASSIFICATION -> "BertForSequenceClassification";
             case TOKEN_CLASSIFICATION -> "BertForTokenClassification";

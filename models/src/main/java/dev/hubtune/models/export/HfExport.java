@@ -105,9 +105,9 @@ public final class HfExport {
                         + " logits — or train with --pooling pooler for a transformers classifier.",
                 family.displayName(),
                 pooling.configName(),
-                family.hfArchitecture(config, ModelTask.SEQUENCE_CLASSIFICATION),
+                family.hfArchitecture(config.modelType(), ModelTask.SEQUENCE_CLASSIFICATION),
                 out,
-                family.hfArchitecture(config, ModelTask.EMBEDDING));
+                family.hfArchitecture(config.modelType(), ModelTask.EMBEDDING));
         ExportMetadata encoderMeta =
                 new ExportMetadata(ModelTask.EMBEDDING, meta.labels(), meta.pooling(), meta.data());
         return ExportDirectory.write(
@@ -140,7 +140,7 @@ public final class HfExport {
     static Map<String, Object> hfConfig(
             ModelFamily family, FamilyConfig config, ExportMetadata meta) {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("architectures", List.of(family.hfArchitecture(config, meta.task())));
+        c.put("architectures", List.of(family.hfArchitecture(config.modelType(), meta.task())));
         c.putAll(config.toHfConfig());
         if (!meta.labels().isEmpty()) {
             Map<String, String> id2label = new LinkedHashMap<>();

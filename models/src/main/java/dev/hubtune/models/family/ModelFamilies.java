@@ -132,11 +132,8 @@ public final class ModelFamilies {
                 && architectures.isJsonArray()
                 && !architectures.getAsJsonArray().isEmpty()) {
             String architecture = architectures.getAsJsonArray().get(0).getAsString();
-            if (architecture.startsWith("Bert")) {
-                inferred = "bert";
-            } else if (architecture.startsWith("GPT2")) {
-                inferred = "gpt2";
-            } else {
+            inferred = familyOfArchitecture(architecture);
+            if (inferred == null) {
                 throw new ModelException(
                         file
                                 + " has no \"model_type\" and names the architecture "
@@ -149,7 +146,8 @@ public final class ModelFamilies {
             inferred = "gpt2";
         } else if (json.has("hidden_size")
                 && json.has("num_hidden_layers")
-                && json.has("num_attention_heads")) {
+                && json.has("num_attention_heads")
+                && !looksLikeAnotherBertLayout(json)) {
             inferred = "bert";
         }
         if (inferred == null) {
@@ -168,6 +166,40 @@ public final class ModelFamilies {
                 inferred,
                 inferred);
         return inferred;
+    }
+
+    /**
+     * The model type of the family whose transformers class {@code architecture} is ({@code
+     * RobertaForSequenceClassification} → roberta), or null.
+     */
+    private static String familyOfArchitecture(String architecture) {
+        for (ModelFamily f : FAMILIES) {
+            for (String type : f.modelTypes()) {
+                for (ModelTask task : ModelTask.values()) {
+                    if (f.hfArchitecture(type, task).equals(architecture)) {
+                        return type;
+                    }
+                }
+            }
+        }
+        return architecture.startsWith("Bert")
+                ? "bert"
+                : architecture.startsWith("GPT2") ? "gpt2" : null;
+    }
+
+    /**
+     * Keys BERT's config never has: RoBERTa's single token type and padding id 1 (its positions
+     * start after the padding index, so running it as BERT gives wrong outputs without an error),
+     * ELECTRA's embedding_size. Such a config is refused rather than guessed to be BERT.
+     */
+    private static boolean looksLikeAnotherBertLayout(JsonObject json) {
+        return json.has("embedding_size")
+                || (json.has("type_vocab_size")
+                        && json.get("type_vocab_size").isJsonPrimitive()
+                        && json.get("type_vocab_size").getAsInt() == 1)
+                || (json.has("pad_token_id")
+                        && json.get("pad_token_id").isJsonPrimitive()
+                        && json.get("pad_token_id").getAsInt() == 1);
     }
 
     private static List<ModelFamily> load() {

@@ -45,8 +45,8 @@ public interface ModelFamily {
     /** Adds the backbone to {@code context}'s graph (inference or training, as the context is). */
     Backbone build(BuildContext context, FamilyConfig config);
 
-    /** The {@code architectures} entry transformers loads for {@code task} of {@code config}. */
-    String hfArchitecture(FamilyConfig config, ModelTask task);
+    /** The {@code architectures} entry transformers loads for {@code task} of {@code modelType}. */
+    String hfArchitecture(String modelType, ModelTask task);
 
     /** The GGUF {@code general.architecture} values this family reads (none by default). */
     default List<String> ggufArchitectures() {

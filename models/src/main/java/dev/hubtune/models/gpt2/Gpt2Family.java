@@ -55,7 +55,7 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
-    public String hfArchitecture(FamilyConfig config, ModelTask task) {
+    public String hfArchitecture(String modelType, ModelTask task) {
         return "GPT2LMHeadModel";
     }
 

@@ -8,14 +8,17 @@ import dev.hubtune.models.bert.BertFamily;
 import dev.hubtune.models.bert.BertInit;
 import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.models.export.HfExport;
+import dev.hubtune.models.family.Backbone;
+import dev.hubtune.models.family.DecoderBackbone;
 import dev.hubtune.models.family.FamilyConfig;
+import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.family.ModelFamily;
 import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.gpt2.Gpt2Config;
 import dev.hubtune.models.gpt2.Gpt2Family;
 import dev.hubtune.models.gpt2.Gpt2Weights;
-import dev.hubtune.models.llama.LlamaConfig;
-import dev.hubtune.models.llama.LlamaFamily;
+import dev.hubtune.models.heads.CausalLmHead;
+import dev.hubtune.models.heads.MaskedLmHead;
 import dev.hubtune.models.nn.Activation;
 import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
@@ -29,7 +32,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.op.Ops;
 
@@ -42,7 +44,16 @@ import org.tensorflow.op.Ops;
 public final class ModelInitializer {
 
     /** The built-in presets. */
-    public static final List<String> PRESETS = List.of("gpt2-tiny", "bert-tiny", "llama-tiny");
+    public static final List<String> PRESETS =
+            List.of(
+                    "gpt2-tiny",
+                    "bert-tiny",
+                    "llama-tiny",
+                    "roberta-tiny",
+                    "distilbert-tiny",
+                    "electra-tiny",
+                    "modernbert-tiny",
+                    "deberta-v3-tiny");
 
     private ModelInitializer() {}
 
@@ -50,8 +61,11 @@ public final class ModelInitializer {
      * Creates {@code preset} ({@code gpt2-tiny}: 2 layers, hidden 128, 4 heads, 256 positions;
      * {@code bert-tiny}: 2 layers, hidden 128, 2 heads, FFN 512, with its masked-LM head; {@code
      * llama-tiny}: 2 layers, hidden 128, 4 query / 2 key-value heads, MLP 512, 256 positions, tied,
-     * its stop token the tokenizer's end of turn) at {@code out} with the tokenizer of {@code
-     * tokenizerDir}.
+     * its stop token the tokenizer's end of turn; {@code roberta-tiny} and {@code distilbert-tiny}
+     * BERT's sizes with their masked-LM heads; {@code electra-tiny} a discriminator with embeddings
+     * of 64 projected to 128; {@code modernbert-tiny} 3 layers (global, local, local), hidden 128,
+     * 8,192 positions; {@code deberta-v3-tiny} DeBERTa-v3's attention (256 log buckets, shared
+     * keys, p2c|c2p) at hidden 128) at {@code out} with the tokenizer of {@code tokenizerDir}.
      */
     public static Path create(String preset, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {
@@ -70,32 +84,93 @@ public final class ModelInitializer {
                         out,
                         seed);
             case "llama-tiny":
-                return fresh(
-                        new LlamaFamily(),
-                        new LlamaConfig(
-                                "llama",
-                                v.size,
-                                128,
-                                512,
-                                2,
-                                4,
-                                2,
-                                32,
-                                256,
-                                1e-5,
-                                10000,
-                                null,
-                                Activation.SILU,
-                                false,
-                                false,
-                                false,
-                                0,
-                                true,
-                                v.bos,
-                                Set.of(v.eos)),
+                {
+                    Map<String, Object> c = new java.util.LinkedHashMap<>();
+                    c.put("model_type", "llama");
+                    c.put("hidden_size", 128);
+                    c.put("intermediate_size", 512);
+                    c.put("num_hidden_layers", 2);
+                    c.put("num_attention_heads", 4);
+                    c.put("num_key_value_heads", 2);
+                    c.put("head_dim", 32);
+                    c.put("max_position_embeddings", 256);
+                    c.put("rms_norm_eps", 1e-5);
+                    c.put("tie_word_embeddings", true);
+                    return generic(c, v, tokenizerDir, out, seed);
+                }
+            case "roberta-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "roberta",
+                                "hidden_size", 128,
+                                "num_hidden_layers", 2,
+                                "num_attention_heads", 2,
+                                "intermediate_size", 512,
+                                "max_position_embeddings", 514,
+                                "type_vocab_size", 1,
+                                "layer_norm_eps", 1e-5),
+                        v,
                         tokenizerDir,
                         out,
                         seed);
+            case "distilbert-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "distilbert",
+                                "dim", 128,
+                                "n_layers", 2,
+                                "n_heads", 2,
+                                "hidden_dim", 512,
+                                "max_position_embeddings", 512),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "electra-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "electra",
+                                "embedding_size", 64,
+                                "hidden_size", 128,
+                                "num_hidden_layers", 2,
+                                "num_attention_heads", 2,
+                                "intermediate_size", 512,
+                                "max_position_embeddings", 512),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "modernbert-tiny":
+                return generic(
+                        Map.of(
+                                "model_type", "modernbert",
+                                "hidden_size", 128,
+                                "num_hidden_layers", 3,
+                                "num_attention_heads", 2,
+                                "intermediate_size", 192,
+                                "max_position_embeddings", 8192),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
+            case "deberta-v3-tiny":
+                {
+                    Map<String, Object> c = new java.util.LinkedHashMap<>();
+                    c.put("model_type", "deberta-v2");
+                    c.put("hidden_size", 128);
+                    c.put("num_hidden_layers", 2);
+                    c.put("num_attention_heads", 2);
+                    c.put("intermediate_size", 512);
+                    c.put("max_position_embeddings", 512);
+                    c.put("type_vocab_size", 0);
+                    c.put("relative_attention", true);
+                    c.put("position_buckets", 256);
+                    c.put("norm_rel_ebd", "layer_norm");
+                    c.put("share_att_key", true);
+                    c.put("pos_att_type", "p2c|c2p");
+                    c.put("position_biased_input", false);
+                    return generic(c, v, tokenizerDir, out, seed);
+                }
             default:
                 throw new ModelException(
                         "unknown preset '"
@@ -107,8 +182,8 @@ public final class ModelInitializer {
     }
 
     /**
-     * Creates a model from an HF {@code config.json} ({@code model_type} gpt2 or bert); its {@code
-     * vocab_size} is replaced by the tokenizer's.
+     * Creates a model from an HF {@code config.json} of any model type in {@link #INITIALISED}; its
+     * {@code vocab_size} (and a decoder's begin and end ids) are replaced by the tokenizer's.
      */
     public static Path createFromConfig(Path config, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {
@@ -155,11 +230,90 @@ public final class ModelInitializer {
                     out,
                     seed);
         }
+        if (GENERIC.contains(type)) {
+            return generic(o, config, v, tokenizerDir, out, seed);
+        }
         throw new ModelException(
                 config
                         + " has model_type '"
                         + type
-                        + "'; hubtune initialises gpt2 and bert models");
+                        + "'; hubtune initialises "
+                        + INITIALISED
+                        + " models");
+    }
+
+    /** The model types {@link #createFromConfig} initialises through their family's graph. */
+    private static final List<String> GENERIC =
+            List.of(
+                    "roberta",
+                    "xlm-roberta",
+                    "camembert",
+                    "distilbert",
+                    "electra",
+                    "modernbert",
+                    "deberta-v2",
+                    "llama",
+                    "mistral",
+                    "qwen2",
+                    "gemma");
+
+    /** The model types {@link #createFromConfig} initialises. */
+    public static final List<String> INITIALISED =
+            java.util.stream.Stream.concat(
+                            java.util.stream.Stream.of("gpt2", "bert"), GENERIC.stream())
+                    .toList();
+
+    private static Path generic(
+            Map<String, Object> config, Vocabulary v, Path tokenizerDir, Path out, long seed)
+            throws ModelException {
+        JsonObject o = new com.google.gson.Gson().toJsonTree(config).getAsJsonObject();
+        return generic(o, Path.of(config.get("model_type") + "-tiny"), v, tokenizerDir, out, seed);
+    }
+
+    /**
+     * A model of any family from its config, vocabulary size (and padding id) from the tokenizer,
+     * every parameter from its initializer in the family's own graph (normal(0, 0.02) kernels and
+     * embeddings, zero biases, unit norms; fixed tables such as sinusoidal positions as they are),
+     * with the family's masked-LM head when it has one.
+     */
+    private static Path generic(
+            JsonObject o, Path source, Vocabulary v, Path tokenizerDir, Path out, long seed)
+            throws ModelException {
+        o.addProperty("vocab_size", v.size);
+        if (v.pad.isPresent()) {
+            o.addProperty("pad_token_id", v.pad.getAsInt());
+        }
+        ModelFamily family = ModelFamilies.forModelType(o.get("model_type").getAsString(), source);
+        boolean causalLm = family.tasks().contains(ModelTask.CAUSAL_LM);
+        if (causalLm) {
+            // A decoder starts and stops on the tokenizer's own tokens (a chat model's end of
+            // turn).
+            o.addProperty("bos_token_id", v.bos);
+            o.addProperty("eos_token_id", v.eos);
+        }
+        FamilyConfig config = family.readConfig(o, source);
+        boolean maskedLm = family.tasks().contains(ModelTask.MASKED_LM);
+        Map<String, WeightTensor> weights;
+        TensorFlowRuntime.load();
+        try (Graph g = new Graph()) {
+            Backbone backbone = family.build(BuildContext.inference(Ops.create(g)), config);
+            if (maskedLm) {
+                MaskedLmHead.build(backbone);
+            } else if (causalLm) {
+                CausalLmHead.build((DecoderBackbone) backbone);
+            }
+            weights = backbone.context().parameters().initialise(n -> true, seed);
+        }
+        return HfExport.write(
+                family,
+                config,
+                weights,
+                ExportMetadata.of(
+                        maskedLm
+                                ? ModelTask.MASKED_LM
+                                : causalLm ? ModelTask.CAUSAL_LM : ModelTask.EMBEDDING),
+                tokenizerDir,
+                out);
     }
 
     private static Path gpt2(Gpt2Config c, Path tokenizerDir, Path out, long seed)
@@ -184,25 +338,7 @@ public final class ModelInitializer {
                 out);
     }
 
-    /**
-     * A model of {@code family} with fresh weights from its parameters' own initializers (the
-     * blocks' normal(0, 0.02) kernels and embeddings, unit norms, zero biases), seeded.
-     */
-    private static Path fresh(
-            ModelFamily family, FamilyConfig c, Path tokenizerDir, Path out, long seed)
-            throws ModelException {
-        TensorFlowRuntime.load();
-        Map<String, WeightTensor> weights;
-        try (Graph g = new Graph()) {
-            BuildContext context = BuildContext.inference(Ops.create(g));
-            family.build(context, c);
-            weights = context.parameters().initialise(n -> true, seed);
-        }
-        return HfExport.write(
-                family, c, weights, ExportMetadata.of(ModelTask.CAUSAL_LM), tokenizerDir, out);
-    }
-
-    private record Vocabulary(int size, int bos, int eos) {}
+    private record Vocabulary(int size, int bos, int eos, OptionalInt pad) {}
 
     /**
      * The tokenizer's size and its begin and end tokens: a chat tokenizer's end of turn ({@code
@@ -219,8 +355,13 @@ public final class ModelInitializer {
                     chat.flatMap(x -> x.specialToken("bos_token"))
                             .map(t::tokenId)
                             .orElse(OptionalInt.empty());
+            OptionalInt pad = t.tokenId("<pad>");
             int end = eos.orElse(t.vocabSize() - 1);
-            return new Vocabulary(t.vocabSize(), bos.orElse(end), end);
+            return new Vocabulary(
+                    t.vocabSize(),
+                    bos.orElse(end),
+                    end,
+                    pad.isPresent() ? pad : t.tokenId("[PAD]"));
         }
     }
 }

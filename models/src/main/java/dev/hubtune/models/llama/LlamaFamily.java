@@ -83,8 +83,8 @@ public final class LlamaFamily implements ModelFamily {
     }
 
     @Override
-    public String hfArchitecture(FamilyConfig config, ModelTask task) {
-        return switch (config.modelType()) {
+    public String hfArchitecture(String modelType, ModelTask task) {
+        return switch (modelType) {
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
             case "gemma" -> "GemmaForCausalLM";

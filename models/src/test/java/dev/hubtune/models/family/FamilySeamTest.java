@@ -16,7 +16,14 @@ class FamilySeamTest {
 
     /** Every family's package; a new family is added here and in its ServiceLoader file. */
     private static final String[] FAMILIES = {
-        "dev.hubtune.models.bert..", "dev.hubtune.models.gpt2..", "dev.hubtune.models.llama.."
+        "dev.hubtune.models.bert..",
+        "dev.hubtune.models.gpt2..",
+        "dev.hubtune.models.llama..",
+        "dev.hubtune.models.roberta..",
+        "dev.hubtune.models.distilbert..",
+        "dev.hubtune.models.electra..",
+        "dev.hubtune.models.modernbert..",
+        "dev.hubtune.models.deberta.."
     };
 
     private static JavaClasses classes;
