@@ -118,6 +118,19 @@ final class DoctorCommand implements Callable<Integer> {
                         .map(s -> "configured (from " + s + ")")
                         .orElse("not configured"));
         report.put("proxies", settings.proxies().isEmpty() ? List.of("none") : settings.proxies());
+        report.put(
+                "http",
+                List.of(
+                        settings.httpPolicy(),
+                        "timeout "
+                                + settings.httpTimeout().toSeconds()
+                                + " s (HUBTUNE_HTTP_TIMEOUT), minimum speed "
+                                + (settings.httpMinBytesPerSecond() == 0
+                                        ? "off"
+                                        : settings.httpMinBytesPerSecond() + " B/s")
+                                + " (HUBTUNE_HTTP_MIN_SPEED)"));
+        report.put("maven_repository", settings.mavenRepository());
+        report.put("pypi_index", settings.pypiIndex());
 
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

