@@ -129,8 +129,8 @@ final class DoctorCommand implements Callable<Integer> {
                                         ? "off"
                                         : settings.httpMinBytesPerSecond() + " B/s")
                                 + " (HUBTUNE_HTTP_MIN_SPEED)"));
-        report.put("maven_repository", settings.mavenRepository());
-        report.put("pypi_index", settings.pypiIndex());
+        report.put("maven", settings.mavenRepository());
+        report.put("pypi", settings.pypiIndex());
 
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -31,7 +31,7 @@ class DoctorCommandTest {
         assertTrue(
                 json.getAsJsonArray("http").get(0).getAsString().contains("HUBTUNE_ALLOW_HTTP"),
                 r.out());
-        assertEquals("https://pypi.org/simple/", json.get("pypi_index").getAsString(), r.out());
+        assertEquals("https://pypi.org/simple/", json.get("pypi").getAsString(), r.out());
     }
 
     @Test
