@@ -11,97 +11,109 @@ import dev.hubtune.tokenizers.testing.Gpt2Files;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Supervised fine-tuning of a fresh tiny Llama (one byte per token) on made-up facts asked in two
- * ways: with the loss on the assistant's tokens only, it learns every answer, and the exported
- * model gives them through its chat template in a new generator.
+ * Supervised fine-tuning of a fresh tiny Llama (one byte per token) on an instruction set,
+ * "uppercase X" and "reverse X" over random four-letter words: with the loss on the assistant's
+ * tokens only it learns the rules, not the words, and the exported model answers words it never
+ * saw, through its chat template, as the rules say.
  */
 @Tag("slow")
 class SftTrainerTest {
 
+    private static final int WORD = 4;
+
     @TempDir Path dir;
 
-    private static String word(Random r, int n) {
+    private static String word(Random r) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < WORD; i++) {
             sb.append((char) ('a' + r.nextInt(26)));
         }
         return sb.toString();
     }
 
-    private static String json(String user, String assistant) {
-        return "{\"messages\": [{\"role\": \"user\", \"content\": \""
-                + user
-                + "\"}, {\"role\": \"assistant\", \"content\": \""
-                + assistant
-                + "\"}]}\n";
+    private static String answer(String instruction, String word) {
+        return instruction.equals("uppercase")
+                ? word.toUpperCase(Locale.ROOT)
+                : new StringBuilder(word).reverse().toString();
     }
 
     @Test
-    void aTinyLlamaLearnsItsAnswersAndGivesThemThroughItsChatTemplate() throws Exception {
+    void aTinyLlamaLearnsInstructionsAndAnswersWordsItNeverSaw() throws Exception {
         Path tokenizer = Gpt2Files.bytesWithChatTemplate(dir.resolve("tok"));
         Path base = ModelInitializer.create("llama-tiny", tokenizer, dir.resolve("base"), 3);
-        // Question -> answer: a city and a colour for each of 6 made-up names.
         Random r = new Random(11);
-        Map<String, String> facts = new LinkedHashMap<>();
-        for (int i = 0; i < 6; i++) {
-            String name = word(r, 4);
-            facts.put("city of " + name, word(r, 5));
-            facts.put("colour of " + name, word(r, 5));
+        Set<String> seen = new HashSet<>();
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 4000; i++) {
+            String w = word(r);
+            seen.add(w);
+            String instruction = r.nextBoolean() ? "uppercase" : "reverse";
+            jsonl.append("{\"messages\": [{\"role\": \"user\", \"content\": \"")
+                    .append(instruction)
+                    .append(' ')
+                    .append(w)
+                    .append("\"}, {\"role\": \"assistant\", \"content\": \"")
+                    .append(answer(instruction, w))
+                    .append("\"}]}\n");
         }
-        List<String> questions = new ArrayList<>(facts.keySet());
-        StringBuilder train = new StringBuilder();
-        for (int i = 0; i < 240; i++) {
-            String q = questions.get(r.nextInt(questions.size()));
-            train.append(json(q, facts.get(q)));
-        }
-        StringBuilder validation = new StringBuilder();
-        facts.forEach((q, a) -> validation.append(json(q, a)));
+        // Learning to copy is a phase change whose step varies with the seed, here as in
+        // transformers + torch on the same model, data and schedule
+        // (tools/reference/sft_copy_task_torch.py): at 3e-3 both plateau for hundreds of steps; at
+        // 1e-3 torch's runs reach 0.85–1.0 token accuracy by step 500, and this seed 1.0 by 400.
         TrainingReport<LanguageModelMetrics> report =
                 SftTrainer.builder()
                         .setModelDir(base)
-                        .setTrainFile(Files.writeString(dir.resolve("train.jsonl"), train))
+                        .setTrainFile(Files.writeString(dir.resolve("train.jsonl"), jsonl))
                         .setOutputDir(dir.resolve("run"))
-                        .optValidationFile(
-                                Files.writeString(dir.resolve("validation.jsonl"), validation))
-                        .optMaxSteps(150)
-                        .optEvalEverySteps(100)
+                        .optValidationFraction(0.05)
+                        .optMaxSteps(700)
+                        .optEvalEverySteps(200)
                         .optBatchSize(16)
-                        .optLearningRate(3e-3)
+                        .optLearningRate(1e-3)
                         .optWarmupRatio(0.05)
                         .optDropout(0)
                         .optThreads(2)
                         .build()
                         .train();
         LanguageModelMetrics best = report.best().metrics();
-        // Every assistant token of every answer (5 letters, <|im_end|>, newline), none of the
-        // question's.
-        assertEquals(facts.size() * 7L, best.tokens(), report.evaluations().toString());
-        assertEquals(1.0, best.accuracy(), 1e-9, report.evaluations().toString());
+        // Each answer's letters, its <|im_end|> and the template's newline; none of the question's.
+        assertEquals(0, best.tokens() % (WORD + 2), report.evaluations().toString());
+        assertTrue(best.accuracy() > 0.99, report.evaluations().toString());
 
+        int right = 0;
         List<String> wrong = new ArrayList<>();
         try (TextGenerator chat = TextGenerator.builder().setModelDir(report.exported()).build()) {
             assertTrue(chat.canChat());
-            for (Map.Entry<String, String> fact : facts.entrySet()) {
+            Random unseen = new Random(99);
+            for (int asked = 0; asked < 20; ) {
+                String w = word(unseen);
+                if (seen.contains(w)) {
+                    continue;
+                }
+                String instruction = asked++ % 2 == 0 ? "uppercase" : "reverse";
                 String got =
                         chat.chat(
-                                        List.of(ChatMessage.user(fact.getKey())),
+                                        List.of(ChatMessage.user(instruction + " " + w)),
                                         GenerationConfig.greedy(12),
                                         text -> {})
                                 .text();
-                if (!got.equals(fact.getValue())) {
-                    wrong.add(fact.getKey() + " -> " + got + " (not " + fact.getValue() + ")");
+                if (got.equals(answer(instruction, w))) {
+                    right++;
+                } else {
+                    wrong.add(instruction + " " + w + " -> " + got);
                 }
             }
         }
-        assertTrue(wrong.isEmpty(), wrong.toString());
+        assertTrue(right >= 19, right + "/20 right; wrong: " + wrong);
     }
 }
