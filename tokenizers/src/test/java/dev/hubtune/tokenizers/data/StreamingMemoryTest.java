@@ -133,6 +133,9 @@ class StreamingMemoryTest {
                 parts[1],
                 parts[2],
                 out.substring(out.indexOf("VmHWM")));
-        assertTrue(Double.parseDouble(parts[2]) < 0.05, "bucketing keeps padding low: " + parts[2]);
+        // Rows of 5..34 tokens batched at random would be ~40% padding. Buckets round lengths up to
+        // LengthBuckets.STEP (8) tokens, so a row carries at most 7 pad tokens: ~15% on rows this
+        // short (mean ~20 tokens), a few percent on real documents of hundreds of tokens.
+        assertTrue(Double.parseDouble(parts[2]) < 0.2, "bucketing keeps padding low: " + parts[2]);
     }
 }
