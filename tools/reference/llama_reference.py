@@ -6,7 +6,8 @@ inputs) and Gemma (head_dim != hidden/heads, (1 + weight) norms, sqrt(hidden) em
 GeGLU) -- with weights given by a closed formula of each parameter's HF name and its index in
 PyTorch's layout (`formula_value`, computed the same way by the Java test), so no weight file is
 committed. For each: the parameter names and shapes transformers has, logits of two sequences, and
-16 greedy tokens from `generate` (with its key/value cache).
+16 greedy tokens from `generate` (with its key/value cache); and, for finetune's
+DecoderGradientParityTest, the causal-LM loss on given labels and its gradient for every parameter.
 
 Regenerate (from the repository root):
     tools/reference/.venv/bin/python tools/reference/llama_reference.py
@@ -29,9 +30,13 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-OUT = pathlib.Path(__file__).resolve().parents[2] / (
-    "models/src/test/resources/reference/llama-family-reference.json"
-)
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+OUT = ROOT / "models/src/test/resources/reference/llama-family-reference.json"
+# Gradients of the causal-LM loss, for finetune's DecoderGradientParityTest.
+GRADIENTS_OUT = ROOT / "finetune/src/test/resources/reference/llama-gradients-reference.json"
+# HF labels for INPUTS (shifted inside the model): -100 where the loss must not count.
+LABELS = [[-100, -100, -100, 2, 90, 41, 41, 7, 0, 63, 12, 88], [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, -100, -100]]
+SAMPLES = 6
 
 COMMON = dict(
     vocab_size=96,
@@ -139,8 +144,24 @@ def run(family: str):
         greedy = model.generate(
             torch.tensor([PROMPT]), max_new_tokens=16, do_sample=False, pad_token_id=0
         )[0, len(PROMPT):]
+    # The loss transformers trains with (mean over counted tokens) and its gradient per parameter:
+    # sum, sum of squares and a few values at spread indices, in transformers' layout.
+    model.zero_grad()
+    loss = model(torch.tensor(INPUTS), labels=torch.tensor(LABELS)).loss
+    loss.backward()
+    grads = {}
+    for name, p in model.named_parameters():
+        g = p.grad.detach().reshape(-1).to(torch.float64)
+        idx = [(k * 7919) % g.numel() for k in range(SAMPLES)]
+        grads[name] = {
+            "sum": g.sum().item(),
+            "sumsq": (g * g).sum().item(),
+            "index": idx,
+            "values": [g[i].item() for i in idx],
+        }
+    gradients = {"labels": LABELS, "loss": loss.item(), "parameters": grads}
     hf_config = json.loads(config.to_json_string(use_diff=False))
-    return {
+    return gradients, {
         "config": hf_config,
         "parameters": shapes,
         "inputs": INPUTS,
@@ -151,7 +172,22 @@ def run(family: str):
 
 
 def main() -> None:
-    cases = {family: run(family) for family in CASES}
+    runs = {family: run(family) for family in CASES}
+    cases = {family: r[1] for family, r in runs.items()}
+    GRADIENTS_OUT.parent.mkdir(parents=True, exist_ok=True)
+    GRADIENTS_OUT.write_text(
+        json.dumps(
+            {
+                "generated_by": "tools/reference/llama_reference.py",
+                "transformers": transformers.__version__,
+                "torch": torch.__version__,
+                "cases": {family: r[0] for family, r in runs.items()},
+            },
+            separators=(",", ":"),
+        )
+        + "\n"
+    )
+    print(f"wrote {GRADIENTS_OUT} ({GRADIENTS_OUT.stat().st_size} bytes)")
     OUT.write_text(
         json.dumps(
             {

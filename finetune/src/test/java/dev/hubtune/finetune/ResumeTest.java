@@ -57,6 +57,25 @@ class ResumeTest {
                             .build()
                             .train();
         }
+        if (task.equals("sft")) {
+            return (out, resume, listener) ->
+                    SftTrainer.builder()
+                            .setModelDir(root.resolve("llama"))
+                            .setTrainFile(root.resolve("chats.jsonl"))
+                            .setOutputDir(out)
+                            .optMaxSteps(30)
+                            .optBatchSize(8)
+                            .optLearningRate(1e-3)
+                            .optGradientAccumulation(2)
+                            .optSeed(11)
+                            .optThreads(1)
+                            .optCheckpointEverySteps(4)
+                            .optEvalEverySteps(10)
+                            .optResume(resume)
+                            .optListener(listener)
+                            .build()
+                            .train();
+        }
         return (out, resume, listener) ->
                 LanguageModelTrainer.builder()
                         .setModelDir(root.resolve("gpt2/gpt2-tiny"))
@@ -81,6 +100,26 @@ class ResumeTest {
         if (task.equals("classification")) {
             ClassifierTrainerTest.tinyModel(root.resolve("bert"));
             ClassifierTrainerTest.syntheticCsv(root.resolve("train.csv"), 300, 9);
+        } else if (task.equals("sft")) {
+            Path tokenizer =
+                    dev.hubtune.tokenizers.testing.Gpt2Files.bytesWithChatTemplate(
+                            root.resolve("tok"));
+            dev.hubtune.models.init.ModelInitializer.create(
+                    "llama-tiny", tokenizer, root.resolve("llama"), 5);
+            StringBuilder chats = new StringBuilder();
+            java.util.Random r = new java.util.Random(9);
+            for (int i = 0; i < 300; i++) {
+                int a = r.nextInt(50);
+                int b = r.nextInt(50);
+                chats.append("{\"prompt\": \"")
+                        .append(a)
+                        .append('+')
+                        .append(b)
+                        .append("\", \"completion\": \"")
+                        .append(a + b)
+                        .append("\"}\n");
+            }
+            Files.writeString(root.resolve("chats.jsonl"), chats);
         } else {
             TinyGpt2Corpus.model(root.resolve("gpt2"));
             TinyGpt2Corpus.corpus(root.resolve("corpus.txt"), 400, 9);
@@ -139,7 +178,7 @@ class ResumeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"classification", "causal-lm"})
+    @ValueSource(strings = {"classification", "causal-lm", "sft"})
     void resumeAfterSigkillEqualsTheUninterruptedRun(String task, @TempDir Path dir)
             throws Exception {
         data(task, dir);

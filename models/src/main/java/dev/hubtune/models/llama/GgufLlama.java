@@ -88,6 +88,11 @@ final class GgufLlama {
         c.addProperty("tie_word_embeddings", !gguf.tensors().containsKey("output.weight"));
         c.addProperty("bos_token_id", integer(m, "tokenizer.ggml.bos_token_id"));
         c.addProperty("eos_token_id", integer(m, "tokenizer.ggml.eos_token_id"));
+        // As transformers' GGUF loader sets it: the padding id (SmolLM2's end of turn) is the
+        // model's pad_token_id, whose embedding row fine-tuning updates only through the head.
+        if (m.containsKey("tokenizer.ggml.padding_token_id")) {
+            c.addProperty("pad_token_id", integer(m, "tokenizer.ggml.padding_token_id"));
+        }
         return c;
     }
 

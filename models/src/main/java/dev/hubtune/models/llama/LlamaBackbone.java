@@ -74,7 +74,7 @@ final class LlamaBackbone implements DecoderBackbone {
         Operand<TInt32> positions = tf.range(past, total, tf.constant(1));
 
         Embedding embed = Embedding.create(nn, "model.embed_tokens.weight", config.vocabSize(), h);
-        Operand<TFloat32> x = embed.lookup(inputIds);
+        Operand<TFloat32> x = embed.lookup(inputIds, config.padTokenId());
         if (config.gemma()) {
             // Gemma scales the embedding by √hidden (in the activations' dtype, here float32).
             x = tf.math.mul(x, tf.constant((float) Math.sqrt(h)));

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -39,6 +40,8 @@ import java.util.TreeSet;
  * @param slidingWindow Mistral's attention window, or 0 for none
  * @param tieWordEmbeddings the LM head is the token embedding
  * @param bosTokenId begin-of-text id
+ * @param padTokenId {@code pad_token_id}, if the config names one: its embedding row gets no
+ *     gradient from the positions holding it, as in transformers
  * @param eosTokenIds end-of-text ids (Llama 3 has several)
  */
 public record LlamaConfig(
@@ -61,6 +64,7 @@ public record LlamaConfig(
         int slidingWindow,
         boolean tieWordEmbeddings,
         int bosTokenId,
+        OptionalInt padTokenId,
         Set<Integer> eosTokenIds)
         implements DecoderConfig {
 
@@ -166,6 +170,9 @@ public record LlamaConfig(
                     o.has("bos_token_id") && !o.get("bos_token_id").isJsonNull()
                             ? o.get("bos_token_id").getAsInt()
                             : 1,
+                    o.has("pad_token_id") && !o.get("pad_token_id").isJsonNull()
+                            ? OptionalInt.of(o.get("pad_token_id").getAsInt())
+                            : OptionalInt.empty(),
                     eos(o, file));
         } catch (IllegalArgumentException
                 | IllegalStateException
@@ -277,6 +284,7 @@ public record LlamaConfig(
         }
         c.put("tie_word_embeddings", tieWordEmbeddings);
         c.put("bos_token_id", bosTokenId);
+        c.put("pad_token_id", padTokenId.isPresent() ? padTokenId.getAsInt() : null);
         c.put(
                 "eos_token_id",
                 eosTokenIds.size() == 1

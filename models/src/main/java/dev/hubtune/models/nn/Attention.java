@@ -3,7 +3,6 @@ package dev.hubtune.models.nn;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -60,38 +59,73 @@ public final class Attention {
             throw new IllegalArgumentException(
                     heads + " query heads cannot share " + kvHeads + " key/value heads");
         }
-        if (kvHeads != heads) {
-            k = repeatHeads(tf, k, heads / kvHeads);
-            v = repeatHeads(tf, v, heads / kvHeads);
-        }
         // Scaling q before the product touches length·d values instead of length² scores.
         Operand<TFloat32> scaled = tf.math.mul(q, tf.constant((float) (1 / Math.sqrt(headSize))));
-        Operand<TFloat32> scores = tf.math.add(batchMatMul(tf, scaled, k, false, true), maskBias);
+        if (kvHeads == heads) {
+            Operand<TFloat32> scores =
+                    tf.math.add(batchMatMul(tf, scaled, k, false, true), maskBias);
+            Operand<TFloat32> probs = probabilityDropout.apply(tf.nn.softmax(scores));
+            return mergeHeads(
+                    tf, batchMatMul(tf, probs, v, false, false), batch, length, heads, headSize);
+        }
+        // Grouped-query attention without copying keys and values per query head: the n query
+        // heads of a group become one more batch dimension ([B, Hkv, n, L, d]) that BatchMatMulV2
+        // broadcasts k and v ([B, Hkv, 1, K, d]) over. Query head i·n + j is group i, member j, as
+        // HF's repeat_kv pairs them; the reshapes between [B, H, …] and [B, Hkv, n, …] are free.
+        int n = heads / kvHeads;
+        Operand<TInt32> keyLength = tf.gather(tf.shape(k), tf.constant(2), tf.constant(0));
+        Operand<TFloat32> groupedQueries =
+                tf.reshape(
+                        scaled,
+                        tf.stack(
+                                List.of(
+                                        batch,
+                                        tf.constant(kvHeads),
+                                        tf.constant(n),
+                                        length,
+                                        tf.constant(headSize))));
+        Operand<TFloat32> scores =
+                tf.math.add(
+                        tf.reshape(
+                                batchMatMul(
+                                        tf,
+                                        groupedQueries,
+                                        tf.expandDims(k, tf.constant(2)),
+                                        false,
+                                        true),
+                                tf.stack(List.of(batch, tf.constant(heads), length, keyLength))),
+                        maskBias);
         Operand<TFloat32> probs = probabilityDropout.apply(tf.nn.softmax(scores));
-        return tf.reshape(
-                tf.linalg.transpose(
-                        batchMatMul(tf, probs, v, false, false),
-                        tf.constant(new int[] {0, 2, 1, 3})),
-                tf.stack(List.of(batch, length, tf.constant(heads * headSize))));
+        Operand<TFloat32> groupedProbs =
+                tf.reshape(
+                        probs,
+                        tf.stack(
+                                List.of(
+                                        batch,
+                                        tf.constant(kvHeads),
+                                        tf.constant(n),
+                                        length,
+                                        keyLength)));
+        Operand<TFloat32> context =
+                tf.reshape(
+                        batchMatMul(
+                                tf, groupedProbs, tf.expandDims(v, tf.constant(2)), false, false),
+                        tf.stack(
+                                List.of(batch, tf.constant(heads), length, tf.constant(headSize))));
+        return mergeHeads(tf, context, batch, length, heads, headSize);
     }
 
-    /**
-     * {@code [B, Hkv, K, d]} to {@code [B, Hkv·n, K, d]}, each head repeated n times in place (head
-     * i serves query heads i·n … i·n+n-1, as HF's {@code repeat_kv}).
-     */
-    static Operand<TFloat32> repeatHeads(Ops tf, Operand<TFloat32> t, int n) {
-        Operand<TInt32> shape = tf.shape(t);
-        Operand<TFloat32> expanded = tf.expandDims(t, tf.constant(2)); // [B, Hkv, 1, K, d]
-        Operand<TFloat32> tiled = tf.tile(expanded, tf.constant(new int[] {1, 1, n, 1, 1}));
-        Operand<TInt32> b = tf.gather(shape, tf.constant(0), tf.constant(0));
-        Operand<TInt32> h = tf.gather(shape, tf.constant(1), tf.constant(0));
-        Operand<TInt32> rest =
-                tf.slice(shape, tf.constant(new int[] {2}), tf.constant(new int[] {2}));
+    /** {@code [B, H, L, d]} to {@code [B, L, H·d]}. */
+    private static Operand<TFloat32> mergeHeads(
+            Ops tf,
+            Operand<TFloat32> t,
+            Operand<TInt32> batch,
+            Operand<TInt32> length,
+            int heads,
+            int headSize) {
         return tf.reshape(
-                tiled,
-                tf.concat(
-                        List.of(tf.stack(List.of(b, tf.math.mul(h, tf.constant(n)))), rest),
-                        tf.constant(0)));
+                tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1, 3})),
+                tf.stack(List.of(batch, length, tf.constant(heads * headSize))));
     }
 
     /**
@@ -143,23 +177,18 @@ public final class Attention {
     }
 
     /**
-     * {@code a · b} over matching leading dimensions, as TensorFlow's original {@code BatchMatMul}
-     * op. Its gradient is registered in every TensorFlow the project has used (2.10 registers none
-     * for {@code BatchMatMulV2}/{@code V3}, what the Java API emits); on 2.18 all three have one
-     * and run the same kernel.
+     * {@code a · b} over the leading (batch) dimensions, broadcast where one side has 1 ({@code
+     * BatchMatMulV3}, what TF Java emits; TensorFlow 2.18 registers its gradient, which sums over
+     * broadcast dimensions). Before 2.18 the project used the original {@code BatchMatMul}, the
+     * only version with a gradient in 2.10; the kernel is the same.
      */
-    @SuppressWarnings("unchecked")
     public static Operand<TFloat32> batchMatMul(
             Ops tf, Operand<TFloat32> a, Operand<TFloat32> b, boolean adjointA, boolean adjointB) {
-        Output<?> product =
-                tf.scope()
-                        .opBuilder("BatchMatMul", "BatchMatMul")
-                        .addInput(a.asOutput())
-                        .addInput(b.asOutput())
-                        .setAttr("adj_x", adjointA)
-                        .setAttr("adj_y", adjointB)
-                        .build()
-                        .output(0);
-        return (Operand<TFloat32>) product;
+        return tf.train.batchMatMul(
+                a,
+                b,
+                TFloat32.class,
+                org.tensorflow.op.train.BatchMatMul.adjX(adjointA),
+                org.tensorflow.op.train.BatchMatMul.adjY(adjointB));
     }
 }

@@ -1,10 +1,12 @@
 package dev.hubtune.models.nn;
 
+import java.util.OptionalInt;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TNumber;
 
 /**
@@ -36,6 +38,31 @@ public final class Embedding {
     /** Rows {@code ids} of the table, {@code [..., dim]}. */
     public Operand<TFloat32> lookup(Operand<? extends TNumber> ids) {
         return tf.gather(table, ids, tf.constant(0));
+    }
+
+    /**
+     * Rows {@code ids} of the table, as torch's {@code nn.Embedding(padding_idx=…)} gives them: the
+     * same values, but no gradient reaches the table through positions holding {@code paddingIndex}
+     * (transformers builds decoders' and encoders' token embeddings so, with the config's {@code
+     * pad_token_id}; where that id is also a real token — Gemma's 0, SmolLM2's end of turn —
+     * fine-tuning must leave its row to the other uses of the table to match).
+     */
+    public Operand<TFloat32> lookup(Operand<TInt32> ids, OptionalInt paddingIndex) {
+        Operand<TFloat32> rows = lookup(ids);
+        if (paddingIndex.isEmpty()) {
+            return rows;
+        }
+        // rows·keep + stopGradient(rows)·(1 − keep): exactly rows forward, gradient only where
+        // kept.
+        Operand<TFloat32> keep =
+                tf.expandDims(
+                        tf.dtypes.cast(
+                                tf.math.notEqual(ids, tf.constant(paddingIndex.getAsInt())),
+                                TFloat32.class),
+                        tf.constant(-1));
+        return tf.math.add(
+                tf.math.mul(rows, keep),
+                tf.math.mul(tf.stopGradient(rows), tf.math.sub(tf.constant(1f), keep)));
     }
 
     /** {@code x [n, dim]} times the transposed table: scores over the rows, {@code [n, rows]}. */
