@@ -289,17 +289,17 @@ public final class Hub {
             files.add(
                     new CachedFile(alias.getKey(), target.blob(), target.size(), target.sha256()));
         }
-        if (manifest.config().isPresent()
-                && files.stream().noneMatch(f -> f.path().equals("config.json"))) {
-            files.add(
-                    writeManifestFile(
-                            repo,
-                            snapshot.commit(),
-                            prefix + "config.json",
-                            "config.json",
-                            manifest.config()
-                                    .get()
-                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        for (var extra : manifest.extraFiles().entrySet()) {
+            if (files.stream().noneMatch(f -> f.path().equals(extra.getKey()))) {
+                files.add(
+                        writeManifestFile(
+                                repo,
+                                snapshot.commit(),
+                                prefix + extra.getKey(),
+                                extra.getKey(),
+                                extra.getValue()
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
         }
         for (ModelManifest.ExpectedFile expected : manifest.files()) {
             CachedFile actual =

@@ -24,13 +24,16 @@ import java.util.regex.Pattern;
  *
  * @param id the manifest id users type
  * @param description one line for {@code hubtune ls --manifests}
- * @param architecture {@code bert} or {@code gpt2}
+ * @param architecture the HF {@code model_type} ({@code bert}, {@code gpt2}, {@code llama}, …)
  * @param task what the model does out of the box
  * @param license the model's license
  * @param sources where to get it, preferred first
  * @param files files of the model directory known to the manifest (verified facts only)
- * @param config an HF-style {@code config.json} for sources that ship none (e.g. a bare ONNX file),
- *     written into the model directory as a content-addressed file
+ * @param extraFiles small JSON files the sources do not ship, by path in the model directory —
+ *     {@code config.json} for a bare ONNX file (the manifest's {@code "config"}), a
+ *     sentence-transformers model's {@code modules.json} and {@code 1_Pooling/config.json} (its
+ *     {@code "extra_files"}) — copied from the model's own repository, written into the model
+ *     directory as content-addressed files where a source lacks them
  */
 public record ModelManifest(
         String id,
@@ -40,7 +43,7 @@ public record ModelManifest(
         String license,
         List<Source> sources,
         List<ExpectedFile> files,
-        Optional<String> config) {
+        Map<String, String> extraFiles) {
 
     /** Resource folder of manifests on the class path. */
     public static final String RESOURCE_DIR = "hubtune-zoo/";
@@ -57,6 +60,7 @@ public record ModelManifest(
         }
         sources = List.copyOf(sources);
         files = List.copyOf(files);
+        extraFiles = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extraFiles));
     }
 
     /**
@@ -93,7 +97,7 @@ public record ModelManifest(
                 ModelRef parsed = ModelRef.parse(ref);
                 if (parsed instanceof ModelRef.Manifest || parsed instanceof ModelRef.Local) {
                     throw new InvalidReferenceException(
-                            "a manifest source must be hf:, maven: or https://, not " + ref);
+                            "a manifest source must be hf:, maven:, pypi: or https://, not " + ref);
                 }
                 Optional<String> subdir = optString(s, "subdir");
                 if (subdir.isPresent()) {
@@ -123,19 +127,26 @@ public record ModelManifest(
                     files.add(new ExpectedFile(path, f.get("size").getAsLong(), sha));
                 }
             }
-            Optional<String> config = Optional.empty();
+            Map<String, String> extra = new LinkedHashMap<>();
+            var gson = new com.google.gson.GsonBuilder().setPrettyPrinting().create();
             if (o.has("config")) {
                 if (!o.get("config").isJsonObject()) {
                     throw new InvalidReferenceException(
                             "manifest \"config\" must be a JSON object (an HF config.json)");
                 }
-                config =
-                        Optional.of(
-                                new com.google.gson.GsonBuilder()
-                                                .setPrettyPrinting()
-                                                .create()
-                                                .toJson(o.get("config"))
-                                        + "\n");
+                extra.put("config.json", gson.toJson(o.get("config")) + "\n");
+            }
+            if (o.has("extra_files")) {
+                for (var f : o.getAsJsonObject("extra_files").entrySet()) {
+                    SafePaths.resolveInside(Path.of("/x"), f.getKey());
+                    if (!f.getKey().endsWith(".json") || extra.containsKey(f.getKey())) {
+                        throw new InvalidReferenceException(
+                                "manifest extra_files: "
+                                        + f.getKey()
+                                        + " must be a .json path given once");
+                    }
+                    extra.put(f.getKey(), gson.toJson(f.getValue()) + "\n");
+                }
             }
             return new ModelManifest(
                     o.get("id").getAsString(),
@@ -145,7 +156,7 @@ public record ModelManifest(
                     o.get("license").getAsString(),
                     sources,
                     files,
-                    config);
+                    extra);
         } catch (JsonParseException
                 | IllegalStateException
                 | NullPointerException
@@ -155,7 +166,7 @@ public record ModelManifest(
                             + e
                             + "); required: id, description,"
                             + " architecture, task, license, sources[{ref, subdir?, aliases?}],"
-                            + " files[{path, size, sha256?}]?");
+                            + " files[{path, size, sha256?}]?, config?, extra_files?");
         } catch (IllegalArgumentException e) {
             throw new InvalidReferenceException("not a valid hubtune manifest: " + e.getMessage());
         }

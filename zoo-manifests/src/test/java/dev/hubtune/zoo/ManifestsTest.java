@@ -76,6 +76,30 @@ class ManifestsTest {
                 // Hashes are facts computed from the real bytes: a full SHA-256 or nothing.
                 f.sha256().ifPresent(h -> assertEquals(64, h.length()));
             }
+            String config = m.extraFiles().get("config.json");
+            if (config != null) {
+                assertEquals(
+                        m.architecture(),
+                        com.google.gson.JsonParser.parseString(config)
+                                .getAsJsonObject()
+                                .get("model_type")
+                                .getAsString(),
+                        id + ": the config.json a manifest writes names its architecture");
+            }
+        }
+    }
+
+    @Test
+    void extraFilesStayInsideTheModelDirectoryAndAreJson() {
+        String head =
+                "{\"id\":\"x\",\"description\":\"d\",\"architecture\":\"bert\",\"task\":\"t\","
+                        + "\"license\":\"l\",\"sources\":[{\"ref\":\"hf:a/b\"}],\"extra_files\":";
+        for (String bad : new String[] {"{\"../modules.json\":[]}", "{\"model.onnx\":{}}"}) {
+            var e =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            dev.hubtune.hub.InvalidReferenceException.class,
+                            () -> ModelManifest.parse(head + bad + "}"));
+            assertFalse(e.getMessage().isBlank());
         }
     }
 
