@@ -60,7 +60,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
 
     /**
      * Checks the output directory before any work: an earlier run there is continued only with
-     * resume and replaced only with overwrite.
+     * resume and replaced only with overwrite. Nothing is deleted here: the earlier run's files are
+     * set aside only once the new run's data and model have loaded, and come back if it fails.
      */
     static void prepareOutput(TrainingSettings s) throws FinetuneException, IOException {
         boolean checkpointed = new Checkpoints(s.outputDir(), s.keepCheckpoints()).any();
@@ -77,13 +78,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                             + " choose another --output");
         }
         Files.createDirectories(s.outputDir());
-        if (s.overwrite()) {
-            Checkpoints.deleteTree(s.outputDir().resolve("model"));
-            Checkpoints.deleteTree(s.outputDir().resolve("checkpoints"));
-            Files.deleteIfExists(s.outputDir().resolve("metrics.jsonl"));
-        } else if (s.resume()) {
-            // re-exported at the end of the resumed run
-            Checkpoints.deleteTree(s.outputDir().resolve("model"));
+        // A process killed while exporting leaves its unfinished export behind: never a model.
+        try (var entries = Files.newDirectoryStream(s.outputDir(), ".model-*")) {
+            for (Path unfinished : entries) {
+                Checkpoints.deleteTree(unfinished);
+            }
         }
     }
 
@@ -187,6 +186,28 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
 
         TrainingReport<M> loop() throws FinetuneException, ModelException, IOException {
+            // The task has read its data and built its graph by now: only a run that can start
+            // sets the earlier one aside (and puts it back if it fails).
+            EarlierRun earlier = s.overwrite() ? EarlierRun.setAside(s.outputDir()) : null;
+            try {
+                TrainingReport<M> report = train();
+                if (earlier != null) {
+                    earlier.discard();
+                }
+                return report;
+            } catch (FinetuneException | ModelException | IOException | RuntimeException e) {
+                if (earlier != null) {
+                    try {
+                        earlier.restore();
+                    } catch (IOException restoreFailed) {
+                        e.addSuppressed(restoreFailed);
+                    }
+                }
+                throw e;
+            }
+        }
+
+        private TrainingReport<M> train() throws FinetuneException, ModelException, IOException {
             Position position = s.resume() ? resume() : Position.START;
             int resumedFrom = step;
             long start = System.nanoTime();
@@ -204,10 +225,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             if (bestIndex < 0) {
                 throw new FinetuneException("no evaluation ran; nothing to export");
             }
+            Map<String, WeightTensor> best = Checkpoints.readVariables(checkpoints.bestDir());
+            // A resumed run's earlier export stays until the new one is complete.
             Path exported =
-                    task.export(
-                            Checkpoints.readVariables(checkpoints.bestDir()),
-                            s.outputDir().resolve("model"));
+                    EarlierRun.replaceModel(
+                            s.outputDir().resolve("model"), dir -> task.export(best, dir));
             return new TrainingReport<>(
                     List.copyOf(evaluations),
                     evaluations.get(bestIndex),

@@ -1,0 +1,88 @@
+package dev.hubtune.finetune;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The files an earlier run left in an output directory, moved aside while a new run (started with
+ * overwrite) replaces them: deleted once the new run has exported its model, put back if it fails.
+ * Only the run's own files move — an output directory may hold the user's files too.
+ */
+final class EarlierRun {
+
+    /** What a run writes into its output directory. */
+    static final List<String> RUN_FILES =
+            List.of("model", "checkpoints", "metrics.jsonl", "report.png", "profile.txt");
+
+    private static final String PREFIX = ".earlier-run-";
+
+    private final Path outputDir;
+    private final Path aside;
+
+    private EarlierRun(Path outputDir, Path aside) {
+        this.outputDir = outputDir;
+        this.aside = aside;
+    }
+
+    /** Moves the run files of {@code outputDir} into a hidden folder beside them. */
+    static EarlierRun setAside(Path outputDir) throws IOException {
+        Path aside = outputDir.resolve(PREFIX + UUID.randomUUID());
+        Files.createDirectory(aside);
+        for (String name : RUN_FILES) {
+            Path file = outputDir.resolve(name);
+            if (Files.exists(file)) {
+                Files.move(file, aside.resolve(name));
+            }
+        }
+        return new EarlierRun(outputDir, aside);
+    }
+
+    /** The new run succeeded: the earlier one's files go. */
+    void discard() throws IOException {
+        Checkpoints.deleteTree(aside);
+    }
+
+    /** The new run failed: its files go, the earlier run's come back. */
+    void restore() throws IOException {
+        for (String name : RUN_FILES) {
+            Path kept = aside.resolve(name);
+            if (Files.exists(kept)) {
+                Checkpoints.deleteTree(outputDir.resolve(name));
+                Files.move(kept, outputDir.resolve(name));
+            }
+        }
+        Checkpoints.deleteTree(aside);
+    }
+
+    /**
+     * Exports through {@code writer} into a fresh folder beside {@code model}, then puts it in
+     * place of the model there (if any), so an existing model is never removed before its
+     * replacement is complete.
+     */
+    static Path replaceModel(Path model, ModelWriter writer)
+            throws IOException, dev.hubtune.models.ModelException {
+        Path fresh = model.resolveSibling(".model-" + UUID.randomUUID());
+        try {
+            writer.write(fresh);
+        } catch (IOException | dev.hubtune.models.ModelException | RuntimeException e) {
+            Checkpoints.deleteTree(fresh);
+            throw e;
+        }
+        Path old = model.resolveSibling(".model-old-" + UUID.randomUUID());
+        if (Files.exists(model)) {
+            Files.move(model, old);
+        }
+        Files.move(fresh, model);
+        Checkpoints.deleteTree(old);
+        return model;
+    }
+
+    /** Writes a model directory (a task's export). */
+    @FunctionalInterface
+    interface ModelWriter {
+        Path write(Path dir) throws IOException, dev.hubtune.models.ModelException;
+    }
+}
