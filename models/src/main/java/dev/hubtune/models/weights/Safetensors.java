@@ -108,7 +108,28 @@ public final class Safetensors {
                 long count = 1;
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = t.getAsJsonArray("shape").get(i).getAsLong();
-                    count *= shape[i];
+                    // Exact arithmetic: [-512, -128] or [2^62 + 1, 4] must not pass as a small
+                    // product that matches the byte range.
+                    if (shape[i] < 0) {
+                        throw new ModelException(
+                                file
+                                        + ": tensor "
+                                        + e.getKey()
+                                        + " has a negative dimension in its shape "
+                                        + t.get("shape")
+                                        + "; the file is corrupt");
+                    }
+                    try {
+                        count = Math.multiplyExact(count, shape[i]);
+                    } catch (ArithmeticException overflow) {
+                        throw new ModelException(
+                                file
+                                        + ": tensor "
+                                        + e.getKey()
+                                        + " has a shape "
+                                        + t.get("shape")
+                                        + " too large for any file; the file is corrupt");
+                    }
                 }
                 long begin = t.getAsJsonArray("data_offsets").get(0).getAsLong();
                 long end = t.getAsJsonArray("data_offsets").get(1).getAsLong();
@@ -125,7 +146,11 @@ public final class Safetensors {
                                                     + dtype
                                                     + "; hubtune reads F32, F16 and BF16 weights");
                         };
-                if (begin < 0 || end > dataLength || end - begin != count * width) {
+                if (begin < 0
+                        || end < begin
+                        || end > dataLength
+                        || count > Long.MAX_VALUE / width
+                        || end - begin != count * width) {
                     throw new ModelException(
                             file
                                     + ": tensor "

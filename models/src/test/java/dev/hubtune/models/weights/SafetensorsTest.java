@@ -100,4 +100,46 @@ class SafetensorsTest {
         Files.writeString(file, "PK not a safetensors file");
         assertThrows(ModelException.class, () -> Safetensors.read(file));
     }
+
+    /** A hand-written header over 256 bytes of data, as a crafted file would be. */
+    private static Path crafted(Path dir, String shape, long begin, long end) throws Exception {
+        String header =
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":"
+                        + shape
+                        + ",\"data_offsets\":["
+                        + begin
+                        + ","
+                        + end
+                        + "]}}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer buf =
+                java.nio.ByteBuffer.allocate(8 + h.length + 256)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(h.length).put(h);
+        Path file = dir.resolve("crafted.safetensors");
+        Files.write(file, buf.array());
+        return file;
+    }
+
+    @Test
+    void shapesWhoseProductCancelsOrOverflowsAreRefused(@TempDir Path dir) throws Exception {
+        // [-8, -8] multiplies to 64 floats = 256 bytes, exactly the range: only the sign catches
+        // it.
+        ModelException negative =
+                assertThrows(
+                        ModelException.class,
+                        () -> Safetensors.read(crafted(dir, "[-8,-8]", 0, 256)));
+        assertTrue(negative.getMessage().contains("negative dimension"), negative.getMessage());
+        // 2^62 + 1 times 4 wraps around to 4 in 64-bit arithmetic.
+        ModelException overflow =
+                assertThrows(
+                        ModelException.class,
+                        () -> Safetensors.read(crafted(dir, "[4611686018427387905,4]", 0, 16)));
+        assertTrue(overflow.getMessage().contains("too large"), overflow.getMessage());
+        ModelException backwards =
+                assertThrows(
+                        ModelException.class, () -> Safetensors.read(crafted(dir, "[4]", 64, 48)));
+        assertTrue(backwards.getMessage().contains("byte range"), backwards.getMessage());
+        assertEquals(64, Safetensors.read(crafted(dir, "[8,8]", 0, 256)).get("w").data().length);
+    }
 }
