@@ -3,9 +3,14 @@ on the same model directory, data, batch, sequence length and threads as hubtune
 
 Usage: torch_train.py TASK MODEL_DIR DATA BATCH LENGTH WARMUP STEPS THREADS
   TASK classification: DATA is a CSV with text,label columns; sequences truncated and padded to
-       LENGTH; BertForSequenceClassification.
+       LENGTH; AutoModelForSequenceClassification (BERT, RoBERTa, ModernBERT — the last needs
+       transformers >= 4.48, which bench/run puts on PYTHONPATH for that row only).
   TASK causal-lm: DATA is a text file of blank-line separated documents, joined with the end-of-text
        token and packed into blocks of LENGTH; GPT2LMHeadModel.
+  TASK sft: MODEL_DIR holds one GGUF (SmolLM2), DATA a JSONL of prompt/completion rows, each longer
+       than LENGTH tokens once in SmolLM2's chat format, so every row is cut to exactly LENGTH (as
+       hubtune cuts them); loss on the completion's tokens only; LlamaForCausalLM from the GGUF,
+       dequantised to float32, its head tied as the file says.
 The loop mirrors hubtune's: dropout on, AdamW (lr 5e-5, weight decay 0.01 except biases and
 LayerNorm), global-norm clipping at 1.0, linear schedule. Prints one JSON object measured over STEPS
 optimizer steps after WARMUP steps: examples_per_s, tokens_per_s, peak_rss_mb.
@@ -59,22 +64,58 @@ def batches_causal_lm(model_dir, data, batch, length):
     return out
 
 
+def batches_sft(model_dir, data, batch, length):
+    from transformers import AutoTokenizer
+    gguf = next(f for f in os.listdir(model_dir) if f.endswith(".gguf"))
+    tok = AutoTokenizer.from_pretrained(model_dir, gguf_file=gguf)
+    rows = [json.loads(line) for line in open(data, encoding="utf-8") if line.strip()]
+    examples = []
+    for r in rows:
+        # SmolLM2's chat template, rendered for one user turn and the assistant's answer.
+        prompt = tok(f"<|im_start|>user\n{r['prompt']}<|im_end|>\n<|im_start|>assistant\n",
+                     add_special_tokens=False)["input_ids"]
+        answer = tok(r["completion"] + "<|im_end|>\n", add_special_tokens=False)["input_ids"]
+        ids = (prompt + answer)[:length]
+        if len(ids) < length:
+            sys.exit(f"an SFT row has {len(ids)} tokens, fewer than {length}: make the data longer")
+        examples.append((ids, [-100] * len(prompt) + ids[len(prompt):]))
+    out = []
+    for i in range(0, len(examples) - batch + 1, batch):
+        ids = torch.tensor([e[0] for e in examples[i:i + batch]])
+        labels = torch.tensor([e[1] for e in examples[i:i + batch]])
+        out.append(({"input_ids": ids, "labels": labels}, batch * length))
+    return out, gguf
+
+
 def main():
     task, model_dir, data = sys.argv[1:4]
     batch, length, warmup, steps, threads = map(int, sys.argv[4:9])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     if task == "classification":
-        from transformers import BertForSequenceClassification
+        from transformers import AutoModelForSequenceClassification
         batches, classes = batches_classification(model_dir, data, batch, length)
-        model = BertForSequenceClassification.from_pretrained(model_dir, num_labels=classes)
+        model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=classes)
+        if getattr(model.config, "type_vocab_size", 0) < 2:
+            # RoBERTa has one token type; ModernBERT takes none.
+            for inputs, _ in batches:
+                inputs.pop("token_type_ids")
+    elif task == "sft":
+        from transformers import AutoModelForCausalLM
+        batches, gguf = batches_sft(model_dir, data, batch, length)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, gguf_file=gguf,
+                                                     torch_dtype=torch.float32)
+        # transformers 4.46 leaves lm_head untied for this file; SmolLM2 ties it.
+        model.lm_head.weight = model.model.embed_tokens.weight
     else:
         from transformers import GPT2LMHeadModel
         batches = batches_causal_lm(model_dir, data, batch, length)
         model = GPT2LMHeadModel.from_pretrained(model_dir)
     model.train()
-    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n or ".ln_" in n)]
-    rest = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n or ".ln_" in n]
+    def no_decay(n):
+        return n.endswith("bias") or "LayerNorm" in n or ".ln_" in n or "norm" in n
+    decay = [p for n, p in model.named_parameters() if not no_decay(n)]
+    rest = [p for n, p in model.named_parameters() if no_decay(n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
                             lr=5e-5)
     total = warmup + steps

@@ -33,6 +33,7 @@ public final class Bench {
         BENCHMARKS.put("tokenizers", TokenizerBenchmarks::run);
         BENCHMARKS.put("models", ModelBenchmarks::run);
         BENCHMARKS.put("training", TrainingBenchmarks::run);
+        BENCHMARKS.put("decoder", DecoderBenchmarks::run);
         BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
     }
 

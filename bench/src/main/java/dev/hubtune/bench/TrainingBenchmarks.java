@@ -104,7 +104,53 @@ final class TrainingBenchmarks {
                                         "all-MiniLM-L6-v2 fine-tuning, batch 16 × 128 tokens, 2 threads (sequences/s)",
                                         "seq/s",
                                         perExample,
-                                        peak)));
+                                        peak,
+                                        Map.of())));
+
+        // RoBERTa and ModernBERT of MiniLM's shape (6 layers, hidden 384, 12 heads, FFN 1536),
+        // seeded random weights and MiniLM's vocabulary: the same data, batch and length.
+        for (String type : List.of("roberta", "modernbert")) {
+            Path dir = encoderOfMiniLmShape(type, miniLmDir, work);
+            Map<String, String> env = new java.util.HashMap<>();
+            String missing = skip;
+            if (type.equals("modernbert")) {
+                // transformers 4.46.3 has no ModernBERT; bench/run puts 4.48.3 beside it.
+                Path newer = Path.of("bench/.peers/transformers-4.48").toAbsolutePath();
+                if (Files.isDirectory(newer.resolve("transformers"))) {
+                    env.put("PYTHONPATH", newer.toString());
+                } else if (missing == null) {
+                    missing = "not run: ModernBERT needs transformers >= 4.48 in " + newer;
+                }
+            }
+            String peerPython = missing == null ? python : null;
+            String reason = missing;
+            rows.addAll(
+                    section(
+                            type + " fine-tuning",
+                            () ->
+                                    compare(
+                                            work,
+                                            peerPython,
+                                            reason,
+                                            new String[] {
+                                                "classification",
+                                                dir.toString(),
+                                                csv.toString(),
+                                                "" + batch,
+                                                "" + length,
+                                                "" + warmup,
+                                                "" + steps
+                                            },
+                                            rounds,
+                                            "examples_per_s",
+                                            type
+                                                    + " of MiniLM's shape fine-tuning, batch 16 × 128 tokens,"
+                                                    + " 2 threads (sequences/s)",
+                                            "seq/s",
+                                            perExample,
+                                            peak,
+                                            env)));
+        }
 
         // GPT-2-small-shaped (vocab 50257, hidden 768, 12 heads) with reduced depth, causal LM.
         int layers = quick ? 2 : 4;
@@ -146,7 +192,44 @@ final class TrainingBenchmarks {
                                                 + " (tokens/s)",
                                         "tok/s",
                                         gpt2FlopsPerToken(gpt2, 128),
-                                        peak)));
+                                        peak,
+                                        Map.of())));
+
+        // SmolLM2-135M-Instruct (its GGUF from PyPI) supervised fine-tuning: every row longer than
+        // the length, so both sides train on exactly batch × length tokens per step.
+        rows.addAll(
+                section(
+                        "SmolLM2 SFT",
+                        () -> {
+                            Path smol = DecoderBenchmarks.smolLm2(work);
+                            int sftBatch = 4;
+                            int sftLength = 128;
+                            Path chats =
+                                    sftData(
+                                            work.resolve("chats.jsonl"),
+                                            (warmup + steps + 2) * sftBatch * 2);
+                            return compare(
+                                    work,
+                                    python,
+                                    skip,
+                                    new String[] {
+                                        "sft",
+                                        smol.toString(),
+                                        chats.toString(),
+                                        "" + sftBatch,
+                                        "" + sftLength,
+                                        "" + Math.min(warmup, 2),
+                                        "" + (quick ? 2 : 6)
+                                    },
+                                    1,
+                                    "tokens_per_s",
+                                    "SmolLM2-135M SFT (full fine-tuning, float32), batch 4 × 128"
+                                            + " tokens, 2 threads (tokens/s)",
+                                    "tok/s",
+                                    smolLm2FlopsPerToken(sftLength),
+                                    peak,
+                                    Map.of());
+                        }));
 
         rows.addAll(section("cold start", () -> coldStart(work, python, skip, onnx, quick)));
         return rows;
@@ -176,6 +259,55 @@ final class TrainingBenchmarks {
         return 6 * dense + 12.0 * c.numLayers() * context * h;
     }
 
+    /**
+     * SmolLM2-135M: 30 layers of GQA attention (576 → 9×64 queries, 3×64 keys and values) and
+     * SwiGLU 1536, plus the 49,152-row head.
+     */
+    private static double smolLm2FlopsPerToken(int context) {
+        double h = 576;
+        double attention = h * 576 + 2 * h * 192 + 576 * h;
+        double dense = 30 * (attention + 3 * h * 1536) + 49152 * h;
+        return 6 * dense + 12.0 * 30 * context * 576;
+    }
+
+    /** A random encoder of MiniLM's shape in HF format, with MiniLM's tokenizer. */
+    private static Path encoderOfMiniLmShape(String type, Path miniLmDir, Path work)
+            throws Exception {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", type);
+        c.put("hidden_size", 384);
+        c.put("num_hidden_layers", 6);
+        c.put("num_attention_heads", 12);
+        c.put("intermediate_size", 1536);
+        c.put("max_position_embeddings", type.equals("roberta") ? 514 : 8192);
+        if (type.equals("roberta")) {
+            c.put("type_vocab_size", 1);
+        }
+        Path config = work.resolve(type + "-config.json");
+        Files.writeString(config, new com.google.gson.Gson().toJson(c));
+        Path out = work.resolve(type);
+        if (Files.isDirectory(out)) {
+            return out;
+        }
+        return dev.hubtune.models.init.ModelInitializer.createFromConfig(config, miniLmDir, out, 1);
+    }
+
+    /** Prompt/completion rows whose completions alone are longer than 128 tokens. */
+    private static Path sftData(Path file, int rows) throws IOException {
+        Random r = new Random(11);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rows; i++) {
+            String prompt = String.join(" ", words(r, 12));
+            String completion = String.join(" ", words(r, 200));
+            sb.append(
+                            new com.google.gson.Gson()
+                                    .toJson(Map.of("prompt", prompt, "completion", completion)))
+                    .append('\n');
+        }
+        Files.writeString(file, sb);
+        return file;
+    }
+
     /** As above, plus the tied LM head (vocab × hidden) GPT-2 runs at every position. */
     private static double gpt2FlopsPerToken(Gpt2Config c, int context) {
         double h = c.hiddenSize();
@@ -194,7 +326,8 @@ final class TrainingBenchmarks {
             String metric,
             String unit,
             double flopsPerUnit,
-            double peak)
+            double peak,
+            Map<String, String> peerEnv)
             throws Exception {
         Side ours = new Side();
         Side peer = new Side();
@@ -219,7 +352,7 @@ final class TrainingBenchmarks {
                         new ArrayList<>(List.of(python, "bench/peers/torch_train.py"));
                 command.addAll(List.of(args));
                 command.add("" + THREADS);
-                JsonObject b = lastJson(run(command));
+                JsonObject b = lastJson(run(command, peerEnv));
                 peer.throughput().add(b.get(key).getAsDouble());
                 peer.peakMb().add(b.get("peak_rss_mb").getAsDouble());
             }
@@ -382,8 +515,14 @@ final class TrainingBenchmarks {
     }
 
     private static String run(List<String> command) throws Exception {
-        Process p =
-                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        return run(command, Map.of());
+    }
+
+    private static String run(List<String> command, Map<String, String> env) throws Exception {
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException(
@@ -400,7 +539,7 @@ final class TrainingBenchmarks {
     }
 
     /** The Python of bench/run's environment, if it has torch and transformers. */
-    private static String peerPython() {
+    static String peerPython() {
         String python = System.getProperty("hubtune.bench.python");
         if (python == null) {
             return null;

@@ -3,8 +3,10 @@ package dev.hubtune.bench;
 import com.google.gson.Gson;
 import dev.hubtune.finetune.ClassifierTrainer;
 import dev.hubtune.finetune.LanguageModelTrainer;
+import dev.hubtune.finetune.SftTrainer;
 import dev.hubtune.finetune.TrainerBuilder;
 import dev.hubtune.finetune.TrainingListener;
+import dev.hubtune.models.decoding.GenerationConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -53,6 +55,21 @@ public final class TrainingProbe {
                     .setTextColumn("text")
                     .setLabelColumn("label")
                     .optMaxLength(length)
+                    .optListener(timer)
+                    .build()
+                    .train();
+        } else if (task.equals("sft")) {
+            configure(
+                            SftTrainer.builder(),
+                            model,
+                            data,
+                            out,
+                            batch,
+                            warmup + steps,
+                            threads,
+                            warmup)
+                    .optMaxLength(length)
+                    .optSampling(GenerationConfig.greedy(4))
                     .optListener(timer)
                     .build()
                     .train();
