@@ -6,6 +6,9 @@ Usage: torch_train.py TASK MODEL_DIR DATA BATCH LENGTH WARMUP STEPS THREADS
        LENGTH; BertForSequenceClassification.
   TASK causal-lm: DATA is a text file of blank-line separated documents, joined with the end-of-text
        token and packed into blocks of LENGTH; GPT2LMHeadModel.
+  TASK classification-lora, causal-lm-lora: the same wrapped by peft 0.13.2's get_peft_model with
+       LoraConfig(r=8, lora_alpha=8) on PEFT's default target modules (query,value; c_attn), the
+       classifier trained in full (SEQ_CLS), as hubtune's --lora.
 The loop mirrors hubtune's: dropout on, AdamW (lr 5e-5, weight decay 0.01 except biases and
 LayerNorm), global-norm clipping at 1.0, linear schedule. Prints one JSON object measured over STEPS
 optimizer steps after WARMUP steps: examples_per_s, tokens_per_s, peak_rss_mb.
@@ -61,6 +64,8 @@ def batches_causal_lm(model_dir, data, batch, length):
 
 def main():
     task, model_dir, data = sys.argv[1:4]
+    lora = task.endswith("-lora")
+    task = task.removesuffix("-lora")
     batch, length, warmup, steps, threads = map(int, sys.argv[4:9])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -72,9 +77,14 @@ def main():
         from transformers import GPT2LMHeadModel
         batches = batches_causal_lm(model_dir, data, batch, length)
         model = GPT2LMHeadModel.from_pretrained(model_dir)
+    if lora:
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(
+            r=8, lora_alpha=8, task_type="SEQ_CLS" if task == "classification" else "CAUSAL_LM"))
     model.train()
-    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n or ".ln_" in n)]
-    rest = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n or ".ln_" in n]
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in named if not (n.endswith("bias") or "LayerNorm" in n or ".ln_" in n)]
+    rest = [p for n, p in named if n.endswith("bias") or "LayerNorm" in n or ".ln_" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
                             lr=5e-5)
     total = warmup + steps
@@ -87,7 +97,7 @@ def main():
         inputs, n = batches[step % len(batches)]
         loss = model(**inputs).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
