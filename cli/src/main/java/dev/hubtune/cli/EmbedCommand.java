@@ -55,8 +55,7 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws HubException, ModelException, TokenizerException {
         java.nio.file.Path dir = common.model(ref);
         float[][] vectors;
-        try (Embedder embedder =
-                embedder(dir)) {
+        try (Embedder embedder = embedder(dir)) {
             vectors = embedder.embed(texts);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -63,23 +63,34 @@ class LoraCommandsTest {
                         "-o",
                         out.toString(),
                         "--epochs",
-                        "3",
+                        "6",
                         "--learning-rate",
                         "5e-3",
                         "--lora-r",
                         "4",
+                        "--lora-alpha",
+                        "16",
                         "-q");
         assertEquals(0, ft.exitCode(), ft.err());
         assertTrue(ft.out().contains("accuracy 1.0000"), ft.out());
         // q and v of 2 layers (32·4 + 4·32 each), pooler and classifier
         long trainable = 4 * (32 * 4 + 4 * 32) + (32 * 32 + 32) + (32 * 2 + 2);
         assertTrue(
-                ft.out().contains(String.format(java.util.Locale.ROOT, "trainable params: %,d of", trainable)),
+                ft.out()
+                        .contains(
+                                String.format(
+                                        java.util.Locale.ROOT,
+                                        "trainable params: %,d of",
+                                        trainable)),
                 ft.out());
         assertTrue(ft.out().contains("LoRA adapter (PEFT): " + out.resolve("adapter")), ft.out());
 
         List<String> texts = List.of("w7 w12 w13", "w9 w12 w13", "w7 w20 w21");
-        float[][] merged = probabilities(CliRunner.run(args("predict", out.resolve("model"), texts)));
+        float[][] merged =
+                probabilities(
+                        CliRunner.run(
+                                args("predict", out.resolve("model"), texts)
+                                        .toArray(String[]::new)));
         List<String> withAdapter = new ArrayList<>(args("predict", model, texts));
         withAdapter.add("--adapter");
         withAdapter.add(out.resolve("adapter").toString());
@@ -102,7 +113,9 @@ class LoraCommandsTest {
                         "-o",
                         exported.toString());
         assertEquals(0, export.exitCode(), export.err());
-        float[][] again = probabilities(CliRunner.run(args("predict", exported, texts)));
+        float[][] again =
+                probabilities(
+                        CliRunner.run(args("predict", exported, texts).toArray(String[]::new)));
         for (int i = 0; i < texts.size(); i++) {
             assertArrayEquals(merged[i], again[i], 1e-5f);
         }
@@ -153,7 +166,8 @@ class LoraCommandsTest {
         assertEquals(Hubtune.EXIT_USER_ERROR, none.exitCode(), none.err());
         assertTrue(none.err().contains("not a PEFT adapter directory"), none.err());
         CliRunner mergeAlone =
-                CliRunner.run("export", model.toString(), "--merge", "-o", dir.resolve("m").toString());
+                CliRunner.run(
+                        "export", model.toString(), "--merge", "-o", dir.resolve("m").toString());
         assertEquals(Hubtune.EXIT_USER_ERROR, mergeAlone.exitCode(), mergeAlone.err());
     }
 

@@ -247,8 +247,7 @@ final class LoraTraining {
         Map<String, WeightTensor> savedWeights = new LinkedHashMap<>();
         saved.forEach(n -> savedWeights.put(n, weights.get(n)));
         PeftAdapter.Resolved resolved = new PeftAdapter.Resolved(layers, Map.of());
-        Path modelDir =
-                task.export(LoraMerge.merge(weights, resolved), outputDir.resolve("model"));
+        Path modelDir = task.export(LoraMerge.merge(weights, resolved), outputDir.resolve("model"));
         PretrainedModel exported = ModelFamilies.describe(modelDir);
         ExportMetadata meta = ModelExports.metadata(exported);
         JsonObject hubtune = new JsonObject();
@@ -261,7 +260,11 @@ final class LoraTraining {
         meta.pooling()
                 .ifPresent(p -> hubtune.addProperty(ExportMetadata.POOLING_KEY, p.configName()));
         meta.data()
-                .ifPresent(d -> hubtune.add(ExportMetadata.DATA_KEY, new Gson().toJsonTree(d.toJson())));
+                .ifPresent(
+                        d ->
+                                hubtune.add(
+                                        ExportMetadata.DATA_KEY,
+                                        new Gson().toJsonTree(d.toJson())));
         Path adapterDir =
                 PeftAdapter.write(
                         outputDir.resolve("adapter"),

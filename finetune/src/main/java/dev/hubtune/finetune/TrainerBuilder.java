@@ -293,8 +293,8 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     /**
      * Train LoRA adapters instead of every weight (Hu et al. 2021, as PEFT): the base network is
      * frozen (no gradients, no optimizer moments), {@code config}'s target layers get trainable
-     * low-rank adapters and the task's head (or {@code config}'s modules to save) trains in
-     * full. The run exports {@code <output>/adapter} (a PEFT adapter directory) and {@code
+     * low-rank adapters and the task's head (or {@code config}'s modules to save) trains in full.
+     * The run exports {@code <output>/adapter} (a PEFT adapter directory) and {@code
      * <output>/model} (the model with the adapters merged in). {@link LoraConfig#defaults()} is
      * PEFT's r 8, alpha 8 on the model type's default layers.
      */

@@ -19,11 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Predicate;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -143,8 +143,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             try (Session session = new Session(graph, options.toConfig())) {
                 session.initialize(); // optimizer slots start at zero
                 Map<String, WeightTensor> initial = task.initialWeights();
-                Map<String, Variable<TFloat32>> variables =
-                        new LinkedHashMap<>(model.variables());
+                Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(model.variables());
                 Map<String, WeightTensor> start = initial;
                 // With LoRA only what trains is checkpointed: the frozen base is the task's
                 // initial weights, assigned again on resume.
@@ -156,17 +155,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 }
                 Variables.assign(tf, session, variables, start);
                 return new Run(
-                                graph,
-                                session,
-                                tf,
-                                model,
-                                gradients,
-                                adam,
-                                schedule,
-                                lora,
-                                persisted,
-                                initial,
-                                counts)
+                                graph, session, tf, model, gradients, adam, schedule, lora,
+                                persisted, initial, counts)
                         .loop();
             }
         }

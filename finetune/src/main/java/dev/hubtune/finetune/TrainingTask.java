@@ -39,9 +39,9 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
     record Model(
             Operand<TFloat32> loss, ParameterStore parameters, Dropout dropout, Set<String> head) {
 
-        /** Copies the head's names. */
-        Model {
-            head = Set.copyOf(head);
+        /** Copies the head's names, in their order (modules_to_save are written in it). */
+        public Model {
+            head = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(head));
         }
 
         /** Every model variable by export name. */
