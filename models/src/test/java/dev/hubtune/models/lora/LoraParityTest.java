@@ -54,9 +54,20 @@ class LoraParityTest {
 
     @TempDir Path dir;
 
+    /** PEFT's adapters (lora_reference.py). */
+    private static final String PEFT_SAVED = "lora";
+
+    /** Adapters hubtune trained, loaded by PEFT (lora_trained_reference.py). */
+    private static final String HUBTUNE_TRAINED = "lora-trained";
+
     static JsonObject reference(String name) throws Exception {
+        return reference(PEFT_SAVED, name);
+    }
+
+    private static JsonObject reference(String fixtures, String name) throws Exception {
+        String file = fixtures.equals(PEFT_SAVED) ? "lora-reference" : fixtures;
         try (InputStream in =
-                LoraParityTest.class.getResourceAsStream("/reference/lora-reference.json")) {
+                LoraParityTest.class.getResourceAsStream("/reference/" + file + ".json")) {
             return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
                     .getAsJsonObject()
                     .getAsJsonObject("cases")
@@ -65,7 +76,12 @@ class LoraParityTest {
     }
 
     static Path adapterDir(String name) throws Exception {
-        return Path.of(LoraParityTest.class.getResource("/reference/lora/" + name).toURI());
+        return adapterDir(PEFT_SAVED, name);
+    }
+
+    private static Path adapterDir(String fixtures, String name) throws Exception {
+        return Path.of(
+                LoraParityTest.class.getResource("/reference/" + fixtures + "/" + name).toURI());
     }
 
     /** The case's base model as a transformers checkpoint with the formula weights. */
@@ -109,10 +125,33 @@ class LoraParityTest {
         assertCase("llama");
     }
 
+    // The other direction: adapters `hubtune finetune --lora` trained and wrote, which PEFT's
+    // PeftModel.from_pretrained loaded (every tensor of the file landed unchanged, checked by the
+    // script); PEFT's logits with them must be hubtune's.
+
+    @Test
+    void aBertClassifierAdapterTrainedByHubtuneGivesPeftsLogitsInPeft() throws Exception {
+        assertCase(HUBTUNE_TRAINED, "bert");
+    }
+
+    @Test
+    void aGpt2AdapterTrainedByHubtuneGivesPeftsLogitsInPeft() throws Exception {
+        assertCase(HUBTUNE_TRAINED, "gpt2");
+    }
+
+    @Test
+    void aLlamaAdapterTrainedByHubtuneGivesPeftsLogitsInPeft() throws Exception {
+        assertCase(HUBTUNE_TRAINED, "llama");
+    }
+
     private void assertCase(String name) throws Exception {
-        JsonObject c = reference(name);
+        assertCase(PEFT_SAVED, name);
+    }
+
+    private void assertCase(String fixtures, String name) throws Exception {
+        JsonObject c = reference(fixtures, name);
         PretrainedModel model = ModelFamilies.describe(checkpoint(c, dir.resolve("base")));
-        PeftAdapter adapter = PeftAdapter.read(adapterDir(name));
+        PeftAdapter adapter = PeftAdapter.read(adapterDir(fixtures, name));
         boolean classifier = name.equals("bert");
         ModelTask task = classifier ? ModelTask.SEQUENCE_CLASSIFICATION : ModelTask.CAUSAL_LM;
 
@@ -129,11 +168,12 @@ class LoraParityTest {
         double unmerged = unmerged(model, adapter, task, c, dir.resolve("rewritten"));
         assertTrue(unmerged < TOLERANCE, name + ": adapters in the graph vs PEFT: " + unmerged);
         System.out.printf(
-                "%s vs peft 0.13.2: unmerged %.2e, merged %.2e%n", name, unmerged, merged);
+                "%s/%s vs peft 0.13.2: unmerged %.2e, merged %.2e%n",
+                fixtures, name, unmerged, merged);
 
-        // Written back, the adapter is PEFT's: the same keys and the same tensors.
+        // Written back, the adapter is the one read: the same keys and the same tensors.
         Map<String, WeightTensor> peft =
-                Safetensors.read(adapterDir(name).resolve(PeftAdapter.WEIGHTS_FILE));
+                Safetensors.read(adapterDir(fixtures, name).resolve(PeftAdapter.WEIGHTS_FILE));
         Map<String, WeightTensor> ours =
                 Safetensors.read(dir.resolve("rewritten").resolve(PeftAdapter.WEIGHTS_FILE));
         assertEquals(peft.keySet(), ours.keySet());
@@ -256,7 +296,8 @@ class LoraParityTest {
             if (saved != null && saved.isJsonArray()) {
                 saved.getAsJsonArray().forEach(e -> modulesToSave.add(e.getAsString()));
             }
-            if (task == ModelTask.SEQUENCE_CLASSIFICATION) {
+            if (task == ModelTask.SEQUENCE_CLASSIFICATION
+                    && !modulesToSave.contains("classifier")) {
                 modulesToSave.add("classifier");
             }
             PeftAdapter.write(
