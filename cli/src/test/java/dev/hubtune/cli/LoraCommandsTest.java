@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hubtune.models.testing.TinyBert;
+import dev.hubtune.tokenizers.testing.Gpt2Files;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +103,22 @@ class LoraCommandsTest {
         }
         assertTrue(labels(adapted).equals(List.of("alpha", "beta", "alpha")), adapted.out());
 
+        // embed over the base with the adapter is embed of the merged model (q and v changed).
+        List<String> embedAdapted = new ArrayList<>(args("embed", model, texts));
+        embedAdapted.add("--adapter");
+        embedAdapted.add(out.resolve("adapter").toString());
+        float[][] embedded = embeddings(CliRunner.run(embedAdapted.toArray(String[]::new)));
+        float[][] embeddedMerged =
+                embeddings(
+                        CliRunner.run(
+                                args("embed", out.resolve("model"), texts).toArray(String[]::new)));
+        float[][] embeddedBase =
+                embeddings(CliRunner.run(args("embed", model, texts).toArray(String[]::new)));
+        for (int i = 0; i < texts.size(); i++) {
+            assertArrayEquals(embeddedMerged[i], embedded[i], 1e-5f);
+            assertTrue(maxDelta(embeddedBase[i], embedded[i]) > 1e-4, "the adapter changes it");
+        }
+
         Path exported = dir.resolve("merged");
         CliRunner export =
                 CliRunner.run(
@@ -119,6 +136,96 @@ class LoraCommandsTest {
         for (int i = 0; i < texts.size(); i++) {
             assertArrayEquals(merged[i], again[i], 1e-5f);
         }
+    }
+
+    /**
+     * {@code finetune --task causal-lm --lora} on a fresh GPT-2, then {@code generate BASE
+     * --adapter}: what the merged model generates, and what the run learned.
+     */
+    @Test
+    void aDecoderLoraRunGeneratesWithTheAdapterWhatTheMergedModelDoes() throws Exception {
+        Path tokenizer =
+                Gpt2Files.forWords(
+                        dir.resolve("words"),
+                        List.of("bob", "pat", "paris", "oslo", "lives", "in"));
+        Path model = dir.resolve("gpt2");
+        CliRunner init =
+                CliRunner.run(
+                        "init",
+                        "gpt2-tiny",
+                        "--tokenizer",
+                        tokenizer.toString(),
+                        "-o",
+                        model.toString());
+        assertEquals(0, init.exitCode(), init.err());
+        StringBuilder corpus = new StringBuilder();
+        Random r = new Random(2);
+        for (int i = 0; i < 300; i++) {
+            corpus.append(r.nextBoolean() ? "bob lives in paris." : "pat lives in oslo.")
+                    .append("\n\n");
+        }
+        Path text = Files.writeString(dir.resolve("corpus.txt"), corpus);
+        Path out = dir.resolve("lm");
+        CliRunner ft =
+                CliRunner.run(
+                        "finetune",
+                        model.toString(),
+                        "--task",
+                        "causal-lm",
+                        "--train",
+                        text.toString(),
+                        "--block-size",
+                        "32",
+                        "--max-steps",
+                        "150",
+                        "--batch-size",
+                        "16",
+                        "--learning-rate",
+                        "1e-2",
+                        // the base is random: adapt the MLPs too, not only PEFT's c_attn
+                        "--lora-target-modules",
+                        "c_attn,c_proj,c_fc",
+                        "--lora-r",
+                        "16",
+                        "--lora-alpha",
+                        "32",
+                        "-q",
+                        "-o",
+                        out.toString());
+        assertEquals(0, ft.exitCode(), ft.err());
+        assertTrue(ft.out().contains("LoRA adapter (PEFT): "), ft.out());
+        CliRunner merged = generate(out.resolve("model"), null);
+        CliRunner adapted = generate(model, out.resolve("adapter"));
+        CliRunner base = generate(model, null);
+        JsonObject m = JsonParser.parseString(merged.out()).getAsJsonObject();
+        JsonObject a = JsonParser.parseString(adapted.out()).getAsJsonObject();
+        assertEquals(m.get("new_ids"), a.get("new_ids"), adapted.out());
+        assertTrue(a.get("text").getAsString().startsWith(" oslo."), adapted.out());
+        assertTrue(
+                !JsonParser.parseString(base.out())
+                        .getAsJsonObject()
+                        .get("new_ids")
+                        .equals(a.get("new_ids")),
+                base.out());
+    }
+
+    private static CliRunner generate(Path model, Path adapter) {
+        List<String> a =
+                new ArrayList<>(
+                        List.of(
+                                "generate",
+                                model.toString(),
+                                "pat lives in",
+                                "--max-new-tokens",
+                                "2",
+                                "--json"));
+        if (adapter != null) {
+            a.add("--adapter");
+            a.add(adapter.toString());
+        }
+        CliRunner r = CliRunner.run(a.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        return r;
     }
 
     @Test
@@ -184,13 +291,20 @@ class LoraCommandsTest {
                 LoraCommandsTest.class.getResourceAsStream("/quickstart/support-tickets.csv")) {
             Files.copy(in, csv);
         }
-        JsonObject full = finetune(csv, dir.resolve("full"), "--learning-rate", "1e-4");
+        JsonObject full =
+                finetune(csv, dir.resolve("full"), "--epochs", "6", "--learning-rate", "1e-4");
+        // LoRA wants a larger learning rate and more steps than the full fine-tune (its update
+        // has 1% of the parameters). 48 validation tickets make 2 points less than one ticket:
+        // measured here, lr 1e-3..3e-3 for 6 epochs stop at 47/48, 2e-3 for 10 epochs reaches
+        // 48/48 as the full fine-tune does.
         JsonObject lora =
                 finetune(
                         csv,
                         dir.resolve("lora"),
+                        "--epochs",
+                        "10",
                         "--learning-rate",
-                        "1e-3",
+                        "2e-3",
                         "--lora",
                         "--lora-alpha",
                         "16");
@@ -228,8 +342,6 @@ class LoraCommandsTest {
                                 "label",
                                 "-o",
                                 out.toString(),
-                                "--epochs",
-                                "6",
                                 "--batch-size",
                                 "16",
                                 "--max-length",
@@ -271,6 +383,28 @@ class LoraCommandsTest {
             }
         }
         return out;
+    }
+
+    private static float[][] embeddings(CliRunner r) {
+        assertEquals(0, r.exitCode(), r.err());
+        JsonArray rows = JsonParser.parseString(r.out()).getAsJsonArray();
+        float[][] out = new float[rows.size()][];
+        for (int i = 0; i < rows.size(); i++) {
+            JsonArray v = rows.get(i).getAsJsonObject().getAsJsonArray("embedding");
+            out[i] = new float[v.size()];
+            for (int k = 0; k < v.size(); k++) {
+                out[i][k] = v.get(k).getAsFloat();
+            }
+        }
+        return out;
+    }
+
+    private static double maxDelta(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
     }
 
     private static List<String> labels(CliRunner r) {
