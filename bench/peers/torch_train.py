@@ -5,9 +5,10 @@ Usage: torch_train.py TASK MODEL_DIR DATA BATCH LENGTH WARMUP STEPS THREADS
   TASK classification: DATA is a CSV with text,label columns; sequences truncated and padded to
        LENGTH; BertForSequenceClassification.
   TASK causal-lm: DATA is a text file of blank-line separated documents, joined with the end-of-text
-       token and packed into blocks of LENGTH; GPT2LMHeadModel.
+       token and packed into blocks of LENGTH; AutoModelForCausalLM (GPT-2, Llama, …).
   TASK classification-lora, causal-lm-lora: the same wrapped by peft 0.13.2's get_peft_model with
-       LoraConfig(r=8, lora_alpha=8) on PEFT's default target modules (query,value; c_attn), the
+       LoraConfig(r=8, lora_alpha=8) on PEFT's default target modules (query,value; c_attn;
+       q_proj,v_proj), the
        classifier trained in full (SEQ_CLS), as hubtune's --lora.
 The loop mirrors hubtune's: dropout on, AdamW (lr 5e-5, weight decay 0.01 except biases and
 LayerNorm), global-norm clipping at 1.0, linear schedule. Prints one JSON object measured over STEPS
@@ -45,9 +46,12 @@ def batches_classification(model_dir, data, batch, length):
 
 
 def batches_causal_lm(model_dir, data, batch, length):
-    from transformers import GPT2TokenizerFast
-    tok = GPT2TokenizerFast(vocab_file=os.path.join(model_dir, "vocab.json"),
-                            merges_file=os.path.join(model_dir, "merges.txt"))
+    from transformers import GPT2TokenizerFast, PreTrainedTokenizerFast
+    if os.path.exists(os.path.join(model_dir, "tokenizer.json")):
+        tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(model_dir, "tokenizer.json"))
+    else:
+        tok = GPT2TokenizerFast(vocab_file=os.path.join(model_dir, "vocab.json"),
+                                merges_file=os.path.join(model_dir, "merges.txt"))
     with open(data, encoding="utf-8") as f:
         docs = [d.strip() for d in f.read().split("\n\n") if d.strip()]
     stream = []
@@ -74,9 +78,10 @@ def main():
         batches, classes = batches_classification(model_dir, data, batch, length)
         model = BertForSequenceClassification.from_pretrained(model_dir, num_labels=classes)
     else:
-        from transformers import GPT2LMHeadModel
+        # GPT-2 or a Llama-like decoder, as its config.json says
+        from transformers import AutoModelForCausalLM
         batches = batches_causal_lm(model_dir, data, batch, length)
-        model = GPT2LMHeadModel.from_pretrained(model_dir)
+        model = AutoModelForCausalLM.from_pretrained(model_dir)
     if lora:
         from peft import LoraConfig, get_peft_model
         model = get_peft_model(model, LoraConfig(
