@@ -6,7 +6,11 @@ Usage: torch_train.py TASK MODEL_DIR DATA BATCH LENGTH WARMUP STEPS THREADS
        LENGTH; AutoModelForSequenceClassification (BERT, RoBERTa, ModernBERT — the last needs
        transformers >= 4.48, which bench/run puts on PYTHONPATH for that row only).
   TASK causal-lm: DATA is a text file of blank-line separated documents, joined with the end-of-text
-       token and packed into blocks of LENGTH; GPT2LMHeadModel.
+       token and packed into blocks of LENGTH; AutoModelForCausalLM (GPT-2, Llama, …).
+  TASK classification-lora, causal-lm-lora: the same wrapped by peft 0.13.2's get_peft_model with
+       LoraConfig(r=8, lora_alpha=8) on PEFT's default target modules (query,value; c_attn;
+       q_proj,v_proj), the
+       classifier trained in full (SEQ_CLS), as hubtune's --lora.
   TASK sft: MODEL_DIR holds one GGUF (SmolLM2), DATA a JSONL of prompt/completion rows, each longer
        than LENGTH tokens once in SmolLM2's chat format, so every row is cut to exactly LENGTH (as
        hubtune cuts them); loss on the completion's tokens only; LlamaForCausalLM from the GGUF,
@@ -47,9 +51,12 @@ def batches_classification(model_dir, data, batch, length):
 
 
 def batches_causal_lm(model_dir, data, batch, length):
-    from transformers import GPT2TokenizerFast
-    tok = GPT2TokenizerFast(vocab_file=os.path.join(model_dir, "vocab.json"),
-                            merges_file=os.path.join(model_dir, "merges.txt"))
+    from transformers import GPT2TokenizerFast, PreTrainedTokenizerFast
+    if os.path.exists(os.path.join(model_dir, "tokenizer.json")):
+        tok = PreTrainedTokenizerFast(tokenizer_file=os.path.join(model_dir, "tokenizer.json"))
+    else:
+        tok = GPT2TokenizerFast(vocab_file=os.path.join(model_dir, "vocab.json"),
+                                merges_file=os.path.join(model_dir, "merges.txt"))
     with open(data, encoding="utf-8") as f:
         docs = [d.strip() for d in f.read().split("\n\n") if d.strip()]
     stream = []
@@ -89,6 +96,8 @@ def batches_sft(model_dir, data, batch, length):
 
 def main():
     task, model_dir, data = sys.argv[1:4]
+    lora = task.endswith("-lora")
+    task = task.removesuffix("-lora")
     batch, length, warmup, steps, threads = map(int, sys.argv[4:9])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -108,14 +117,20 @@ def main():
         # transformers 4.46 leaves lm_head untied for this file; SmolLM2 ties it.
         model.lm_head.weight = model.model.embed_tokens.weight
     else:
-        from transformers import GPT2LMHeadModel
+        # GPT-2 or a Llama-like decoder, as its config.json says
+        from transformers import AutoModelForCausalLM
         batches = batches_causal_lm(model_dir, data, batch, length)
-        model = GPT2LMHeadModel.from_pretrained(model_dir)
+        model = AutoModelForCausalLM.from_pretrained(model_dir)
+    if lora:
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(
+            r=8, lora_alpha=8, task_type="SEQ_CLS" if task == "classification" else "CAUSAL_LM"))
     model.train()
     def no_decay(n):
         return n.endswith("bias") or "LayerNorm" in n or ".ln_" in n or "norm" in n
-    decay = [p for n, p in model.named_parameters() if not no_decay(n)]
-    rest = [p for n, p in model.named_parameters() if no_decay(n)]
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in named if not no_decay(n)]
+    rest = [p for n, p in named if no_decay(n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
                             lr=5e-5)
     total = warmup + steps
@@ -128,7 +143,7 @@ def main():
         inputs, n = batches[step % len(batches)]
         loss = model(**inputs).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)

@@ -231,6 +231,59 @@ final class TrainingBenchmarks {
                                     Map.of());
                         }));
 
+        // The same two runs training LoRA adapters (r 8, alpha 8 on PEFT's default layers, the
+        // classifier in full) against transformers + peft 0.13.2: the memory LoRA saves and the
+        // speed it gains (no weight gradients, no Adam moments for the frozen base).
+        rows.addAll(
+                section(
+                        "all-MiniLM-L6-v2 LoRA fine-tuning",
+                        () ->
+                                compare(
+                                        work,
+                                        python,
+                                        skip,
+                                        new String[] {
+                                            "classification-lora",
+                                            miniLmDir.toString(),
+                                            csv.toString(),
+                                            "" + batch,
+                                            "" + length,
+                                            "" + warmup,
+                                            "" + steps
+                                        },
+                                        rounds,
+                                        "examples_per_s",
+                                        "all-MiniLM-L6-v2 LoRA (r 8) fine-tuning, batch 16 × 128 tokens, 2 threads, vs transformers + peft 0.13.2 (sequences/s)",
+                                        "seq/s",
+                                        perExample,
+                                        peak)));
+        rows.addAll(
+                section(
+                        "GPT-2 LoRA causal-LM training",
+                        () ->
+                                compare(
+                                        work,
+                                        python,
+                                        skip,
+                                        new String[] {
+                                            "causal-lm-lora",
+                                            gpt2Dir.toString(),
+                                            corpus.toString(),
+                                            "" + blocks,
+                                            "128",
+                                            "" + warmup,
+                                            "" + steps
+                                        },
+                                        rounds,
+                                        "tokens_per_s",
+                                        "GPT-2-small-shaped ("
+                                                + layers
+                                                + " layers) LoRA (r 8) causal-LM training, batch 8 × 128 tokens, 2 threads, vs transformers + peft 0.13.2"
+                                                + " (tokens/s)",
+                                        "tok/s",
+                                        gpt2FlopsPerToken(gpt2, 128),
+                                        peak)));
+
         rows.addAll(section("cold start", () -> coldStart(work, python, skip, onnx, quick)));
         return rows;
     }

@@ -26,6 +26,9 @@ public final class TrainingProbe {
     /** Runs one probe. */
     public static void main(String[] args) throws Exception {
         String task = args[0];
+        // "-lora": the same run training LoRA adapters (PEFT's defaults), the head in full.
+        boolean lora = task.endsWith("-lora");
+        task = lora ? task.substring(0, task.length() - "-lora".length()) : task;
         Path model = Path.of(args[1]);
         Path data = Path.of(args[2]);
         Path out = Path.of(args[3]);
@@ -51,7 +54,8 @@ public final class TrainingProbe {
                             batch,
                             warmup + steps,
                             threads,
-                            warmup)
+                            warmup,
+                            lora)
                     .setTextColumn("text")
                     .setLabelColumn("label")
                     .optMaxLength(length)
@@ -82,7 +86,8 @@ public final class TrainingProbe {
                             batch,
                             warmup + steps,
                             threads,
-                            warmup)
+                            warmup,
+                            lora)
                     .optBlockSize(length)
                     .optSamplePrompts(java.util.List.of("The"))
                     .optListener(timer)
@@ -105,7 +110,11 @@ public final class TrainingProbe {
             int batch,
             int steps,
             int threads,
-            int profileStep) {
+            int profileStep,
+            boolean lora) {
+        if (lora) {
+            b.optLora(dev.hubtune.models.lora.LoraConfig.defaults());
+        }
         return b.setModelDir(model)
                 .setTrainFile(data)
                 .setOutputDir(out)

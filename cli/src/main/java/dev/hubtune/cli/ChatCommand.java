@@ -53,12 +53,18 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--system", paramLabel = "TEXT", description = "A system prompt.")
     String system;
 
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
+            description = "A PEFT LoRA adapter to apply over the model (REF is its base).")
+    java.nio.file.Path adapter;
+
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException, IOException {
         GenerationConfig config = sampling.config();
         java.nio.file.Path dir = common.model(ref);
         PrintWriter out = spec.commandLine().getOut();
-        try (TextGenerator chat = TextGenerator.builder().setModelDir(dir).build()) {
+        try (TextGenerator chat = generator(dir)) {
             if (!chat.canChat()) {
                 throw new UserException(
                         ref
@@ -133,5 +139,14 @@ final class ChatCommand implements Callable<Integer> {
                             g.newIds().length,
                             g.tokensPerSecond());
         }
+    }
+
+    private TextGenerator generator(java.nio.file.Path dir)
+            throws ModelException, TokenizerException {
+        TextGenerator.Builder b = TextGenerator.builder().setModelDir(dir);
+        if (adapter != null) {
+            b.optAdapter(adapter);
+        }
+        return b.build();
     }
 }

@@ -42,6 +42,12 @@ final class EmbedCommand implements Callable<Integer> {
             description = "Texts to embed.")
     List<String> texts;
 
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
+            description = "A PEFT LoRA adapter to apply over the model (REF is its base).")
+    java.nio.file.Path adapter;
+
     @Option(names = "--no-normalize", description = "Keep the mean-pooled vectors as they are.")
     boolean noNormalize;
 
@@ -49,8 +55,7 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws HubException, ModelException, TokenizerException {
         java.nio.file.Path dir = common.model(ref);
         float[][] vectors;
-        try (Embedder embedder =
-                Embedder.builder().setModelDir(dir).optNormalize(!noNormalize).build()) {
+        try (Embedder embedder = embedder(dir)) {
             vectors = embedder.embed(texts);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -98,5 +103,13 @@ final class EmbedCommand implements Callable<Integer> {
             nb += b[i] * b[i];
         }
         return dot / Math.sqrt(na * nb);
+    }
+
+    private Embedder embedder(java.nio.file.Path dir) throws ModelException, TokenizerException {
+        Embedder.Builder b = Embedder.builder().setModelDir(dir).optNormalize(!noNormalize);
+        if (adapter != null) {
+            b.optAdapter(adapter);
+        }
+        return b.build();
     }
 }

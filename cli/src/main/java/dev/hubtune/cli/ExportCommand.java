@@ -46,10 +46,30 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", description = "savedmodel (default) or hf.")
     Format format = Format.savedmodel;
 
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
+            description = "A PEFT LoRA adapter over REF (its base), to merge in with --merge.")
+    java.nio.file.Path adapter;
+
+    @Option(
+            names = "--merge",
+            description =
+                    "Fold --adapter into the base: a plain HF model computing what base + adapter"
+                            + " computes.")
+    boolean merge;
+
     @Override
     public Integer call() throws HubException, ModelException {
         java.nio.file.Path dir = common.model(ref);
-        if (format == Format.hf) {
+        if (adapter != null || merge) {
+            if (adapter == null || !merge) {
+                throw new UserException(
+                        "give --adapter DIR with --merge to export a merged model (an adapter"
+                                + " directory already is PEFT's format)");
+            }
+            ModelExports.mergedHuggingFace(dir, adapter, output);
+        } else if (format == Format.hf) {
             ModelExports.huggingFace(dir, output);
         } else {
             ModelExports.savedModel(dir, output);

@@ -13,6 +13,7 @@ import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelDir;
 import dev.hubtune.models.family.Pooling;
+import dev.hubtune.models.lora.LoraConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -215,6 +216,63 @@ final class FinetuneCommand implements Callable<Integer> {
                     "Trace optimizer step N and write where its time went to OUTPUT/profile.txt.")
     int profileStep;
 
+    @Option(
+            names = "--lora",
+            description =
+                    "Train LoRA adapters (PEFT's) instead of every weight: the base is frozen, the"
+                            + " task's head trains in full. Writes OUTPUT/adapter (a PEFT adapter"
+                            + " directory) and OUTPUT/model (the adapters merged in).")
+    boolean lora;
+
+    @Option(
+            names = "--lora-r",
+            paramLabel = "R",
+            description = "LoRA rank (default: " + LoraConfig.DEFAULT_RANK + "); implies --lora.")
+    Integer loraRank;
+
+    @Option(
+            names = "--lora-alpha",
+            paramLabel = "A",
+            description = "LoRA alpha; the scale is alpha/r (default: 8); implies --lora.")
+    Double loraAlpha;
+
+    @Option(
+            names = "--lora-rslora",
+            description = "Rank-stabilised LoRA: scale alpha/sqrt(r); implies --lora.")
+    boolean loraRsLora;
+
+    @Option(
+            names = "--lora-dropout",
+            paramLabel = "P",
+            description = "Dropout on the adapters' input (default: 0); implies --lora.")
+    Double loraDropout;
+
+    @Option(
+            names = "--lora-target-modules",
+            paramLabel = "NAMES",
+            split = ",",
+            description =
+                    "Linear layers to adapt by HF module name, e.g. query,value or q_proj,v_proj"
+                            + " (default: PEFT's for the model type); implies --lora.")
+    java.util.List<String> loraTargets;
+
+    @Option(
+            names = "--lora-modules-to-save",
+            paramLabel = "NAMES",
+            split = ",",
+            description =
+                    "Modules trained in full and saved with the adapters (default: the task's"
+                            + " head, e.g. pooler,classifier); implies --lora.")
+    java.util.List<String> loraModulesToSave;
+
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
+            description =
+                    "Continue training this PEFT LoRA adapter (hubtune's or PEFT's, for this base"
+                            + " model) with its own settings.")
+    Path adapter;
+
     @Option(names = "--overwrite", description = "Replace a model already in --output.")
     boolean overwrite;
 
@@ -247,6 +305,13 @@ final class FinetuneCommand implements Callable<Integer> {
                 report.seconds(),
                 report.examplesPerSecond(),
                 report.tokensPerSecond());
+        out.printf(
+                Locale.ROOT,
+                "trainable params: %,d of %,d (%.3f%%)%s%n",
+                report.trainableParameters(),
+                report.totalParameters(),
+                100.0 * report.trainableParameters() / Math.max(1, report.totalParameters()),
+                report.adapter() == null ? "" : "; LoRA adapter (PEFT): " + report.adapter());
         out.println(report.exported());
         return Hubtune.EXIT_OK;
     }
@@ -347,11 +412,54 @@ final class FinetuneCommand implements Callable<Integer> {
         if (maxSteps != null) {
             b.optMaxSteps(maxSteps);
         }
+        LoraConfig loraConfig = loraConfig();
+        if (loraConfig != null) {
+            b.optLora(loraConfig);
+        }
+        if (adapter != null) {
+            b.optAdapter(adapter);
+        }
         if (!common.quiet && !common.json) {
             b.optListener(
                     new TrainingProgress(spec.commandLine().getErr(), System.console() != null));
         }
         return b;
+    }
+
+    /** The LoRA settings asked for (any --lora… option), or null for full fine-tuning. */
+    private LoraConfig loraConfig() {
+        boolean any =
+                lora
+                        || loraRank != null
+                        || loraAlpha != null
+                        || loraRsLora
+                        || loraDropout != null
+                        || loraTargets != null
+                        || loraModulesToSave != null;
+        if (!any) {
+            return null;
+        }
+        LoraConfig.Builder c = LoraConfig.builder().optRsLora(loraRsLora);
+        if (loraRank != null) {
+            c.optRank(loraRank);
+        }
+        if (loraAlpha != null) {
+            c.optAlpha(loraAlpha);
+        }
+        if (loraDropout != null) {
+            c.optDropout(loraDropout);
+        }
+        if (loraTargets != null) {
+            c.optTargetModules(loraTargets);
+        }
+        if (loraModulesToSave != null) {
+            c.optModulesToSave(loraModulesToSave);
+        }
+        try {
+            return c.build();
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
     }
 
     /** Accepts causal-lm (and causal_lm) for {@link Task#causal_lm}, and the other task names. */
@@ -405,6 +513,18 @@ final class FinetuneCommand implements Callable<Integer> {
             if (step == total) {
                 err.println();
             }
+            err.flush();
+        }
+
+        @Override
+        public void parameters(long trainable, long total, boolean lora) {
+            err.printf(
+                    Locale.ROOT,
+                    "%s: trainable params %,d of %,d (%.3f%%)%n",
+                    lora ? "LoRA" : "full fine-tuning",
+                    trainable,
+                    total,
+                    100.0 * trainable / Math.max(1, total));
             err.flush();
         }
 

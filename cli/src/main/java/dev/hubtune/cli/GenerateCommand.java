@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -41,12 +42,18 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin SamplingOptions sampling;
 
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
+            description = "A PEFT LoRA adapter to apply over the model (REF is its base).")
+    java.nio.file.Path adapter;
+
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException {
         GenerationConfig config = sampling.config();
         java.nio.file.Path dir = common.model(ref);
         TextGenerator.Generation g;
-        try (TextGenerator generator = TextGenerator.builder().setModelDir(dir).build()) {
+        try (TextGenerator generator = generator(dir)) {
             g = generator.generate(prompt, config);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -74,5 +81,14 @@ final class GenerateCommand implements Callable<Integer> {
                             g.stoppedAtEndOfText() ? ", stopped at end-of-text" : "");
         }
         return Hubtune.EXIT_OK;
+    }
+
+    private TextGenerator generator(java.nio.file.Path dir)
+            throws ModelException, TokenizerException {
+        TextGenerator.Builder b = TextGenerator.builder().setModelDir(dir);
+        if (adapter != null) {
+            b.optAdapter(adapter);
+        }
+        return b.build();
     }
 }

@@ -57,15 +57,26 @@ final class PredictCommand implements Callable<Integer> {
                     "Tokens per text (default: as the model was trained, else its positions).")
     Integer maxLength;
 
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
+            description =
+                    "A PEFT LoRA classifier adapter to apply over the model (REF is its base).")
+    Path adapter;
+
     @Override
     public Integer call() throws HubException, ModelException, TokenizerException {
         Path dir = common.model(ref);
         List<TextClassifier.Prediction> predictions;
         List<String> labels;
         try (TextClassifier classifier =
-                maxLength == null
-                        ? TextClassifier.load(dir)
-                        : TextClassifier.load(dir, maxLength)) {
+                adapter != null
+                        ? (maxLength == null
+                                ? TextClassifier.load(dir, List.of(adapter))
+                                : TextClassifier.load(dir, maxLength, List.of(adapter)))
+                        : maxLength == null
+                                ? TextClassifier.load(dir)
+                                : TextClassifier.load(dir, maxLength)) {
             predictions =
                     pair == null
                             ? classifier.predict(texts)

@@ -25,13 +25,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -220,11 +220,12 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
     }
 
     @Override
-    public Model build(Ops tf) {
-        BuildContext context = BuildContext.training(tf);
+    public Model build(BuildContext context) {
         decoder = (DecoderBackbone) model.family().build(context, model.config());
         head = CausalLmHead.build(decoder);
-        return new Model(head.loss.mean(), context.parameters(), context.dropoutControl());
+        // The LM head is the pretrained model's, not a head of this task's own.
+        return new Model(
+                head.loss.mean(), context.parameters(), context.dropoutControl(), Set.of());
     }
 
     @Override

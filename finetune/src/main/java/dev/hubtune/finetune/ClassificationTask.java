@@ -37,7 +37,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -220,8 +219,7 @@ final class ClassificationTask
     }
 
     @Override
-    public Model build(Ops tf) {
-        BuildContext context = BuildContext.training(tf);
+    public Model build(BuildContext context) {
         backbone = model.family().build(context, model.config());
         ParameterStore parameters = context.parameters();
         Set<String> encoder = new TreeSet<>(parameters.parameters().keySet());
@@ -232,7 +230,7 @@ final class ClassificationTask
             parameters.freeze(encoder::contains);
         }
         classWeights = TFloat32.vectorOf(classWeights());
-        return new Model(head.loss, parameters, context.dropoutControl());
+        return new Model(head.loss, parameters, context.dropoutControl(), headParameters);
     }
 
     /**

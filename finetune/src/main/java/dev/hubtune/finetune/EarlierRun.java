@@ -15,7 +15,13 @@ final class EarlierRun {
 
     /** What a run writes into its output directory. */
     static final List<String> RUN_FILES =
-            List.of("model", "checkpoints", "metrics.jsonl", "report.png", "profile.txt");
+            List.of(
+                    "model",
+                    "adapter",
+                    "checkpoints",
+                    "metrics.jsonl",
+                    "report.png",
+                    "profile.txt");
 
     private static final String PREFIX = ".earlier-run-";
 
@@ -58,31 +64,40 @@ final class EarlierRun {
     }
 
     /**
-     * Exports through {@code writer} into a fresh folder beside {@code model}, then puts it in
-     * place of the model there (if any), so an existing model is never removed before its
-     * replacement is complete.
+     * Exports through {@code writer} into a fresh staging folder in {@code outputDir} (the writer
+     * puts {@code model/}, and {@code adapter/} for LoRA, inside it), then moves each staged folder
+     * in place of its counterpart, so an existing export is never removed before its replacement is
+     * complete. Returns where the staged path the writer returned now is.
      */
-    static Path replaceModel(Path model, ModelWriter writer)
+    static Path replaceExport(Path outputDir, ModelWriter writer)
             throws IOException, dev.hubtune.models.ModelException {
-        Path fresh = model.resolveSibling(".model-" + UUID.randomUUID());
+        String id = UUID.randomUUID().toString();
+        Path staging = Files.createDirectory(outputDir.resolve(".model-" + id));
+        Path written;
         try {
-            writer.write(fresh);
+            written = writer.write(staging);
         } catch (IOException | dev.hubtune.models.ModelException | RuntimeException e) {
-            Checkpoints.deleteTree(fresh);
+            Checkpoints.deleteTree(staging);
             throw e;
         }
-        Path old = model.resolveSibling(".model-old-" + UUID.randomUUID());
-        if (Files.exists(model)) {
-            Files.move(model, old);
+        Path old = Files.createDirectory(outputDir.resolve(".model-old-" + id));
+        try (var staged = Files.newDirectoryStream(staging)) {
+            for (Path entry : staged) {
+                Path target = outputDir.resolve(entry.getFileName().toString());
+                if (Files.exists(target)) {
+                    Files.move(target, old.resolve(entry.getFileName().toString()));
+                }
+                Files.move(entry, target);
+            }
         }
-        Files.move(fresh, model);
         Checkpoints.deleteTree(old);
-        return model;
+        Checkpoints.deleteTree(staging);
+        return outputDir.resolve(staging.relativize(written).toString());
     }
 
-    /** Writes a model directory (a task's export). */
+    /** Writes a task's export into a staging folder and returns its model directory. */
     @FunctionalInterface
     interface ModelWriter {
-        Path write(Path dir) throws IOException, dev.hubtune.models.ModelException;
+        Path write(Path staging) throws IOException, dev.hubtune.models.ModelException;
     }
 }

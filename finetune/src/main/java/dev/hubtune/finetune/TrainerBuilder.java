@@ -1,5 +1,6 @@
 package dev.hubtune.finetune;
 
+import dev.hubtune.models.lora.LoraConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -80,6 +81,8 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     boolean prefetch = true;
     int profileStep;
     TrainingListener listener;
+    LoraConfig lora;
+    Path adapter;
 
     TrainerBuilder(String defaultMetric, int defaultBatchSize) {
         this.metric = defaultMetric;
@@ -287,6 +290,29 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
+    /**
+     * Train LoRA adapters instead of every weight (Hu et al. 2021, as PEFT): the base network is
+     * frozen (no gradients, no optimizer moments), {@code config}'s target layers get trainable
+     * low-rank adapters and the task's head (or {@code config}'s modules to save) trains in full.
+     * The run exports {@code <output>/adapter} (a PEFT adapter directory) and {@code
+     * <output>/model} (the model with the adapters merged in). {@link LoraConfig#defaults()} is
+     * PEFT's r 8, alpha 8 on the model type's default layers.
+     */
+    public B optLora(LoraConfig config) {
+        this.lora = Objects.requireNonNull(config);
+        return self();
+    }
+
+    /**
+     * Continue training the PEFT LoRA adapter in {@code dir} (one hubtune or PEFT saved for this
+     * base model): LoRA with the adapter's rank, alpha, layers and modules to save, starting from
+     * its weights.
+     */
+    public B optAdapter(Path dir) {
+        this.adapter = Objects.requireNonNull(dir);
+        return self();
+    }
+
     /** Progress callbacks. */
     public B optListener(TrainingListener listener) {
         this.listener = listener;
@@ -327,7 +353,9 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
                 keepCheckpoints,
                 prefetch,
                 profileStep,
-                listener);
+                listener,
+                lora,
+                adapter);
     }
 
     static int positive(int n, String what) {

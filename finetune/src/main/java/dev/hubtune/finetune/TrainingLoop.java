@@ -2,6 +2,8 @@ package dev.hubtune.finetune;
 
 import com.google.gson.Gson;
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.nn.BuildContext;
+import dev.hubtune.models.nn.Parameter;
 import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.Variables;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -100,8 +103,25 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                         totalSteps);
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            TrainingTask.Model model = task.build(tf);
-            Map<String, Variable<TFloat32>> trainable = model.parameters().trainable();
+            LoraTraining lora = LoraTraining.of(s);
+            BuildContext context = BuildContext.training(tf);
+            TrainingTask.Model model = task.build(lora == null ? context : lora.install(context));
+            Map<String, Variable<TFloat32>> trainable;
+            Predicate<String> decays;
+            long[] counts;
+            if (lora == null) {
+                trainable = model.parameters().trainable();
+                decays = model.parameters()::decays;
+                counts = counts(model.parameters().parameters().values());
+            } else {
+                lora.built(model);
+                trainable = lora.trainable();
+                decays = lora::decays;
+                counts = new long[] {lora.trainableCount(), lora.totalCount()};
+            }
+            if (s.listener() != null) {
+                s.listener().parameters(counts[0], counts[1], lora != null);
+            }
             Gradients gradients =
                     Gradients.of(graph, tf, model.loss(), trainable, s.accumulation());
             AdamW adam =
@@ -110,7 +130,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                             gradients,
                             gradients.clipped(tf, s.maxGradNorm()),
                             trainable,
-                            model.parameters()::decays,
+                            decays,
                             new AdamW.Hyperparameters(
                                     TrainerBuilder.ADAM_BETA1,
                                     TrainerBuilder.ADAM_BETA2,
@@ -119,10 +139,39 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             SessionOptions options = new SessionOptions(s.threads(), s.mixedPrecision(), s.xla());
             try (Session session = new Session(graph, options.toConfig())) {
                 session.initialize(); // optimizer slots start at zero
-                Variables.assign(tf, session, model.variables(), task.initialWeights());
-                return new Run(graph, session, tf, model, gradients, adam, schedule).loop();
+                Map<String, WeightTensor> initial = task.initialWeights();
+                Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(model.variables());
+                Map<String, WeightTensor> start = initial;
+                // With LoRA only what trains is checkpointed: the frozen base is the task's
+                // initial weights, assigned again on resume.
+                Map<String, Variable<TFloat32>> persisted = model.variables();
+                if (lora != null) {
+                    variables.putAll(lora.adapterVariables());
+                    start = lora.startingValues(initial, s.seed());
+                    persisted = trainable;
+                }
+                Variables.assign(tf, session, variables, start);
+                return new Run(
+                                graph, session, tf, model, gradients, adam, schedule, lora,
+                                persisted, initial, counts)
+                        .loop();
             }
         }
+    }
+
+    /** Trainable and total parameter counts. */
+    private static long[] counts(java.util.Collection<Parameter> parameters) {
+        long trainable = 0;
+        long total = 0;
+        for (Parameter p : parameters) {
+            long n = 1;
+            for (long d : p.shape()) {
+                n *= d;
+            }
+            total += n;
+            trainable += p.trainable() ? n : 0;
+        }
+        return new long[] {trainable, total};
     }
 
     /** Where a run continues: the epoch (1-based) and the batch within it. */
@@ -139,6 +188,10 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private final Gradients gradients;
         private final AdamW adam;
         private final LearningRateSchedule schedule;
+        private final LoraTraining lora;
+        private final Map<String, Variable<TFloat32>> persisted;
+        private final Map<String, WeightTensor> initial;
+        private final long[] counts;
         private final Map<String, Variable<TFloat32>> all;
         private final Checkpoints checkpoints;
         private final String fingerprint;
@@ -163,7 +216,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 TrainingTask.Model model,
                 Gradients gradients,
                 AdamW adam,
-                LearningRateSchedule schedule) {
+                LearningRateSchedule schedule,
+                LoraTraining lora,
+                Map<String, Variable<TFloat32>> persisted,
+                Map<String, WeightTensor> initial,
+                long[] counts) {
             this.graph = graph;
             this.session = session;
             this.tf = tf;
@@ -171,7 +228,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             this.gradients = gradients;
             this.adam = adam;
             this.schedule = schedule;
-            this.all = new LinkedHashMap<>(model.variables());
+            this.lora = lora;
+            this.persisted = persisted;
+            this.initial = initial;
+            this.counts = counts;
+            this.all = new LinkedHashMap<>(persisted);
             all.putAll(adam.slots);
             this.checkpoints = new Checkpoints(s.outputDir(), s.keepCheckpoints());
             this.fingerprint =
@@ -226,10 +287,15 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 throw new FinetuneException("no evaluation ran; nothing to export");
             }
             Map<String, WeightTensor> best = Checkpoints.readVariables(checkpoints.bestDir());
-            // A resumed run's earlier export stays until the new one is complete.
+            // A resumed or overwritten run's earlier export stays until the new one is complete.
             Path exported =
-                    EarlierRun.replaceModel(
-                            s.outputDir().resolve("model"), dir -> task.export(best, dir));
+                    EarlierRun.replaceExport(
+                            s.outputDir(),
+                            staging ->
+                                    lora == null
+                                            ? task.export(best, staging.resolve("model"))
+                                            : lora.export(
+                                                    task, initial, best, staging, s.modelDir()));
             return new TrainingReport<>(
                     List.copyOf(evaluations),
                     evaluations.get(bestIndex),
@@ -238,7 +304,10 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     stepsThisRun == 0 ? 0 : examples / seconds,
                     stepsThisRun == 0 ? 0 : tokens / seconds,
                     exported,
-                    resumedFrom);
+                    resumedFrom,
+                    counts[0],
+                    counts[1],
+                    lora == null ? null : s.outputDir().resolve("adapter"));
         }
 
         /**
@@ -403,10 +472,10 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 boolean best, boolean checkpoint, Checkpoints.State<M> position)
                 throws FinetuneException {
             Map<String, WeightTensor> values =
-                    Variables.read(session, checkpoint ? all : model.variables());
+                    Variables.read(session, checkpoint ? all : persisted);
             if (best) {
                 Map<String, WeightTensor> weights = new LinkedHashMap<>();
-                model.variables().keySet().forEach(n -> weights.put(n, values.get(n)));
+                persisted.keySet().forEach(n -> weights.put(n, values.get(n)));
                 try {
                     checkpoints.saveBest(weights, position);
                 } catch (IOException e) {
@@ -460,17 +529,25 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     lossCount);
         }
 
+        /** Feeds LoRA's adapter dropout rate, where the adapters have dropout. */
+        private Session.Runner loraDropout(Session.Runner runner, TFloat32 rate) {
+            return lora == null || lora.dropoutRate() == null
+                    ? runner
+                    : runner.feed(lora.dropoutRate(), rate);
+        }
+
         private double trainStep(
                 TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
                 throws FinetuneException {
             try (TFloat32 rate = TFloat32.scalarOf((float) s.dropout());
+                    TFloat32 loraRate = TFloat32.scalarOf(lora == null ? 0f : lora.dropout());
                     TInt64 seed = TInt64.vectorOf(s.seed(), dropoutStream);
                     TFloat32 learningRate = TFloat32.scalarOf((float) lr);
                     TFloat32 c1 = TFloat32.scalarOf(adam.correction1(step));
                     TFloat32 c2 = TFloat32.scalarOf(adam.correction2(step));
                     Result r =
                             run(
-                                    feed.into(session.runner())
+                                    loraDropout(feed.into(session.runner()), loraRate)
                                             .feed(model.dropout().rate, rate)
                                             .feed(model.dropout().seed, seed)
                                             .feed(adam.learningRate, learningRate)

@@ -14,6 +14,10 @@ import java.util.List;
  * @param tokensPerSecond training throughput in tokens, padding excluded
  * @param exported the exported model directory
  * @param resumedFromStep the checkpoint step this run continued from (0 for a fresh run)
+ * @param trainableParameters parameters the optimizer updated (with LoRA: adapters and modules to
+ *     save)
+ * @param totalParameters parameters of the model (and its adapters)
+ * @param adapter the PEFT adapter directory a LoRA run exported beside the merged model, or null
  * @param <M> the task's metrics
  */
 public record TrainingReport<M extends EvaluationMetrics>(
@@ -24,7 +28,10 @@ public record TrainingReport<M extends EvaluationMetrics>(
         double examplesPerSecond,
         double tokensPerSecond,
         Path exported,
-        int resumedFromStep) {
+        int resumedFromStep,
+        long trainableParameters,
+        long totalParameters,
+        Path adapter) {
 
     /**
      * One evaluation on the validation set.

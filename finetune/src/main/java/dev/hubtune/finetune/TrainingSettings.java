@@ -1,10 +1,12 @@
 package dev.hubtune.finetune;
 
+import dev.hubtune.models.lora.LoraConfig;
 import java.nio.file.Path;
 
 /**
  * The task-independent settings of a run, fixed when a trainer is built (see {@link TrainerBuilder}
- * for what each means).
+ * for what each means); {@code lora} (null: full fine-tuning) and {@code adapter} (a PEFT adapter
+ * to continue training, or null) select LoRA.
  */
 record TrainingSettings(
         Path modelDir,
@@ -35,7 +37,14 @@ record TrainingSettings(
         int keepCheckpoints,
         boolean prefetch,
         int profileStep,
-        TrainingListener listener) {
+        TrainingListener listener,
+        LoraConfig lora,
+        Path adapter) {
+
+    /** Whether this run trains LoRA adapters (new ones, or a PEFT adapter continued). */
+    boolean usesLora() {
+        return lora != null || adapter != null;
+    }
 
     /** What must match for a checkpoint of one run to be resumed by another. */
     String fingerprint() {
@@ -51,6 +60,8 @@ record TrainingSettings(
                 "warm" + warmupRatio,
                 schedule.name(),
                 "ep" + epochs,
-                "max" + maxSteps);
+                "max" + maxSteps,
+                lora == null ? "full" : "lora" + lora,
+                adapter == null ? "" : "from" + adapter.toAbsolutePath().normalize());
     }
 }

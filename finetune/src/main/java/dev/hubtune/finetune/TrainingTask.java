@@ -1,16 +1,17 @@
 package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
+import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.nn.Dropout;
 import dev.hubtune.models.nn.ParameterStore;
 import dev.hubtune.models.weights.WeightTensor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
@@ -31,8 +32,17 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
      * @param loss the scalar training loss of a batch
      * @param parameters every model parameter by export name, with what trains and what decays
      * @param dropout the dropout placeholders of the training graph
+     * @param head the parameters of the task's own head (a classifier's, not a language model's
+     *     pretrained LM head): with LoRA they are trained in full and saved beside the adapters
+     *     (PEFT's {@code modules_to_save}) while the rest of the network is frozen
      */
-    record Model(Operand<TFloat32> loss, ParameterStore parameters, Dropout dropout) {
+    record Model(
+            Operand<TFloat32> loss, ParameterStore parameters, Dropout dropout, Set<String> head) {
+
+        /** Copies the head's names, in their order (modules_to_save are written in it). */
+        public Model {
+            head = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(head));
+        }
 
         /** Every model variable by export name. */
         Map<String, Variable<TFloat32>> variables() {
@@ -98,8 +108,12 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
     /** Length in tokens, for batching similar lengths together. */
     int length(E example);
 
-    /** Adds the training graph and loss to the graph of {@code tf}. */
-    Model build(Ops tf) throws FinetuneException, ModelException;
+    /**
+     * Adds the model and its loss to {@code context}'s training graph. The loop makes the context
+     * (with LoRA's adapters on its linear layers when asked for): build the backbone and head in
+     * it, never in a context of your own.
+     */
+    Model build(BuildContext context) throws FinetuneException, ModelException;
 
     /** Starting values of every variable of {@link Model#variables()}. */
     Map<String, WeightTensor> initialWeights() throws FinetuneException, ModelException;

@@ -45,12 +45,35 @@ public final class DecoderModel implements AutoCloseable {
 
     /** Loads {@code model}. */
     public static DecoderModel load(PretrainedModel model) throws ModelException {
+        return load(model, java.util.List.of());
+    }
+
+    /**
+     * Loads {@code model} with PEFT LoRA {@code adapters} over it, the first active ({@link
+     * #useAdapter} switches without reloading the base).
+     */
+    public static DecoderModel load(
+            PretrainedModel model, java.util.List<dev.hubtune.models.lora.PeftAdapter> adapters)
+            throws ModelException {
         model.require(ModelTask.CAUSAL_LM);
         return new DecoderModel(
                 LoadedModel.load(
                         model,
                         (backbone, weights, optional) -> null,
-                        "the language model in " + model.name()));
+                        "the language model in " + model.name(),
+                        dev.hubtune.models.nn.BuildContext::inference,
+                        ModelTask.CAUSAL_LM,
+                        adapters));
+    }
+
+    /** The names of the adapters loaded over the base (empty without). */
+    public java.util.List<String> adapters() {
+        return loaded.adapters();
+    }
+
+    /** Switches to adapter {@code name} ({@code null}: the base model); not while generating. */
+    public void useAdapter(String name) {
+        loaded.useAdapter(name);
     }
 
     /** The configuration. */

@@ -79,6 +79,16 @@ public final class Embedder implements AutoCloseable {
         return out.toArray(new float[0][]);
     }
 
+    /** The names of the adapters loaded over the base (empty without). */
+    public List<String> adapters() {
+        return model.adapters();
+    }
+
+    /** Switches to adapter {@code name} ({@code null}: the base model); not while embedding. */
+    public void useAdapter(String name) {
+        model.useAdapter(name);
+    }
+
     @Override
     public void close() {
         model.close();
@@ -91,6 +101,7 @@ public final class Embedder implements AutoCloseable {
         private Boolean normalize;
         private Integer maxLength;
         private int batchSize = 32;
+        private final List<Path> adapters = new java.util.ArrayList<>();
 
         Builder() {}
 
@@ -127,6 +138,15 @@ public final class Embedder implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A PEFT LoRA adapter directory to apply over the model (repeatable: the first is active,
+         * {@link Embedder#useAdapter} switches).
+         */
+        public Builder optAdapter(Path dir) {
+            adapters.add(Objects.requireNonNull(dir));
+            return this;
+        }
+
         /** Loads tokenizer and model. */
         public Embedder build() throws ModelException, TokenizerException {
             Objects.requireNonNull(modelDir, "setModelDir is required");
@@ -148,7 +168,8 @@ public final class Embedder implements AutoCloseable {
             TextTokenizer tokenizer =
                     TextTokenizer.builder().setModelDir(modelDir).optMaxLength(length).build();
             try {
-                EncoderModel model = EncoderModel.load(pretrained);
+                EncoderModel model =
+                        EncoderModel.load(pretrained, TextGenerator.readAdapters(adapters));
                 LOG.debug(
                         "embedding with {} pooling, normalize {}",
                         config.pooling(),

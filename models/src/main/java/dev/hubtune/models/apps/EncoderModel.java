@@ -58,9 +58,35 @@ public final class EncoderModel implements AutoCloseable {
      * weights lack them they are reported absent ({@link #hasPooler}, {@link #hasMaskedLmHead}).
      */
     public static EncoderModel load(PretrainedModel model) throws ModelException {
+        return load(model, java.util.List.of());
+    }
+
+    /**
+     * Loads {@code model} with PEFT LoRA {@code adapters} over it, the first active ({@link
+     * #useAdapter} switches without reloading the base).
+     */
+    public static EncoderModel load(
+            PretrainedModel model, java.util.List<dev.hubtune.models.lora.PeftAdapter> adapters)
+            throws ModelException {
         model.require(ModelTask.EMBEDDING);
         return new EncoderModel(
-                LoadedModel.load(model, EncoderModel::parts, "the encoder in " + model.name()));
+                LoadedModel.load(
+                        model,
+                        EncoderModel::parts,
+                        "the encoder in " + model.name(),
+                        dev.hubtune.models.nn.BuildContext::inference,
+                        ModelTask.EMBEDDING,
+                        adapters));
+    }
+
+    /** The names of the adapters loaded over the base (empty without). */
+    public java.util.List<String> adapters() {
+        return loaded.adapters();
+    }
+
+    /** Switches to adapter {@code name} ({@code null}: the base model); not while embedding. */
+    public void useAdapter(String name) {
+        loaded.useAdapter(name);
     }
 
     private static Parts parts(

@@ -11,6 +11,7 @@ import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.family.PretrainedModel;
 import dev.hubtune.models.nn.BuildContext;
+import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,6 +75,83 @@ public final class ModelExports {
         PretrainedModel model = ModelFamilies.load(dir);
         return HfExport.write(
                 model.family(), model.config(), model.weights(), metadata(model), dir, out);
+    }
+
+    /**
+     * Writes the base model in {@code base} with the PEFT LoRA adapter in {@code adapterDir} folded
+     * in ({@code W + scale·A·B}, the saved modules in place) to {@code out} in Hugging Face format:
+     * a plain model that computes what base + adapter compute, for tools without PEFT. A classifier
+     * adapter gives a classifier (its labels and head), a decoder's a decoder, another an encoder.
+     *
+     * @throws ModelException when the adapter belongs to another base, or writing fails
+     */
+    public static Path mergedHuggingFace(Path base, Path adapterDir, Path out)
+            throws ModelException {
+        PretrainedModel model = ModelFamilies.describe(base);
+        dev.hubtune.models.lora.PeftAdapter adapter =
+                dev.hubtune.models.lora.PeftAdapter.read(adapterDir);
+        String type = adapter.taskType().orElse("");
+        try {
+            if (type.equals("SEQ_CLS")) {
+                try (TextClassifier classifier = TextClassifier.load(base, List.of(adapterDir))) {
+                    ExportMetadata meta =
+                            ExportMetadata.sequenceClassifier(
+                                    classifier.labels(), classifier.pooling());
+                    if (classifier.trainingData().isPresent()) {
+                        meta = meta.withData(classifier.trainingData().get());
+                    }
+                    if (classifier.pooling() != Pooling.POOLER) {
+                        return HfExport.writeSentenceClassifier(
+                                model.family(),
+                                model.config(),
+                                classifier.weights(),
+                                meta,
+                                classifier.projection(),
+                                classifier.maxLength(),
+                                base,
+                                out);
+                    }
+                    return HfExport.write(
+                            model.family(), model.config(), classifier.weights(), meta, base, out);
+                }
+            }
+            if (type.equals("TOKEN_CLS")) {
+                throw new ModelException(
+                        adapterDir
+                                + " is a token-classification adapter; hubtune merges"
+                                + " sequence-classification, causal-LM and encoder adapters");
+            }
+            if (model.family().tasks().contains(ModelTask.CAUSAL_LM)) {
+                try (DecoderModel decoder = DecoderModel.load(model, List.of(adapter))) {
+                    return HfExport.write(
+                            model.family(),
+                            model.config(),
+                            decoder.weights(),
+                            ExportMetadata.of(ModelTask.CAUSAL_LM),
+                            base,
+                            out);
+                }
+            }
+            ExportMetadata meta = metadata(model);
+            try (EncoderModel encoder = EncoderModel.load(model, List.of(adapter))) {
+                // Only what the base has (the encoder graph holds a pooler and masked-LM head
+                // either way, freshly initialised where absent).
+                Map<String, WeightTensor> weights = encoder.weights();
+                weights.keySet().retainAll(ModelFamilies.load(base).weights().keySet());
+                return HfExport.write(
+                        model.family(),
+                        model.config(),
+                        weights,
+                        ExportMetadata.of(
+                                meta.task() == ModelTask.MASKED_LM
+                                        ? ModelTask.MASKED_LM
+                                        : ModelTask.EMBEDDING),
+                        base,
+                        out);
+            }
+        } catch (TokenizerException e) {
+            throw new ModelException(e.getMessage(), e);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.hubtune.models.apps;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonObject;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.models.export.SavedModelExport;
@@ -11,6 +12,8 @@ import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.family.PretrainedModel;
 import dev.hubtune.models.heads.SequenceClassificationHead;
+import dev.hubtune.models.lora.PeftAdapter;
+import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.WeightTensor;
 import dev.hubtune.tokenizers.Batch;
@@ -45,17 +48,19 @@ public final class TextClassifier implements AutoCloseable {
 
     private final LoadedModel<SequenceClassificationHead> loaded;
     private final TextTokenizer tokenizer;
-    private final List<String> labels;
+    private final Map<String, List<String>> labelsByAdapter;
+    private List<String> labels;
     private final Optional<ExportMetadata.DataColumns> data;
 
     private TextClassifier(
             LoadedModel<SequenceClassificationHead> loaded,
             TextTokenizer tokenizer,
-            List<String> labels,
+            Map<String, List<String>> labelsByAdapter,
             Optional<ExportMetadata.DataColumns> data) {
         this.loaded = loaded;
         this.tokenizer = tokenizer;
-        this.labels = labels;
+        this.labelsByAdapter = labelsByAdapter;
+        this.labels = labelsByAdapter.get(loaded.activeAdapter());
         this.data = data;
     }
 
@@ -64,13 +69,7 @@ public final class TextClassifier implements AutoCloseable {
      * length), else to its positions.
      */
     public static TextClassifier load(Path dir) throws ModelException, TokenizerException {
-        PretrainedModel model = ModelFamilies.describe(dir);
-        return load(
-                model,
-                ExportMetadata.DataColumns.read(model.json())
-                        .map(ExportMetadata.DataColumns::maxLength)
-                        .orElse(model.config().maxPositions()),
-                false);
+        return load(dir, List.of());
     }
 
     /**
@@ -79,38 +78,177 @@ public final class TextClassifier implements AutoCloseable {
      */
     public static TextClassifier load(Path dir, int maxLength)
             throws ModelException, TokenizerException {
-        return load(ModelFamilies.describe(dir), maxLength, true);
+        return load(ModelFamilies.describe(dir), maxLength, true, List.of());
     }
 
-    private static TextClassifier load(PretrainedModel model, int maxLength, boolean explicit)
+    /**
+     * Loads the base model in {@code dir} with PEFT LoRA classifier adapters over it (the first
+     * active; {@link #useAdapter} switches without reloading the base), truncating texts as the
+     * first adapter (or the base) was trained, else to the positions.
+     */
+    public static TextClassifier load(Path dir, List<Path> adapterDirs)
+            throws ModelException, TokenizerException {
+        PretrainedModel model = ModelFamilies.describe(dir);
+        List<PeftAdapter> adapters = readAdapters(adapterDirs);
+        Optional<ExportMetadata.DataColumns> data = data(model, adapters);
+        return load(
+                model,
+                data.map(ExportMetadata.DataColumns::maxLength)
+                        .orElse(model.config().maxPositions()),
+                false,
+                adapters);
+    }
+
+    /** The same, truncating texts to {@code maxLength} tokens. */
+    public static TextClassifier load(Path dir, int maxLength, List<Path> adapterDirs)
+            throws ModelException, TokenizerException {
+        return load(ModelFamilies.describe(dir), maxLength, true, readAdapters(adapterDirs));
+    }
+
+    private static List<PeftAdapter> readAdapters(List<Path> dirs) throws ModelException {
+        List<PeftAdapter> out = new ArrayList<>();
+        for (Path d : dirs) {
+            out.add(PeftAdapter.read(d));
+        }
+        return out;
+    }
+
+    /** The data columns the first adapter (else the model) was trained with. */
+    private static Optional<ExportMetadata.DataColumns> data(
+            PretrainedModel model, List<PeftAdapter> adapters) {
+        if (!adapters.isEmpty()) {
+            Optional<ExportMetadata.DataColumns> d =
+                    adapters.get(0).hubtuneMetadata().flatMap(ExportMetadata.DataColumns::read);
+            if (d.isPresent()) {
+                return d;
+            }
+        }
+        return ExportMetadata.DataColumns.read(model.json());
+    }
+
+    private static TextClassifier load(
+            PretrainedModel model, int maxLength, boolean explicit, List<PeftAdapter> adapters)
             throws ModelException, TokenizerException {
         Path dir = model.dir();
-        List<String> labels = labels(model);
+        Map<String, List<String>> labelsByAdapter = new java.util.HashMap<>();
+        List<String> labels;
+        if (adapters.isEmpty()) {
+            labels = labels(model);
+            labelsByAdapter.put(null, labels);
+        } else {
+            labels = null;
+            for (PeftAdapter a : adapters) {
+                List<String> l = adapterLabels(model, a);
+                if (labels != null && l.size() != labels.size()) {
+                    throw new ModelException(
+                            a.dir()
+                                    + " classifies into "
+                                    + l.size()
+                                    + " labels but "
+                                    + adapters.get(0).dir()
+                                    + " into "
+                                    + labels.size()
+                                    + "; adapters over one loaded classifier must have as many"
+                                    + " labels");
+                }
+                labels = labels == null ? l : labels;
+                labelsByAdapter.put(a.name(), l);
+            }
+            labelsByAdapter.put(null, labels);
+        }
         model.require(ModelTask.SEQUENCE_CLASSIFICATION);
-        Pooling pooling = ExportMetadata.pooling(model.json()).orElse(Pooling.POOLER);
+        Optional<JsonObject> adapterMeta =
+                adapters.isEmpty() ? Optional.empty() : adapters.get(0).hubtuneMetadata();
+        Pooling pooling =
+                adapterMeta
+                        .flatMap(m -> ExportMetadata.pooling(m))
+                        .or(() -> ExportMetadata.pooling(model.json()))
+                        .orElse(Pooling.POOLER);
+        int classes = labels.size();
         LoadedModel<SequenceClassificationHead> loaded =
                 LoadedModel.load(
                         model,
                         (backbone, weights, optional) -> {
                             SequenceClassificationHead head =
-                                    SequenceClassificationHead.build(
-                                            backbone, labels.size(), pooling);
+                                    SequenceClassificationHead.build(backbone, classes, pooling);
                             addDenseHead(dir, head, weights);
                             return head;
                         },
-                        "a classifier with " + labels.size() + " labels");
+                        "a classifier with " + classes + " labels",
+                        BuildContext::inference,
+                        ModelTask.SEQUENCE_CLASSIFICATION,
+                        adapters);
         try {
             TextTokenizer tokenizer =
                     TextTokenizer.builder()
                             .setModelDir(dir)
                             .optMaxLength(ModelLengths.clamp(maxLength, model, explicit))
                             .build();
-            return new TextClassifier(
-                    loaded, tokenizer, labels, ExportMetadata.DataColumns.read(model.json()));
+            return new TextClassifier(loaded, tokenizer, labelsByAdapter, data(model, adapters));
         } catch (TokenizerException | RuntimeException e) {
             loaded.close();
             throw e;
         }
+    }
+
+    /**
+     * An adapter's labels: recorded by hubtune, else the base's {@code id2label}, else {@code
+     * LABEL_i} for each row of the classifier it saves (as transformers names them).
+     */
+    private static List<String> adapterLabels(PretrainedModel model, PeftAdapter a)
+            throws ModelException {
+        Optional<List<String>> recorded = a.labels();
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        Optional<Long> rows =
+                a.savedRows("classifier.out_proj.weight")
+                        .or(() -> a.savedRows("classifier.weight"));
+        List<String> base = ExportMetadata.labels(model.json(), model.dir().resolve("config.json"));
+        if (base.size() >= 2 && (rows.isEmpty() || rows.get() == base.size())) {
+            return base;
+        }
+        if (rows.isEmpty() || rows.get() < 2) {
+            throw new ModelException(
+                    a.dir()
+                            + " is not a classifier adapter: it saves no classifier and "
+                            + model.dir()
+                            + " has no id2label");
+        }
+        List<String> generic = new ArrayList<>();
+        for (int i = 0; i < rows.get(); i++) {
+            generic.add("LABEL_" + i);
+        }
+        return generic;
+    }
+
+    /** The names of the adapters loaded over the base, in load order (empty without). */
+    public List<String> adapters() {
+        return loaded.adapters();
+    }
+
+    /** The head's pooling. */
+    Pooling pooling() {
+        return loaded.heads().pooling();
+    }
+
+    /** The head's final projection's module name. */
+    String projection() {
+        return loaded.heads().projection();
+    }
+
+    /** Every parameter's current value (the active adapter merged in). */
+    Map<String, WeightTensor> weights() {
+        return loaded.weights();
+    }
+
+    /**
+     * Switches to adapter {@code name} ({@code null}: the base model itself), without reloading the
+     * base; not while another thread classifies.
+     */
+    public void useAdapter(String name) {
+        loaded.useAdapter(name);
+        labels = labelsByAdapter.get(name);
     }
 
     /**

@@ -220,15 +220,44 @@ public final class TextGenerator implements AutoCloseable {
         tokenizer.close();
     }
 
+    /** The names of the adapters loaded over the base (empty without). */
+    public java.util.List<String> adapters() {
+        return model.adapters();
+    }
+
+    /** Switches to adapter {@code name} ({@code null}: the base model); not while generating. */
+    public void useAdapter(String name) {
+        model.useAdapter(name);
+    }
+
+    static java.util.List<dev.hubtune.models.lora.PeftAdapter> readAdapters(
+            java.util.List<Path> dirs) throws ModelException {
+        java.util.List<dev.hubtune.models.lora.PeftAdapter> out = new java.util.ArrayList<>();
+        for (Path d : dirs) {
+            out.add(dev.hubtune.models.lora.PeftAdapter.read(d));
+        }
+        return out;
+    }
+
     /** Builder of a {@link TextGenerator}. */
     public static final class Builder {
         private Path modelDir;
+        private final java.util.List<Path> adapters = new java.util.ArrayList<>();
 
         Builder() {}
 
         /** An HF-format decoder directory with its tokenizer files (required). */
         public Builder setModelDir(Path dir) {
             this.modelDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /**
+         * A PEFT LoRA adapter directory to apply over the model (repeatable: the first is active,
+         * {@link TextGenerator#useAdapter} switches).
+         */
+        public Builder optAdapter(Path dir) {
+            adapters.add(Objects.requireNonNull(dir));
             return this;
         }
 
@@ -247,7 +276,9 @@ public final class TextGenerator implements AutoCloseable {
                             .build();
             try {
                 return new TextGenerator(
-                        tokenizer, DecoderModel.load(model), ChatTemplate.read(model.dir()));
+                        tokenizer,
+                        DecoderModel.load(model, readAdapters(adapters)),
+                        ChatTemplate.read(model.dir()));
             } catch (ModelException | RuntimeException e) {
                 tokenizer.close();
                 throw e;

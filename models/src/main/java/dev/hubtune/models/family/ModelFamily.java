@@ -66,4 +66,29 @@ public interface ModelFamily {
      * transformers' model for {@code task} names and lays them out.
      */
     Map<String, WeightTensor> toHfWeights(Map<String, WeightTensor> weights, ModelTask task);
+
+    /**
+     * The names transformers' model for {@code task} gives the graph parameters {@code names}
+     * (those of a whole model, head included: whether a family prefixes its encoder, e.g. {@code
+     * bert.}, depends on the head): PEFT names adapter weights and modules by these paths. Names
+     * {@link #toHfWeights} drops are absent from the result.
+     *
+     * <p>By default what {@link #toHfWeights} does to the names, found by passing it one-value
+     * stand-ins tagged with their index (no real weights are converted).
+     */
+    default Map<String, String> hfNames(java.util.Collection<String> names, ModelTask task) {
+        java.util.List<String> list = java.util.List.copyOf(names);
+        Map<String, WeightTensor> probe = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            probe.put(list.get(i), new WeightTensor(new long[] {1}, new float[] {i}));
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (var e : toHfWeights(probe, task).entrySet()) {
+            float[] tag = e.getValue().data();
+            if (tag.length == 1 && tag[0] >= 0 && tag[0] < list.size() && tag[0] == (int) tag[0]) {
+                out.put(list.get((int) tag[0]), e.getKey());
+            }
+        }
+        return out;
+    }
 }

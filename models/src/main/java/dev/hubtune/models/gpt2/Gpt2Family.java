@@ -64,4 +64,21 @@ public final class Gpt2Family implements ModelFamily {
             Map<String, WeightTensor> weights, ModelTask task) {
         return weights; // GPT2Model's names; GPT2LMHeadModel ties its lm_head to wte.weight
     }
+
+    /**
+     * GPT2LMHeadModel keeps the network under {@code transformer.}: exports may leave the prefix
+     * out (transformers adds it when loading), but PEFT matches adapter weights by the exact path.
+     */
+    @Override
+    public Map<String, String> hfNames(java.util.Collection<String> names, ModelTask task) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String n : names) {
+            out.put(
+                    n,
+                    task == ModelTask.CAUSAL_LM && !n.startsWith("lm_head.")
+                            ? "transformer." + n
+                            : n);
+        }
+        return out;
+    }
 }

@@ -39,6 +39,14 @@ public final class Dropout {
 
     /** {@code x} with elements zeroed at the fed rate and the rest scaled by 1/(1-rate). */
     public Operand<TFloat32> apply(Operand<TFloat32> x) {
+        return apply(x, rate);
+    }
+
+    /**
+     * {@code x} with elements zeroed at {@code rate} (e.g. LoRA's own adapter dropout, fed beside
+     * the model's) and the rest scaled by 1/(1-rate); masks drawn from this graph's seed.
+     */
+    public Operand<TFloat32> apply(Operand<TFloat32> x, Operand<TFloat32> rate) {
         long site = ++sites;
         Operand<TInt64> siteSeed = tf.math.add(seed, tf.constant(new long[] {0, site << 20}));
         Operand<TFloat32> uniform =

@@ -16,6 +16,24 @@ public interface Initializer {
         return (random, shape) -> WeightTensor.normal(random, std, shape);
     }
 
+    /**
+     * uniform(-bound, bound): PyTorch's {@code kaiming_uniform_(w, a=√5)}, the default of {@code
+     * nn.Linear} and of LoRA's A, is this with {@code bound = 1/√fan_in}.
+     */
+    static Initializer uniform(float bound) {
+        return (random, shape) -> {
+            long n = 1;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            float[] data = new float[Math.toIntExact(n)];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = bound * (2 * random.nextFloat() - 1);
+            }
+            return new WeightTensor(shape.clone(), data);
+        };
+    }
+
     /** All zeros (biases, LayerNorm shifts, LoRA's B). */
     static Initializer zeros() {
         return constant(0f);

@@ -47,7 +47,8 @@ class FamilySeamTest {
                         "dev.hubtune.models.family..",
                         "dev.hubtune.models.nn..",
                         "dev.hubtune.models.decoding..",
-                        "dev.hubtune.models.serving..")
+                        "dev.hubtune.models.serving..",
+                        "dev.hubtune.models.lora..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(FAMILIES)

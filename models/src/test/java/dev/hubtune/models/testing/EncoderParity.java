@@ -207,7 +207,8 @@ public final class EncoderParity {
     }
 
     @SafeVarargs
-    private static List<float[]> run(
+    /** Runs {@code fetches} on the case's {@code inputs} (ids, masks, token types). */
+    public static List<float[]> run(
             Session session, Backbone backbone, JsonObject inputs, Operand<TFloat32>... fetches) {
         BackboneInputs in = backbone.inputs();
         List<TInt32> tensors = new ArrayList<>();
@@ -267,7 +268,8 @@ public final class EncoderParity {
         return t;
     }
 
-    private static double maxDelta(JsonArray expected, float[] actual) {
+    /** The largest |expected − actual| over the flattened arrays. */
+    public static double maxDelta(JsonArray expected, float[] actual) {
         List<Double> flat = new ArrayList<>();
         flatten(expected, flat);
         assertEquals(flat.size(), actual.length, "output size");
@@ -288,7 +290,8 @@ public final class EncoderParity {
         }
     }
 
-    private static long[] longs(JsonArray a) {
+    /** A JSON array of integers. */
+    public static long[] longs(JsonArray a) {
         long[] out = new long[a.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = a.get(i).getAsLong();
