@@ -10,6 +10,8 @@ import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.heads.MultiLabelClassificationHead;
+import dev.hubtune.models.heads.RegressionHead;
 import dev.hubtune.models.heads.SequenceClassificationHead;
 import dev.hubtune.models.runtime.Tensors;
 import dev.hubtune.models.weights.WeightTensor;
@@ -24,6 +26,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.types.TFloat32;
 
@@ -37,23 +40,33 @@ public final class TextClassifier implements AutoCloseable {
     /**
      * The result for one text.
      *
-     * @param label the most probable label
-     * @param score its probability
-     * @param probabilities the probability of every label, in label-id order
+     * @param label the most probable label; multi-label: the labels above their thresholds,
+     *     comma-separated (empty for none); regression: the target's name
+     * @param score its probability; multi-label: the highest label probability; regression: the
+     *     predicted value
+     * @param probabilities the probability of every label, in label-id order (regression: the
+     *     value)
      */
     public record Prediction(String label, float score, float[] probabilities) {}
 
-    private final LoadedModel<SequenceClassificationHead> loaded;
+    /** The graph's outputs, whatever the problem type. */
+    private record Heads(
+            Operand<TFloat32> logits, Operand<TFloat32> probabilities, String projection) {}
+
+    private final LoadedModel<Heads> loaded;
+    private final Optional<ExportMetadata.Outputs> outputs;
     private final TextTokenizer tokenizer;
     private final List<String> labels;
     private final Optional<ExportMetadata.DataColumns> data;
 
     private TextClassifier(
-            LoadedModel<SequenceClassificationHead> loaded,
+            LoadedModel<Heads> loaded,
             TextTokenizer tokenizer,
             List<String> labels,
-            Optional<ExportMetadata.DataColumns> data) {
+            Optional<ExportMetadata.DataColumns> data,
+            Optional<ExportMetadata.Outputs> outputs) {
         this.loaded = loaded;
+        this.outputs = outputs;
         this.tokenizer = tokenizer;
         this.labels = labels;
         this.data = data;
@@ -85,18 +98,41 @@ public final class TextClassifier implements AutoCloseable {
     private static TextClassifier load(PretrainedModel model, int maxLength, boolean explicit)
             throws ModelException, TokenizerException {
         Path dir = model.dir();
-        List<String> labels = labels(model);
+        Optional<ExportMetadata.Outputs> outputs = ExportMetadata.Outputs.read(model.json());
+        boolean regression =
+                outputs.map(o -> o.problemType() == ExportMetadata.ProblemType.REGRESSION)
+                        .orElse(false);
+        boolean multiLabel =
+                outputs.map(
+                                o ->
+                                        o.problemType()
+                                                == ExportMetadata.ProblemType
+                                                        .MULTI_LABEL_CLASSIFICATION)
+                        .orElse(false);
+        List<String> labels = labels(model, regression ? 1 : 2);
         model.require(ModelTask.SEQUENCE_CLASSIFICATION);
         Pooling pooling = ExportMetadata.pooling(model.json()).orElse(Pooling.POOLER);
-        LoadedModel<SequenceClassificationHead> loaded =
+        LoadedModel<Heads> loaded =
                 LoadedModel.load(
                         model,
                         (backbone, weights, optional) -> {
-                            SequenceClassificationHead head =
-                                    SequenceClassificationHead.build(
-                                            backbone, labels.size(), pooling);
-                            addDenseHead(dir, head, weights);
-                            return head;
+                            Heads heads;
+                            if (regression) {
+                                RegressionHead h = RegressionHead.build(backbone, pooling);
+                                heads = new Heads(h.logits, h.logits, h.projection());
+                            } else if (multiLabel) {
+                                MultiLabelClassificationHead h =
+                                        MultiLabelClassificationHead.build(
+                                                backbone, labels.size(), pooling);
+                                heads = new Heads(h.logits, h.probabilities, h.projection());
+                            } else {
+                                SequenceClassificationHead h =
+                                        SequenceClassificationHead.build(
+                                                backbone, labels.size(), pooling);
+                                heads = new Heads(h.logits, h.probabilities, h.projection());
+                            }
+                            addDenseHead(dir, heads.projection(), weights);
+                            return heads;
                         },
                         "a classifier with " + labels.size() + " labels");
         try {
@@ -106,7 +142,11 @@ public final class TextClassifier implements AutoCloseable {
                             .optMaxLength(ModelLengths.clamp(maxLength, model, explicit))
                             .build();
             return new TextClassifier(
-                    loaded, tokenizer, labels, ExportMetadata.DataColumns.read(model.json()));
+                    loaded,
+                    tokenizer,
+                    labels,
+                    ExportMetadata.DataColumns.read(model.json()),
+                    outputs);
         } catch (TokenizerException | RuntimeException e) {
             loaded.close();
             throw e;
@@ -118,17 +158,16 @@ public final class TextClassifier implements AutoCloseable {
      * classifiers cannot express) keeps its projection in {@code 2_Dense/}: add it under the head's
      * names.
      */
-    private static void addDenseHead(
-            Path dir, SequenceClassificationHead head, Map<String, WeightTensor> weights)
+    private static void addDenseHead(Path dir, String projection, Map<String, WeightTensor> weights)
             throws ModelException {
-        if (weights.containsKey(head.projection() + ".weight")) {
+        if (weights.containsKey(projection + ".weight")) {
             return;
         }
         SentenceTransformersFiles.readDense(dir)
                 .ifPresent(
                         d -> {
-                            weights.put(head.projection() + ".weight", d.weight());
-                            weights.put(head.projection() + ".bias", d.bias());
+                            weights.put(projection + ".weight", d.weight());
+                            weights.put(projection + ".bias", d.bias());
                         });
     }
 
@@ -137,6 +176,11 @@ public final class TextClassifier implements AutoCloseable {
      * writes), else hubtune's older {@code labels.json}.
      */
     static List<String> labels(PretrainedModel model) throws ModelException {
+        return labels(model, 2);
+    }
+
+    /** The labels, at least {@code least} of them (1 for a regression). */
+    private static List<String> labels(PretrainedModel model, int least) throws ModelException {
         Path dir = model.dir();
         List<String> labels = ExportMetadata.labels(model.json(), dir.resolve("config.json"));
         Path labelsFile = dir.resolve("labels.json");
@@ -147,7 +191,7 @@ public final class TextClassifier implements AutoCloseable {
                 throw new ModelException("cannot read " + labelsFile + ": " + e.getMessage(), e);
             }
         }
-        if (labels.size() < 2) {
+        if (labels.size() < least) {
             throw new ModelException(
                     dir
                             + " is not a classifier: its config.json has no id2label (and there is"
@@ -163,11 +207,11 @@ public final class TextClassifier implements AutoCloseable {
      * dev.hubtune.models.serving.ClassificationTranslatorFactory}) or TF Serving.
      */
     public Path exportSavedModel(Path modelDir, Path out) throws ModelException {
-        SequenceClassificationHead head = loaded.heads();
+        Heads head = loaded.heads();
         return SavedModelExport.write(
                 loaded.session(),
                 loaded.backbone().inputs(),
-                Map.of("logits", head.logits, "probabilities", head.probabilities),
+                Map.of("logits", head.logits(), "probabilities", head.probabilities()),
                 modelDir,
                 loaded.backbone().config().modelType(),
                 "text-classification",
@@ -200,11 +244,20 @@ public final class TextClassifier implements AutoCloseable {
         return predict(tokenizer.encodeBatch(texts, pairs));
     }
 
+    /**
+     * What the model's outputs mean: a softmax over classes by default, one sigmoid per label
+     * (multi-label), or a value (regression), as {@code config.json}'s {@code problem_type} says.
+     */
+    public ExportMetadata.ProblemType problemType() {
+        return outputs.map(ExportMetadata.Outputs::problemType)
+                .orElse(ExportMetadata.ProblemType.SINGLE_LABEL_CLASSIFICATION);
+    }
+
     private List<Prediction> predict(Batch batch) {
         try (InputTensors inputs = InputTensors.of(batch);
                 Result r =
                         inputs.feed(loaded.session().runner(), loaded.backbone().inputs())
-                                .fetch(loaded.heads().probabilities)
+                                .fetch(loaded.heads().probabilities())
                                 .run()) {
             float[] flat = Tensors.floats((TFloat32) r.get(0));
             List<Prediction> out = new ArrayList<>();
@@ -217,7 +270,26 @@ public final class TextClassifier implements AutoCloseable {
                         best = k;
                     }
                 }
-                out.add(new Prediction(labels.get(best), p[best], p));
+                out.add(
+                        switch (problemType()) {
+                            case REGRESSION -> {
+                                ExportMetadata.Outputs o = outputs.orElseThrow();
+                                float value = (float) (p[0] * o.scale() + o.mean());
+                                yield new Prediction(labels.get(0), value, new float[] {value});
+                            }
+                            case MULTI_LABEL_CLASSIFICATION -> {
+                                List<Double> thresholds = outputs.orElseThrow().thresholds();
+                                List<String> chosen = new ArrayList<>();
+                                for (int k = 0; k < c; k++) {
+                                    double t = thresholds.size() == c ? thresholds.get(k) : 0.5;
+                                    if (p[k] > t) {
+                                        chosen.add(labels.get(k));
+                                    }
+                                }
+                                yield new Prediction(String.join(",", chosen), p[best], p);
+                            }
+                            default -> new Prediction(labels.get(best), p[best], p);
+                        });
             }
             return out;
         }
