@@ -11,7 +11,8 @@ same export.
   (BertForTokenClassification, id2label) — its softmax equals hubtune's `none` scores.
 - multi-label: `hubtune predict --json` probabilities against sigmoid(AutoModelForSequenceClassification
   logits), problem_type multi_label_classification.
-- regression: hubtune's predicted value against the logit (times the recorded scale, plus mean),
+- regression: hubtune's predicted value against the logit (trained on normalised targets, the
+  export folds the normalisation into its last layer),
   problem_type regression, num_labels 1.
 - embedding: all-MiniLM-L6-v2 fine-tuned on question/answer pairs; `hubtune embed --json` of the
   export against SentenceTransformer(export).encode.
@@ -167,8 +168,7 @@ def multi_label_and_regression(work, home):
                     expected = torch.sigmoid(logits)
                     got = torch.tensor(list(row["probabilities"].values()))
                 else:
-                    n = config.get("hubtune_label_normalization", {"mean": 0.0, "scale": 1.0})
-                    expected = logits * n["scale"] + n["mean"]
+                    expected = logits  # the normalisation is folded into the last layer
                     got = torch.tensor([row["score"]])
                 diff = max(diff, (expected - got).abs().max().item())
         report(f"{task} ({model.config.problem_type}, {model.config.num_labels} labels) in transformers",

@@ -318,10 +318,7 @@ final class MultiLabelTask implements TrainingTask<MultiLabelTask.Item, MultiLab
                                         data.tokenizer().maxLength()))
                         .withOutputs(
                                 new ExportMetadata.Outputs(
-                                        ExportMetadata.ProblemType.MULTI_LABEL_CLASSIFICATION,
-                                        t,
-                                        0,
-                                        1));
+                                        ExportMetadata.ProblemType.MULTI_LABEL_CLASSIFICATION, t));
         return HfExport.write(
                 data.model().family(),
                 data.model().config(),

@@ -30,11 +30,11 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Regression (a score per text or text pair) on any encoder family: a numeric label column,
- * optionally normalised to zero mean and unit variance (then the model predicts the normalised
- * value and the export records how to undo it), the family's classification head with one output
- * and mean squared error, RMSE and Pearson/Spearman correlations, and export as transformers'
- * {@code *ForSequenceClassification} with {@code num_labels: 1} and {@code problem_type:
- * regression}.
+ * optionally normalised to zero mean and unit variance (then the model learns the normalised value
+ * and the export folds the normalisation back into its last layer), the family's classification
+ * head with one output and mean squared error, RMSE and Pearson/Spearman correlations, and export
+ * as transformers' {@code *ForSequenceClassification} with {@code num_labels: 1} and {@code
+ * problem_type: regression}.
  */
 final class RegressionTask implements TrainingTask<RegressionTask.Item, RegressionMetrics> {
 
@@ -311,17 +311,43 @@ final class RegressionTask implements TrainingTask<RegressionTask.Item, Regressi
                                         data.tokenizer().maxLength()))
                         .withOutputs(
                                 new ExportMetadata.Outputs(
-                                        ExportMetadata.ProblemType.REGRESSION,
-                                        List.of(),
-                                        mean,
-                                        scale));
+                                        ExportMetadata.ProblemType.REGRESSION, List.of()));
         return HfExport.write(
                 data.model().family(),
                 data.model().config(),
-                weights,
+                denormalized(weights, head.projection(), mean, scale),
                 meta,
                 data.model().dir(),
                 dir);
+    }
+
+    /**
+     * {@code weights} with the target normalisation folded into the final projection: transformers
+     * reads a regression's logit as the prediction, with nothing to undo, so the export must
+     * predict {@code y} itself. With one output, {@code (w·x + b) * scale + mean = (scale w)·x +
+     * (scale b + mean)}, whatever the kernel's layout.
+     */
+    static Map<String, WeightTensor> denormalized(
+            Map<String, WeightTensor> weights, String projection, double mean, double scale) {
+        if (mean == 0 && scale == 1) {
+            return weights;
+        }
+        Map<String, WeightTensor> out = new java.util.LinkedHashMap<>(weights);
+        WeightTensor w = weights.get(projection + ".weight");
+        WeightTensor b = weights.get(projection + ".bias");
+        if (w == null || b == null || b.data().length != 1) {
+            throw new IllegalStateException(
+                    "no one-output projection " + projection + " among " + weights.keySet());
+        }
+        float[] kernel = w.data().clone();
+        for (int i = 0; i < kernel.length; i++) {
+            kernel[i] = (float) (kernel[i] * scale);
+        }
+        out.put(projection + ".weight", new WeightTensor(w.shape(), kernel));
+        out.put(
+                projection + ".bias",
+                new WeightTensor(b.shape(), new float[] {(float) (b.data()[0] * scale + mean)}));
+        return out;
     }
 
     @Override

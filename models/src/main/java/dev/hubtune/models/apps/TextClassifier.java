@@ -272,11 +272,9 @@ public final class TextClassifier implements AutoCloseable {
                 }
                 out.add(
                         switch (problemType()) {
-                            case REGRESSION -> {
-                                ExportMetadata.Outputs o = outputs.orElseThrow();
-                                float value = (float) (p[0] * o.scale() + o.mean());
-                                yield new Prediction(labels.get(0), value, new float[] {value});
-                            }
+                            // the logit is the value (a normalised target is folded into
+                            // the projection at export), as transformers reads it
+                            case REGRESSION -> new Prediction(labels.get(0), p[0], p);
                             case MULTI_LABEL_CLASSIFICATION -> {
                                 List<Double> thresholds = outputs.orElseThrow().thresholds();
                                 List<String> chosen = new ArrayList<>();

@@ -49,11 +49,8 @@ public record ExportMetadata(
      *
      * @param problemType what the logits are
      * @param thresholds multi-label: the probability above which each label applies
-     * @param mean regression: the model predicts {@code (y - mean) / scale}; 0 when not normalised
-     * @param scale regression: see {@code mean}; 1 when not normalised
      */
-    public record Outputs(
-            ProblemType problemType, List<Double> thresholds, double mean, double scale) {
+    public record Outputs(ProblemType problemType, List<Double> thresholds) {
 
         /** Copies the thresholds. */
         public Outputs {
@@ -77,22 +74,12 @@ public record ExportMetadata(
             if (t != null && t.isJsonArray()) {
                 t.getAsJsonArray().forEach(x -> thresholds.add(x.getAsDouble()));
             }
-            double mean = 0;
-            double scale = 1;
-            JsonElement n = config.get(NORMALIZATION_KEY);
-            if (n != null && n.isJsonObject()) {
-                mean = n.getAsJsonObject().get("mean").getAsDouble();
-                scale = n.getAsJsonObject().get("scale").getAsDouble();
-            }
-            return Optional.of(new Outputs(type, thresholds, mean, scale));
+            return Optional.of(new Outputs(type, thresholds));
         }
     }
 
     /** The config key of a multi-label classifier's thresholds (hubtune's own). */
     public static final String THRESHOLDS_KEY = "hubtune_thresholds";
-
-    /** The config key of a regression's label normalisation (hubtune's own). */
-    public static final String NORMALIZATION_KEY = "hubtune_label_normalization";
 
     /** Metadata without special outputs. */
     public ExportMetadata(

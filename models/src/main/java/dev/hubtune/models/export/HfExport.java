@@ -213,11 +213,6 @@ public final class HfExport {
                             if (!o.thresholds().isEmpty()) {
                                 c.put(ExportMetadata.THRESHOLDS_KEY, o.thresholds());
                             }
-                            if (o.mean() != 0 || o.scale() != 1) {
-                                c.put(
-                                        ExportMetadata.NORMALIZATION_KEY,
-                                        Map.of("mean", o.mean(), "scale", o.scale()));
-                            }
                         });
         meta.data().ifPresent(d -> c.put(ExportMetadata.DATA_KEY, d.toJson()));
         c.put(ExportMetadata.TASK_KEY, meta.taskName());

@@ -38,9 +38,7 @@ class MultiLabelExportTest {
                             .withOutputs(
                                     new ExportMetadata.Outputs(
                                             ExportMetadata.ProblemType.MULTI_LABEL_CLASSIFICATION,
-                                            List.of(0.5, 0.3, 0.7),
-                                            0,
-                                            1));
+                                            List.of(0.5, 0.3, 0.7)));
             Path out =
                     HfExport.write(
                             model.family(),
@@ -69,8 +67,7 @@ class MultiLabelExportTest {
     @Test
     void regressionOutputsRoundTripThroughTheConfig() throws Exception {
         ExportMetadata.Outputs o =
-                new ExportMetadata.Outputs(
-                        ExportMetadata.ProblemType.REGRESSION, List.of(), 3.5, 1.25);
+                new ExportMetadata.Outputs(ExportMetadata.ProblemType.REGRESSION, List.of());
         JsonObject config =
                 new com.google.gson.Gson()
                         .toJsonTree(
