@@ -276,30 +276,14 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
     public Model build(Ops tf) {
         BuildContext context = BuildContext.training(tf);
         backbone = data.model().family().build(context, data.model().config());
-        Operand<TFloat32> pooled = backbone.pooled(pooling);
-        // cosine similarity is a dot product of unit vectors (torch's normalize: x / max(|x|, eps))
-        embeddings =
-                tf.withName("sentence_embedding")
-                        .math
-                        .div(
-                                pooled,
-                                tf.math.maximum(
-                                        tf.math.sqrt(
-                                                tf.reduceSum(
-                                                        tf.math.square(pooled),
-                                                        tf.constant(-1),
-                                                        ReduceSum.keepDims(true))),
-                                        tf.constant(1e-12f)));
+        embeddings = unitLength(tf, backbone.pooled(pooling), "sentence_embedding");
         anchorRows = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
         candidateRows = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
         Operand<TFloat32> anchors = tf.gather(embeddings, anchorRows, tf.constant(0));
         Operand<TFloat32> candidates = tf.gather(embeddings, candidateRows, tf.constant(0));
         if (loss == Loss.COSINE_SIMILARITY) {
             scores = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
-            Operand<TFloat32> cosine =
-                    tf.reduceSum(tf.math.mul(anchors, candidates), tf.constant(1));
-            Operand<TFloat32> error = tf.math.sub(cosine, scores);
-            modelLoss = tf.withName("loss").math.mean(tf.math.mul(error, error), tf.constant(0));
+            modelLoss = tf.withName("loss").identity(cosineLoss(tf, anchors, candidates, scores));
         } else {
             float scale = (float) o.scale();
             candidateBias = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
@@ -326,10 +310,39 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
     }
 
     /**
+     * {@code x} scaled to unit length along its last axis, as torch's {@code normalize} (x /
+     * max(|x|, 1e-12)): cosine similarity is then a dot product.
+     *
+     * @param name the result's op name, or null
+     */
+    static Operand<TFloat32> unitLength(Ops tf, Operand<TFloat32> x, String name) {
+        Operand<TFloat32> norm =
+                tf.math.maximum(
+                        tf.math.sqrt(
+                                tf.reduceSum(
+                                        tf.math.square(x),
+                                        tf.constant(-1),
+                                        ReduceSum.keepDims(true))),
+                        tf.constant(1e-12f));
+        return (name == null ? tf : tf.withName(name)).math.div(x, norm);
+    }
+
+    /**
+     * sentence-transformers' {@code CosineSimilarityLoss}: the mean squared error of each pair's
+     * cosine (rows of unit vectors) and its score.
+     */
+    static Operand<TFloat32> cosineLoss(
+            Ops tf, Operand<TFloat32> a, Operand<TFloat32> b, Operand<TFloat32> scores) {
+        Operand<TFloat32> cosine = tf.reduceSum(tf.math.mul(a, b), tf.constant(1));
+        Operand<TFloat32> error = tf.math.sub(cosine, scores);
+        return tf.math.mean(tf.math.mul(error, error), tf.constant(0));
+    }
+
+    /**
      * Mean cross-entropy of picking each row's target among {@code candidates} by {@code scale ·
      * cos}; {@code bias} removes other right answers from the softmax.
      */
-    private static Operand<TFloat32> rankingLoss(
+    static Operand<TFloat32> rankingLoss(
             Ops tf,
             Operand<TFloat32> rows,
             Operand<TFloat32> candidates,
