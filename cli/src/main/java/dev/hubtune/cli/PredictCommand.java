@@ -63,7 +63,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(
             names = "--max-length",
             description =
-                    "Tokens per text (default: as the model was trained, else its positions).")
+                    "Tokens per text (default: as the model was trained, else its positions);"
+                            + " token classifiers read longer texts in overlapping windows of it.")
     Integer maxLength;
 
     @Option(
@@ -142,7 +143,9 @@ final class PredictCommand implements Callable<Integer> {
             throw new UserException("--aggregation: " + e.getMessage());
         }
         List<List<TokenClassifier.Entity>> found = new ArrayList<>();
-        try (TokenClassifier classifier = TokenClassifier.load(dir)) {
+        // a text longer than --max-length (default: the model's positions) is read in windows
+        try (TokenClassifier classifier =
+                TokenClassifier.load(dir, maxLength == null ? 0 : maxLength)) {
             for (String t : texts) {
                 found.add(classifier.entities(t, how));
             }

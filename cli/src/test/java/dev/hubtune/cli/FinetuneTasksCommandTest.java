@@ -99,6 +99,17 @@ class FinetuneTasksCommandTest {
         CliRunner text = CliRunner.run("predict", out.toString(), "w12 w1 w2 w13", "-q");
         assertEquals(0, text.exitCode(), text.err());
         assertTrue(text.out().contains("PER") && text.out().contains("[4, 9)  w1 w2"), text.out());
+        // 13 words read in windows of 8 tokens: the person past the first window is found
+        CliRunner windowed =
+                CliRunner.run(
+                        "predict",
+                        out.toString(),
+                        "w12 w13 w14 w15 w16 w17 w18 w19 w20 w21 w1 w2 w13",
+                        "--max-length",
+                        "8",
+                        "-q");
+        assertEquals(0, windowed.exitCode(), windowed.err());
+        assertTrue(windowed.out().contains("[40, 45)  w1 w2"), windowed.out());
         CliRunner json =
                 CliRunner.run(
                         "predict",

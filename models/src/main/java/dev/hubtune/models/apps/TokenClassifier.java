@@ -49,8 +49,17 @@ public final class TokenClassifier implements AutoCloseable {
         this.labels = labels;
     }
 
-    /** Loads the token classifier in {@code dir}. */
+    /** Loads the token classifier in {@code dir}, with windows of the model's longest input. */
     public static TokenClassifier load(Path dir) throws ModelException, TokenizerException {
+        return load(dir, 0);
+    }
+
+    /**
+     * Loads the token classifier in {@code dir}; a text longer than {@code maxLength} tokens (0:
+     * the model's longest input) is read in overlapping windows of that length.
+     */
+    public static TokenClassifier load(Path dir, int maxLength)
+            throws ModelException, TokenizerException {
         PretrainedModel model = ModelFamilies.describe(dir);
         List<String> labels = ExportMetadata.labels(model.json(), dir.resolve("config.json"));
         if (labels.isEmpty()) {
@@ -70,7 +79,10 @@ public final class TokenClassifier implements AutoCloseable {
             TextTokenizer tokenizer =
                     TextTokenizer.builder()
                             .setModelDir(dir)
-                            .optMaxLength(model.config().maxPositions())
+                            .optMaxLength(
+                                    maxLength > 0
+                                            ? Math.min(maxLength, model.config().maxPositions())
+                                            : model.config().maxPositions())
                             .build();
             return new TokenClassifier(loaded, tokenizer, labels);
         } catch (TokenizerException | RuntimeException e) {
@@ -103,24 +115,97 @@ public final class TokenClassifier implements AutoCloseable {
 
     /** The label of every token of {@code text} (special tokens left out). */
     public List<TokenLabel> predict(String text) throws TokenizerException {
-        Encoded encoded = tokenizer.encode(text);
-        float[] flat = probabilities(encoded);
-        int c = labels.size();
         List<TokenLabel> out = new ArrayList<>();
-        for (int t = 0; t < encoded.length(); t++) {
-            if (encoded.specialTokensMask()[t] != 0) {
-                continue;
-            }
-            int best = argMax(flat, t * c, c);
+        for (Token t : tokens(text)) {
+            int best = argMax(t.probabilities(), 0, t.probabilities().length);
             out.add(
                     new TokenLabel(
-                            encoded.tokens()[t],
-                            encoded.charStarts()[t],
-                            encoded.charEnds()[t],
+                            t.piece(),
+                            t.start(),
+                            t.end(),
                             labels.get(best),
-                            flat[t * c + best]));
+                            t.probabilities()[best]));
         }
         return out;
+    }
+
+    /** One token of a text (no special tokens) and its label probabilities. */
+    private record Token(long id, String piece, int start, int end, float[] probabilities) {}
+
+    /**
+     * The tokens of {@code text} with their probabilities. A text longer than the model's length is
+     * read in overlapping windows (a quarter of the length shared), and each token takes its
+     * probabilities from the window where it has the most context on both sides (the rule training
+     * evaluates long sentences by), so nothing past the first window is lost.
+     */
+    private List<Token> tokens(String text) throws TokenizerException {
+        Encoded whole = tokenizer.encode(text);
+        boolean truncated = whole.length() >= tokenizer.maxLength() && !reachesEnd(whole, text);
+        List<Encoded> windows =
+                truncated
+                        ? tokenizer.encodeWindows(text, tokenizer.maxLength() / 4)
+                        : List.of(whole);
+        float[] flat;
+        int length;
+        try (InputTensors inputs = InputTensors.of(tokenizer.pad(windows));
+                Result r =
+                        inputs.feed(loaded.session().runner(), loaded.backbone().inputs())
+                                .fetch(loaded.heads().probabilities)
+                                .run()) {
+            flat = Tensors.floats((TFloat32) r.get(0));
+            length = (int) ((TFloat32) r.get(0)).shape().get(1);
+        }
+        int c = labels.size();
+        // by (start, end): the same token seen in several windows
+        java.util.TreeMap<Long, Token> byOffset = new java.util.TreeMap<>();
+        Map<Long, Integer> context = new java.util.HashMap<>();
+        for (int w = 0; w < windows.size(); w++) {
+            Encoded e = windows.get(w);
+            int first = -1;
+            int last = -1;
+            for (int t = 0; t < e.length(); t++) {
+                if (e.specialTokensMask()[t] == 0) {
+                    first = first < 0 ? t : first;
+                    last = t;
+                }
+            }
+            for (int t = 0; t < e.length(); t++) {
+                if (e.specialTokensMask()[t] != 0) {
+                    continue;
+                }
+                // one window: every token as it is, even two with one span (bytes of a character)
+                long key =
+                        windows.size() == 1
+                                ? t
+                                : ((long) e.charStarts()[t] << 32)
+                                        | (e.charEnds()[t] & 0xffffffffL);
+                int ctx = Math.min(t - first, last - t);
+                if (context.getOrDefault(key, -1) < ctx) {
+                    context.put(key, ctx);
+                    int base = (w * length + t) * c;
+                    byOffset.put(
+                            key,
+                            new Token(
+                                    e.ids()[t],
+                                    e.tokens()[t],
+                                    e.charStarts()[t],
+                                    e.charEnds()[t],
+                                    java.util.Arrays.copyOfRange(flat, base, base + c)));
+                }
+            }
+        }
+        return new ArrayList<>(byOffset.values());
+    }
+
+    /** Whether the encoding's last token reaches the text's last non-blank character. */
+    private static boolean reachesEnd(Encoded e, String text) {
+        int end = text.stripTrailing().length();
+        for (int t = e.length() - 1; t >= 0; t--) {
+            if (e.specialTokensMask()[t] == 0) {
+                return e.charEnds()[t] >= end;
+            }
+        }
+        return end == 0;
     }
 
     /**
@@ -172,13 +257,10 @@ public final class TokenClassifier implements AutoCloseable {
     /**
      * The entities of {@code text}, with sub-tokens aggregated into words and adjacent words of one
      * type grouped exactly as transformers' {@code pipeline("token-classification",
-     * aggregation_strategy=...)} does (outside, {@code O}, is left out). Texts longer than the
-     * model are cut at its length.
+     * aggregation_strategy=...)} does (outside, {@code O}, is left out). A text longer than the
+     * model is read in overlapping windows (see {@link #predict}).
      */
     public List<Entity> entities(String text, Aggregation aggregation) throws TokenizerException {
-        Encoded encoded = tokenizer.encode(text);
-        float[] flat = probabilities(encoded);
-        int c = labels.size();
         // gather_pre_entities: which tokens continue a word. With a word-aware vocabulary (a
         // continuing-subword prefix, WordPiece's ##) a piece whose string is longer than its span
         // is a continuation; otherwise the pipeline's heuristic: no space just before it.
@@ -187,18 +269,15 @@ public final class TokenClassifier implements AutoCloseable {
         List<float[]> tokenScores = new ArrayList<>();
         List<int[]> spans = new ArrayList<>();
         List<Boolean> subword = new ArrayList<>();
-        for (int t = 0; t < encoded.length(); t++) {
-            if (encoded.specialTokensMask()[t] != 0) {
-                continue;
-            }
-            int start = encoded.charStarts()[t];
-            int end = encoded.charEnds()[t];
-            float[] p = java.util.Arrays.copyOfRange(flat, t * c, t * c + c);
+        for (Token token : tokens(text)) {
+            int start = token.start();
+            int end = token.end();
+            float[] p = token.probabilities();
             boolean isSubword;
-            if (encoded.ids()[t] == unk) {
+            if (token.id() == unk) {
                 isSubword = false;
             } else if (wordAware) {
-                String piece = encoded.tokens()[t];
+                String piece = token.piece();
                 isSubword =
                         piece.codePointCount(0, piece.length()) != text.codePointCount(start, end);
             } else {
@@ -328,16 +407,6 @@ public final class TokenClassifier implements AutoCloseable {
                         start,
                         end,
                         (float) (sum / group.size())));
-    }
-
-    private float[] probabilities(Encoded encoded) {
-        try (InputTensors inputs = InputTensors.of(tokenizer.pad(List.of(encoded)));
-                Result r =
-                        inputs.feed(loaded.session().runner(), loaded.backbone().inputs())
-                                .fetch(loaded.heads().probabilities)
-                                .run()) {
-            return Tensors.floats((TFloat32) r.get(0));
-        }
     }
 
     private static int argMax(float[] v, int offset, int n) {

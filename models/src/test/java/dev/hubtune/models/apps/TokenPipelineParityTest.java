@@ -114,4 +114,36 @@ class TokenPipelineParityTest {
         }
         assertTrue(entities >= 50, "entities compared: " + entities);
     }
+
+    @Test
+    void aTextLongerThanTheModelIsReadInWindows() throws Exception {
+        JsonObject ref = reference();
+        List<String> texts = new ArrayList<>();
+        ref.getAsJsonArray("texts").forEach(t -> texts.add(t.getAsString()));
+        String text = String.join(" ", texts.subList(0, 3));
+        Path model = checkpoint(ref);
+        try (TokenClassifier whole = TokenClassifier.load(model);
+                TokenClassifier windows = TokenClassifier.load(model, 16)) {
+            List<TokenClassifier.TokenLabel> all = whole.predict(text);
+            List<TokenClassifier.TokenLabel> windowed = windows.predict(text);
+            assertTrue(all.size() > 3 * 14, "the text needs several windows: " + all.size());
+            // every token once, in order, to the text's end (not cut at 16 tokens)
+            assertEquals(
+                    all.stream().map(t -> t.token() + "@" + t.start() + ".." + t.end()).toList(),
+                    windowed.stream()
+                            .map(t -> t.token() + "@" + t.start() + ".." + t.end())
+                            .toList());
+            assertEquals(text.length(), windowed.get(windowed.size() - 1).end());
+            List<TokenClassifier.Entity> late =
+                    windows.entities(text, TokenClassifier.Aggregation.FIRST).stream()
+                            .filter(e -> e.start() > text.indexOf(texts.get(2)))
+                            .toList();
+            assertTrue(!late.isEmpty(), "entities past the first windows");
+            // a text that fits is read as one window, as by the model's full length
+            String shortText = texts.get(0);
+            assertEquals(
+                    whole.entities(shortText, TokenClassifier.Aggregation.AVERAGE),
+                    windows.entities(shortText, TokenClassifier.Aggregation.AVERAGE));
+        }
+    }
 }
