@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -94,6 +95,20 @@ public final class TextTokenizer implements AutoCloseable {
     /** The pad id batches use. */
     public int padId() {
         return padId;
+    }
+
+    /**
+     * Whether the {@code vocab.txt} tokenizer of {@code dir} (one without {@code tokenizer.json})
+     * lowercases, by the rule this class builds it with; empty when {@code dir} has no such
+     * tokenizer. An export says so in {@code tokenizer_config.json}, for tokenizers that default
+     * otherwise.
+     */
+    public static Optional<Boolean> vocabTxtLowercases(Path dir) throws TokenizerException {
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))
+                || !Files.isRegularFile(dir.resolve("vocab.txt"))) {
+            return Optional.empty();
+        }
+        return Optional.of(ModelConfigs.doLowerCase(dir, readVocabTxt(dir.resolve("vocab.txt"))));
     }
 
     /** Maximum sequence length, special tokens included. */

@@ -6,6 +6,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -105,7 +108,22 @@ public final class ExportDirectory {
      */
     static void writeTokenizerConfig(Path dir) throws IOException {
         Path json = dir.resolve("tokenizer.json");
-        if (Files.exists(dir.resolve("tokenizer_config.json")) || !Files.isRegularFile(json)) {
+        if (Files.exists(dir.resolve("tokenizer_config.json"))) {
+            return;
+        }
+        if (!Files.isRegularFile(json)) {
+            // a bare vocab.txt: hubtune decides the casing from it, transformers would lowercase
+            Optional<Boolean> lower;
+            try {
+                lower = TextTokenizer.vocabTxtLowercases(dir);
+            } catch (TokenizerException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            if (lower.isPresent()) {
+                Files.writeString(
+                        dir.resolve("tokenizer_config.json"),
+                        GSON.toJson(Map.of("do_lower_case", lower.get())) + "\n");
+            }
             return;
         }
         JsonObject t;
