@@ -93,7 +93,7 @@ def ner_data(path, n, rng):
 
 
 def token_classification(work, home):
-    from transformers import AutoModelForTokenClassification, BertTokenizerFast, pipeline
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
     rng = random.Random(5)
     base = work / "bert-tiny"
@@ -108,7 +108,7 @@ def token_classification(work, home):
              "Ribado Labs hired Kesu Tamo last year .", "the mayor of Vetika spoke with Lo ."]
     model = AutoModelForTokenClassification.from_pretrained(export).eval()
     assert type(model).__name__ == "BertForTokenClassification", type(model).__name__
-    tok = BertTokenizerFast(vocab_file=str(export / "vocab.txt"), do_lower_case=False)
+    tok = AutoTokenizer.from_pretrained(export)  # as users load it: the export says its casing
     for strategy in ["none", "simple", "first", "average", "max"]:
         ours = json.loads(hubtune(home, "predict", str(run), *texts, "--aggregation", strategy, "--json"))
         ner = pipeline("token-classification", model=model, tokenizer=tok, aggregation_strategy=strategy)
@@ -128,7 +128,7 @@ def token_classification(work, home):
 
 
 def multi_label_and_regression(work, home):
-    from transformers import AutoModelForSequenceClassification, BertTokenizerFast
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     rng = random.Random(6)
     base = work / "bert-tiny"
@@ -158,7 +158,7 @@ def multi_label_and_regression(work, home):
         ours = json.loads(hubtune(home, "predict", str(run), *texts, "--json"))
         export = run / "model"
         model = AutoModelForSequenceClassification.from_pretrained(export).eval()
-        tok = BertTokenizerFast(vocab_file=str(export / "vocab.txt"), do_lower_case=False)
+        tok = AutoTokenizer.from_pretrained(export)  # as users load it: the export says its casing
         config = json.loads((export / "config.json").read_text())
         diff = 0.0
         with torch.no_grad():
