@@ -256,7 +256,8 @@ final class TrainingBenchmarks {
                                         "all-MiniLM-L6-v2 LoRA (r 8) fine-tuning, batch 16 × 128 tokens, 2 threads, vs transformers + peft 0.13.2 (sequences/s)",
                                         "seq/s",
                                         perExample,
-                                        peak)));
+                                        peak,
+                                        Map.of())));
         rows.addAll(
                 section(
                         "GPT-2 LoRA causal-LM training",
@@ -282,7 +283,8 @@ final class TrainingBenchmarks {
                                                 + " (tokens/s)",
                                         "tok/s",
                                         gpt2FlopsPerToken(gpt2, 128),
-                                        peak)));
+                                        peak,
+                                        Map.of())));
 
         rows.addAll(section("cold start", () -> coldStart(work, python, skip, onnx, quick)));
         return rows;

@@ -71,7 +71,8 @@ public final class TrainingProbe {
                             batch,
                             warmup + steps,
                             threads,
-                            warmup)
+                            warmup,
+                            lora)
                     .optMaxLength(length)
                     .optSampling(GenerationConfig.greedy(4))
                     .optListener(timer)

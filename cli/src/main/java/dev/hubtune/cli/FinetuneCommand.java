@@ -2,11 +2,20 @@ package dev.hubtune.cli;
 
 import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.finetune.ClassifierTrainer;
+import dev.hubtune.finetune.EmbeddingMetrics;
+import dev.hubtune.finetune.EmbeddingTrainer;
 import dev.hubtune.finetune.FinetuneException;
 import dev.hubtune.finetune.LanguageModelMetrics;
 import dev.hubtune.finetune.LanguageModelTrainer;
 import dev.hubtune.finetune.LearningRateSchedule;
+import dev.hubtune.finetune.MultiLabelMetrics;
+import dev.hubtune.finetune.MultiLabelTrainer;
+import dev.hubtune.finetune.RegressionMetrics;
+import dev.hubtune.finetune.RegressionTrainer;
+import dev.hubtune.finetune.Seqeval;
 import dev.hubtune.finetune.SftTrainer;
+import dev.hubtune.finetune.TokenClassificationMetrics;
+import dev.hubtune.finetune.TokenClassifierTrainer;
 import dev.hubtune.finetune.TrainerBuilder;
 import dev.hubtune.finetune.TrainingListener;
 import dev.hubtune.finetune.TrainingReport;
@@ -16,7 +25,9 @@ import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.lora.LoraConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,8 +36,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hubtune finetune REF --train FILE …}: sequence classification, or with {@code --task
- * causal-lm} GPT-2 language modelling, on the shared training loop.
+ * {@code hubtune finetune REF --train FILE …}: sequence classification, token classification (NER),
+ * multi-label classification, regression, sentence embeddings, causal language modelling or SFT, on
+ * the shared training loop.
  */
 @Command(
         name = "finetune",
@@ -34,6 +46,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Fine-tune a BERT-family model to classify texts (or text pairs) from a CSV/TSV/JSONL file,"
                     + " then export it (HF format + labels) to OUTPUT/model for hubtune predict and DJL.",
+            "With --task token-classification, multi-label, regression or embedding: NER from"
+                    + " CoNLL/JSONL, several labels per text, a score per text, or sentence"
+                    + " embeddings for semantic search (exported for sentence-transformers).",
             "With --task causal-lm: train a GPT-2 on a corpus (.txt with blank-line separated"
                     + " documents, .jsonl, .csv) and export it to OUTPUT/model for hubtune generate."
         })
@@ -54,6 +69,10 @@ final class FinetuneCommand implements Callable<Integer> {
     /** What the model learns. */
     enum Task {
         classification,
+        token_classification,
+        multi_label,
+        regression,
+        embedding,
         causal_lm,
         sft
     }
@@ -64,9 +83,14 @@ final class FinetuneCommand implements Callable<Integer> {
             paramLabel = "TASK",
             converter = TaskConverter.class,
             description =
-                    "classification (default), causal-lm (plain text) or sft (chat conversations,"
-                            + " JSONL with messages or prompt/completion; loss on the assistant's"
-                            + " tokens).")
+                    "classification (default); token-classification or ner (CoNLL, or JSONL with"
+                            + " tokens/tags or text/entities); multi-label (--label-column holds"
+                            + " a delimited list); regression (a numeric --label-column);"
+                            + " embedding (sentence embeddings for search: --text-column anchor,"
+                            + " --text-pair-column positive, optional --negative-column, or a"
+                            + " --label-column score); causal-lm (plain text); sft (chat"
+                            + " conversations, JSONL with messages or prompt/completion; loss on the"
+                            + " assistant's tokens).")
     Task task;
 
     @Option(
@@ -117,7 +141,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(
             names = "--learning-rate",
             description =
-                    "Peak learning rate (default: " + TrainerBuilder.DEFAULT_LEARNING_RATE + ").")
+                    "Peak learning rate (default: "
+                            + TrainerBuilder.DEFAULT_LEARNING_RATE
+                            + "; "
+                            + EmbeddingTrainer.DEFAULT_LEARNING_RATE
+                            + " for embedding).")
     Double learningRate;
 
     @Option(
@@ -162,7 +190,12 @@ final class FinetuneCommand implements Callable<Integer> {
             paramLabel = "NAME",
             description =
                     "The metric that picks the best evaluation and drives --patience: loss"
-                            + " (default), accuracy or macro_f1; causal-lm: loss, perplexity or"
+                            + " (default), accuracy or macro_f1; token-classification: f1"
+                            + " (default, entity F1), precision, recall, macro_f1, accuracy, loss;"
+                            + " multi-label: loss (default), micro_f1, macro_f1, subset_accuracy;"
+                            + " regression: loss (default), mse, rmse, pearson, spearman; embedding:"
+                            + " primary (default: nDCG@10, or Spearman for scored pairs), mrr@10,"
+                            + " ndcg@10, recall@k, spearman, loss; causal-lm: loss, perplexity or"
                             + " accuracy. Ties go to the lower validation loss.")
     String metric;
 
@@ -282,12 +315,106 @@ final class FinetuneCommand implements Callable<Integer> {
                     "Continue the run in --output from its last checkpoint (e.g. after a crash).")
     boolean resume;
 
+    @Option(
+            names = "--stride",
+            paramLabel = "N",
+            description =
+                    "token-classification: tokens shared by the overlapping windows of a sentence"
+                            + " longer than --max-length (default: "
+                            + TokenClassifierTrainer.DEFAULT_STRIDE
+                            + ").")
+    Integer stride;
+
+    @Option(
+            names = "--label-all-tokens",
+            description =
+                    "token-classification: label every sub-token of a word, not only the first.")
+    boolean labelAllTokens;
+
+    @Option(
+            names = "--strict",
+            description =
+                    "token-classification: count only entities well-formed under the tag scheme"
+                            + " (seqeval's strict mode; default: its default mode).")
+    boolean strict;
+
+    @Option(
+            names = "--tag-scheme",
+            paramLabel = "S",
+            description =
+                    "token-classification with --strict: IOB1, IOE1, IOB2, IOE2, IOBES or BILOU"
+                            + " (default: detected from the tags).")
+    String tagScheme;
+
+    @Option(
+            names = "--tag-column",
+            paramLabel = "N",
+            description =
+                    "token-classification, CoNLL: the tag's column, 0 being the word (default:"
+                            + " the last).")
+    Integer tagColumn;
+
+    @Option(
+            names = "--label-delimiter",
+            paramLabel = "D",
+            description =
+                    "multi-label: what separates an example's labels in --label-column (default:"
+                            + " '"
+                            + MultiLabelTrainer.DEFAULT_DELIMITER
+                            + "'; a JSON array works too).")
+    String labelDelimiter;
+
+    @Option(
+            names = "--threshold",
+            paramLabel = "P",
+            description =
+                    "multi-label: the probability above which a label applies (default: "
+                            + MultiLabelTrainer.DEFAULT_THRESHOLD
+                            + ").")
+    Double threshold;
+
+    @Option(
+            names = "--normalize-labels",
+            description =
+                    "regression: learn the targets scaled to zero mean and unit variance (the"
+                            + " export folds the scaling back into its last layer).")
+    boolean normalizeLabels;
+
+    @Option(
+            names = "--negative-column",
+            paramLabel = "C",
+            description =
+                    "embedding: a hard-negative column, making (anchor, positive, negative)"
+                            + " triplets.")
+    String negativeColumn;
+
+    @Option(
+            names = "--symmetric",
+            description =
+                    "embedding: also rank the anchors for each positive (symmetric"
+                            + " multiple-negatives ranking loss).")
+    boolean symmetric;
+
+    @Option(
+            names = "--scale",
+            paramLabel = "S",
+            description =
+                    "embedding: the ranking loss's similarity scale (default: "
+                            + EmbeddingTrainer.DEFAULT_SCALE
+                            + ").")
+    Double scale;
+
     @Override
     public Integer call() throws HubException, FinetuneException {
+        refuseOptionsOfOtherTasks();
         ModelDir model = common.hub(common.progress()).pull(ref);
         PrintWriter out = spec.commandLine().getOut();
         TrainingReport<?> report =
                 switch (task) {
+                    case token_classification -> tokenClassifier(model);
+                    case multi_label -> multiLabel(model);
+                    case regression -> regression(model);
+                    case embedding -> embedding(model);
                     case causal_lm -> languageModel(model);
                     case sft -> sft(model);
                     default -> classifier(model);
@@ -326,6 +453,169 @@ final class FinetuneCommand implements Callable<Integer> {
                         .optFreezeEncoder(freeze);
         if (columns.pair != null) {
             b.optTextPairColumn(columns.pair);
+        }
+        if (maxLength != null) {
+            b.optMaxLength(maxLength);
+        }
+        if (pooling != null) {
+            b.optPooling(pooling);
+        }
+        return b.build().train();
+    }
+
+    private TrainingReport<TokenClassificationMetrics> tokenClassifier(ModelDir model)
+            throws FinetuneException {
+        if (balance || columns.pair != null || pooling != null || blockSize != null) {
+            throw new UserException(
+                    "--balance-classes, --pooling, --text-pair-column and --block-size are not"
+                            + " token-classification options; drop them for --task"
+                            + " token-classification");
+        }
+        TokenClassifierTrainer.Builder b =
+                shared(TokenClassifierTrainer.builder(), model)
+                        .optLabelAllTokens(labelAllTokens)
+                        .optFreezeEncoder(freeze);
+        // JSONL's fields: --text-column names the words, --label-column the tags.
+        if (columns.text != null) {
+            b.optTokensField(columns.text);
+        }
+        if (columns.label != null) {
+            b.optTagsField(columns.label);
+        }
+        if (tagColumn != null) {
+            b.optTagColumn(tagColumn);
+        }
+        if (maxLength != null) {
+            b.optMaxLength(maxLength);
+        }
+        if (stride != null) {
+            b.optStride(stride);
+        }
+        if (strict) {
+            try {
+                b.optStrict(tagScheme == null ? null : Seqeval.Scheme.parse(tagScheme));
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--tag-scheme: " + e.getMessage());
+            }
+        } else if (tagScheme != null) {
+            throw new UserException("--tag-scheme applies to --strict evaluation; add --strict");
+        }
+        return b.build().train();
+    }
+
+    /**
+     * Options only one task reads are refused for the others, naming the task they belong to:
+     * silently ignoring them would train something other than what was asked.
+     */
+    private void refuseOptionsOfOtherTasks() {
+        Map<String, Boolean> given = new LinkedHashMap<>();
+        Map<String, Task> owner = new LinkedHashMap<>();
+        option(given, owner, "--stride", stride != null, Task.token_classification);
+        option(given, owner, "--label-all-tokens", labelAllTokens, Task.token_classification);
+        option(given, owner, "--strict", strict, Task.token_classification);
+        option(given, owner, "--tag-scheme", tagScheme != null, Task.token_classification);
+        option(given, owner, "--tag-column", tagColumn != null, Task.token_classification);
+        option(given, owner, "--label-delimiter", labelDelimiter != null, Task.multi_label);
+        option(given, owner, "--threshold", threshold != null, Task.multi_label);
+        option(given, owner, "--normalize-labels", normalizeLabels, Task.regression);
+        option(given, owner, "--negative-column", negativeColumn != null, Task.embedding);
+        option(given, owner, "--symmetric", symmetric, Task.embedding);
+        option(given, owner, "--scale", scale != null, Task.embedding);
+        for (var e : given.entrySet()) {
+            if (e.getValue() && owner.get(e.getKey()) != task) {
+                throw new UserException(
+                        e.getKey()
+                                + " is a --task "
+                                + owner.get(e.getKey()).name().replace('_', '-')
+                                + " option; drop it for --task "
+                                + task.name().replace('_', '-'));
+            }
+        }
+    }
+
+    private static void option(
+            Map<String, Boolean> given, Map<String, Task> owner, String name, boolean set, Task t) {
+        given.put(name, set);
+        owner.put(name, t);
+    }
+
+    private TrainingReport<MultiLabelMetrics> multiLabel(ModelDir model) throws FinetuneException {
+        if (balance || pooling != null || blockSize != null) {
+            throw new UserException(
+                    "--balance-classes, --pooling and --block-size are not multi-label options");
+        }
+        MultiLabelTrainer.Builder b =
+                shared(MultiLabelTrainer.builder(), model)
+                        .setTextColumn(columns.text())
+                        .setLabelColumn(columns.label())
+                        .optFreezeEncoder(freeze);
+        if (columns.pair != null) {
+            b.optTextPairColumn(columns.pair);
+        }
+        if (maxLength != null) {
+            b.optMaxLength(maxLength);
+        }
+        if (labelDelimiter != null) {
+            b.optDelimiter(labelDelimiter);
+        }
+        if (threshold != null) {
+            try {
+                b.optThreshold(threshold);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--threshold: " + e.getMessage());
+            }
+        }
+        return b.build().train();
+    }
+
+    private TrainingReport<RegressionMetrics> regression(ModelDir model) throws FinetuneException {
+        if (balance || pooling != null || blockSize != null) {
+            throw new UserException(
+                    "--balance-classes, --pooling and --block-size are not regression options");
+        }
+        RegressionTrainer.Builder b =
+                shared(RegressionTrainer.builder(), model)
+                        .setTextColumn(columns.text())
+                        .setLabelColumn(columns.label())
+                        .optNormalizeLabels(normalizeLabels)
+                        .optFreezeEncoder(freeze);
+        if (columns.pair != null) {
+            b.optTextPairColumn(columns.pair);
+        }
+        if (maxLength != null) {
+            b.optMaxLength(maxLength);
+        }
+        return b.build().train();
+    }
+
+    private TrainingReport<EmbeddingMetrics> embedding(ModelDir model) throws FinetuneException {
+        if (balance || freeze || blockSize != null) {
+            throw new UserException(
+                    "--balance-classes, --freeze-encoder and --block-size are not embedding"
+                            + " options");
+        }
+        // --text-column is the anchor (query), --text-pair-column the positive (document),
+        // --label-column a similarity score (scored pairs)
+        EmbeddingTrainer.Builder b =
+                shared(EmbeddingTrainer.builder(), model).optSymmetric(symmetric);
+        if (columns.text != null) {
+            b.setAnchorColumn(columns.text);
+        }
+        if (columns.pair != null) {
+            b.setPositiveColumn(columns.pair);
+        }
+        if (columns.label != null) {
+            b.optScoreColumn(columns.label);
+        }
+        if (negativeColumn != null) {
+            b.optNegativeColumn(negativeColumn);
+        }
+        if (scale != null) {
+            try {
+                b.optScale(scale);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--scale: " + e.getMessage());
+            }
         }
         if (maxLength != null) {
             b.optMaxLength(maxLength);
@@ -462,10 +752,16 @@ final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
-    /** Accepts causal-lm (and causal_lm) for {@link Task#causal_lm}, and the other task names. */
+    /**
+     * Accepts causal-lm (and causal_lm) for {@link Task#causal_lm}, ner for {@link
+     * Task#token_classification}, and the other task names.
+     */
     static final class TaskConverter implements picocli.CommandLine.ITypeConverter<Task> {
         @Override
         public Task convert(String value) {
+            if (value.equals("ner")) {
+                return Task.token_classification;
+            }
             for (Task t : Task.values()) {
                 if (t.name().equals(value.replace('-', '_'))) {
                     return t;
@@ -474,8 +770,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new picocli.CommandLine.TypeConversionException(
                     "unknown task '"
                             + value
-                            + "'; use classification or causal-lm (plain text), or sft (chat"
-                            + " conversations)");
+                            + "'; use classification, token-classification (or ner), multi-label,"
+                            + " regression,"
+                            + " embedding, causal-lm (plain text) or sft (chat conversations)");
         }
     }
 

@@ -217,7 +217,10 @@ class FinetuneCommandTest {
                         text.toString(),
                         "-o",
                         "x");
-        assertTrue(unknown.err().contains("classification or causal-lm"), unknown.err());
+        assertTrue(
+                unknown.err().contains("token-classification (or ner), multi-label")
+                        && unknown.err().contains("causal-lm"),
+                unknown.err());
     }
 
     @Test

@@ -16,7 +16,15 @@ class TaskSeamTest {
                 .resideInAPackage("dev.hubtune.finetune..")
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage("dev.hubtune.models.bert..", "dev.hubtune.models.gpt2..")
+                .resideInAnyPackage(
+                        "dev.hubtune.models.bert..",
+                        "dev.hubtune.models.gpt2..",
+                        "dev.hubtune.models.roberta..",
+                        "dev.hubtune.models.distilbert..",
+                        "dev.hubtune.models.electra..",
+                        "dev.hubtune.models.modernbert..",
+                        "dev.hubtune.models.deberta..",
+                        "dev.hubtune.models.llama..")
                 .because("tasks are data + head + metrics on the Backbone seam")
                 .check(
                         new ClassFileImporter()

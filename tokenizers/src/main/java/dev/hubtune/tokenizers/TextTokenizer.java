@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -60,6 +61,9 @@ public final class TextTokenizer implements AutoCloseable {
     private final int padToMultipleOf;
     private final int padId;
 
+    /** Overflow-window variants by stride, built on first use and closed with this one. */
+    private final Map<Integer, HuggingFaceTokenizer> windowTokenizers = new HashMap<>();
+
     private TextTokenizer(
             Builder b,
             HuggingFaceTokenizer tokenizer,
@@ -91,6 +95,20 @@ public final class TextTokenizer implements AutoCloseable {
     /** The pad id batches use. */
     public int padId() {
         return padId;
+    }
+
+    /**
+     * Whether the {@code vocab.txt} tokenizer of {@code dir} (one without {@code tokenizer.json})
+     * lowercases, by the rule this class builds it with; empty when {@code dir} has no such
+     * tokenizer. An export says so in {@code tokenizer_config.json}, for tokenizers that default
+     * otherwise.
+     */
+    public static Optional<Boolean> vocabTxtLowercases(Path dir) throws TokenizerException {
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))
+                || !Files.isRegularFile(dir.resolve("vocab.txt"))) {
+            return Optional.empty();
+        }
+        return Optional.of(ModelConfigs.doLowerCase(dir, readVocabTxt(dir.resolve("vocab.txt"))));
     }
 
     /** Maximum sequence length, special tokens included. */
@@ -133,20 +151,65 @@ public final class TextTokenizer implements AutoCloseable {
                             + ", got "
                             + stride);
         }
-        Map<String, String> options = options(true);
-        options.put("withOverflowingTokens", "true");
-        options.put("stride", Integer.toString(stride));
-        try (HuggingFaceTokenizer windows = load(definition.toString(), options)) {
-            Encoding e = windows.encode(requireText(text));
-            List<Encoded> out = new ArrayList<>();
-            out.add(convert(e, text));
-            for (Encoding o : e.getOverflowing()) {
-                out.add(convert(o, text));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new TokenizerException("cannot build the window tokenizer: " + e.getMessage(), e);
+        HuggingFaceTokenizer windows = windowTokenizer(stride);
+        Encoding e = windows.encode(requireText(text));
+        List<Encoded> out = new ArrayList<>();
+        out.add(convert(e, text));
+        for (Encoding o : e.getOverflowing()) {
+            out.add(convert(o, text));
         }
+        return out;
+    }
+
+    /**
+     * The overflow-window variant for {@code stride}, built once: a token-classification dataset
+     * asks for windows of every long sentence, and building a native tokenizer per call is slow.
+     */
+    private HuggingFaceTokenizer windowTokenizer(int stride) throws TokenizerException {
+        synchronized (windowTokenizers) {
+            HuggingFaceTokenizer t = windowTokenizers.get(stride);
+            if (t == null) {
+                Map<String, String> options = options(true);
+                options.put("withOverflowingTokens", "true");
+                options.put("stride", Integer.toString(stride));
+                try {
+                    t = load(definition.toString(), options);
+                } catch (IOException e) {
+                    throw new TokenizerException(
+                            "cannot build the window tokenizer: " + e.getMessage(), e);
+                }
+                windowTokenizers.put(stride, t);
+            }
+            return t;
+        }
+    }
+
+    /**
+     * The prefix the vocabulary marks word-continuing pieces with ({@code ##} for WordPiece), if
+     * the tokenizer's model has one: only then do tokens tell where words end.
+     */
+    public java.util.Optional<String> continuingSubwordPrefix() {
+        String p = modelString("continuing_subword_prefix");
+        return p == null || p.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(p);
+    }
+
+    /** The id of the unknown token of the tokenizer's model, if it has one. */
+    public OptionalInt unknownId() {
+        String unk = modelString("unk_token");
+        if (unk != null) {
+            return tokenId(unk);
+        }
+        String id = modelString("unk_id");
+        return id == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(id));
+    }
+
+    private String modelString(String key) {
+        JsonElement model = definition.get("model");
+        if (model == null || !model.isJsonObject()) {
+            return null;
+        }
+        JsonElement v = model.getAsJsonObject().get(key);
+        return v == null || !v.isJsonPrimitive() ? null : v.getAsString();
     }
 
     /** Encodes and pads a batch of texts (encoded in parallel by the native library). */
@@ -197,6 +260,10 @@ public final class TextTokenizer implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (windowTokenizers) {
+            windowTokenizers.values().forEach(HuggingFaceTokenizer::close);
+            windowTokenizers.clear();
+        }
         tokenizer.close();
     }
 

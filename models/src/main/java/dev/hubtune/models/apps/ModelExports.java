@@ -64,7 +64,10 @@ public final class ModelExports {
                         ? labels
                         : List.of(),
                 task == ModelTask.SEQUENCE_CLASSIFICATION ? pooling : Optional.empty(),
-                ExportMetadata.DataColumns.read(model.json()));
+                ExportMetadata.DataColumns.read(model.json()),
+                task == ModelTask.SEQUENCE_CLASSIFICATION
+                        ? ExportMetadata.Outputs.read(model.json())
+                        : Optional.empty());
     }
 
     /**

@@ -11,6 +11,8 @@ import dev.hubtune.models.family.ModelFamilies;
 import dev.hubtune.models.family.ModelTask;
 import dev.hubtune.models.family.Pooling;
 import dev.hubtune.models.family.PretrainedModel;
+import dev.hubtune.models.heads.MultiLabelClassificationHead;
+import dev.hubtune.models.heads.RegressionHead;
 import dev.hubtune.models.heads.SequenceClassificationHead;
 import dev.hubtune.models.lora.PeftAdapter;
 import dev.hubtune.models.nn.BuildContext;
@@ -27,6 +29,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.types.TFloat32;
 
@@ -40,24 +43,37 @@ public final class TextClassifier implements AutoCloseable {
     /**
      * The result for one text.
      *
-     * @param label the most probable label
-     * @param score its probability
-     * @param probabilities the probability of every label, in label-id order
+     * @param label the most probable label; multi-label: the labels above their thresholds,
+     *     comma-separated (empty for none); regression: the target's name
+     * @param score its probability; multi-label: the highest label probability; regression: the
+     *     predicted value
+     * @param probabilities the probability of every label, in label-id order (regression: the
+     *     value)
      */
     public record Prediction(String label, float score, float[] probabilities) {}
 
-    private final LoadedModel<SequenceClassificationHead> loaded;
+    /** The graph's outputs, whatever the problem type. */
+    private record Heads(
+            Operand<TFloat32> logits,
+            Operand<TFloat32> probabilities,
+            String projection,
+            Pooling pooling) {}
+
+    private final LoadedModel<Heads> loaded;
+    private final Optional<ExportMetadata.Outputs> outputs;
     private final TextTokenizer tokenizer;
     private final Map<String, List<String>> labelsByAdapter;
     private List<String> labels;
     private final Optional<ExportMetadata.DataColumns> data;
 
     private TextClassifier(
-            LoadedModel<SequenceClassificationHead> loaded,
+            LoadedModel<Heads> loaded,
             TextTokenizer tokenizer,
             Map<String, List<String>> labelsByAdapter,
-            Optional<ExportMetadata.DataColumns> data) {
+            Optional<ExportMetadata.DataColumns> data,
+            Optional<ExportMetadata.Outputs> outputs) {
         this.loaded = loaded;
+        this.outputs = outputs;
         this.tokenizer = tokenizer;
         this.labelsByAdapter = labelsByAdapter;
         this.labels = labelsByAdapter.get(loaded.activeAdapter());
@@ -130,10 +146,21 @@ public final class TextClassifier implements AutoCloseable {
             PretrainedModel model, int maxLength, boolean explicit, List<PeftAdapter> adapters)
             throws ModelException, TokenizerException {
         Path dir = model.dir();
+        Optional<ExportMetadata.Outputs> outputs = ExportMetadata.Outputs.read(model.json());
+        boolean regression =
+                outputs.map(o -> o.problemType() == ExportMetadata.ProblemType.REGRESSION)
+                        .orElse(false);
+        boolean multiLabel =
+                outputs.map(
+                                o ->
+                                        o.problemType()
+                                                == ExportMetadata.ProblemType
+                                                        .MULTI_LABEL_CLASSIFICATION)
+                        .orElse(false);
         Map<String, List<String>> labelsByAdapter = new java.util.HashMap<>();
         List<String> labels;
         if (adapters.isEmpty()) {
-            labels = labels(model);
+            labels = labels(model, regression ? 1 : 2);
             labelsByAdapter.put(null, labels);
         } else {
             labels = null;
@@ -165,14 +192,31 @@ public final class TextClassifier implements AutoCloseable {
                         .or(() -> ExportMetadata.pooling(model.json()))
                         .orElse(Pooling.POOLER);
         int classes = labels.size();
-        LoadedModel<SequenceClassificationHead> loaded =
+        LoadedModel<Heads> loaded =
                 LoadedModel.load(
                         model,
                         (backbone, weights, optional) -> {
-                            SequenceClassificationHead head =
-                                    SequenceClassificationHead.build(backbone, classes, pooling);
-                            addDenseHead(dir, head, weights);
-                            return head;
+                            Heads heads;
+                            if (regression) {
+                                RegressionHead h = RegressionHead.build(backbone, pooling);
+                                heads = new Heads(h.logits, h.logits, h.projection(), pooling);
+                            } else if (multiLabel) {
+                                MultiLabelClassificationHead h =
+                                        MultiLabelClassificationHead.build(
+                                                backbone, classes, pooling);
+                                heads =
+                                        new Heads(
+                                                h.logits, h.probabilities, h.projection(), pooling);
+                            } else {
+                                SequenceClassificationHead h =
+                                        SequenceClassificationHead.build(
+                                                backbone, classes, pooling);
+                                heads =
+                                        new Heads(
+                                                h.logits, h.probabilities, h.projection(), pooling);
+                            }
+                            addDenseHead(dir, heads.projection(), weights);
+                            return heads;
                         },
                         "a classifier with " + classes + " labels",
                         BuildContext::inference,
@@ -184,7 +228,8 @@ public final class TextClassifier implements AutoCloseable {
                             .setModelDir(dir)
                             .optMaxLength(ModelLengths.clamp(maxLength, model, explicit))
                             .build();
-            return new TextClassifier(loaded, tokenizer, labelsByAdapter, data(model, adapters));
+            return new TextClassifier(
+                    loaded, tokenizer, labelsByAdapter, data(model, adapters), outputs);
         } catch (TokenizerException | RuntimeException e) {
             loaded.close();
             throw e;
@@ -256,17 +301,16 @@ public final class TextClassifier implements AutoCloseable {
      * classifiers cannot express) keeps its projection in {@code 2_Dense/}: add it under the head's
      * names.
      */
-    private static void addDenseHead(
-            Path dir, SequenceClassificationHead head, Map<String, WeightTensor> weights)
+    private static void addDenseHead(Path dir, String projection, Map<String, WeightTensor> weights)
             throws ModelException {
-        if (weights.containsKey(head.projection() + ".weight")) {
+        if (weights.containsKey(projection + ".weight")) {
             return;
         }
         SentenceTransformersFiles.readDense(dir)
                 .ifPresent(
                         d -> {
-                            weights.put(head.projection() + ".weight", d.weight());
-                            weights.put(head.projection() + ".bias", d.bias());
+                            weights.put(projection + ".weight", d.weight());
+                            weights.put(projection + ".bias", d.bias());
                         });
     }
 
@@ -275,6 +319,11 @@ public final class TextClassifier implements AutoCloseable {
      * writes), else hubtune's older {@code labels.json}.
      */
     static List<String> labels(PretrainedModel model) throws ModelException {
+        return labels(model, 2);
+    }
+
+    /** The labels, at least {@code least} of them (1 for a regression). */
+    private static List<String> labels(PretrainedModel model, int least) throws ModelException {
         Path dir = model.dir();
         List<String> labels = ExportMetadata.labels(model.json(), dir.resolve("config.json"));
         Path labelsFile = dir.resolve("labels.json");
@@ -285,7 +334,7 @@ public final class TextClassifier implements AutoCloseable {
                 throw new ModelException("cannot read " + labelsFile + ": " + e.getMessage(), e);
             }
         }
-        if (labels.size() < 2) {
+        if (labels.size() < least) {
             throw new ModelException(
                     dir
                             + " is not a classifier: its config.json has no id2label (and there is"
@@ -301,15 +350,24 @@ public final class TextClassifier implements AutoCloseable {
      * dev.hubtune.models.serving.ClassificationTranslatorFactory}) or TF Serving.
      */
     public Path exportSavedModel(Path modelDir, Path out) throws ModelException {
-        SequenceClassificationHead head = loaded.heads();
+        Heads head = loaded.heads();
         return SavedModelExport.write(
                 loaded.session(),
                 loaded.backbone().inputs(),
-                Map.of("logits", head.logits, "probabilities", head.probabilities),
+                Map.of("logits", head.logits(), "probabilities", head.probabilities()),
                 modelDir,
                 loaded.backbone().config().modelType(),
                 "text-classification",
                 out);
+    }
+
+    /**
+     * What the model's outputs mean: a softmax over classes by default, one sigmoid per label
+     * (multi-label), or a value (regression), as {@code config.json}'s {@code problem_type} says.
+     */
+    public ExportMetadata.ProblemType problemType() {
+        return outputs.map(ExportMetadata.Outputs::problemType)
+                .orElse(ExportMetadata.ProblemType.SINGLE_LABEL_CLASSIFICATION);
     }
 
     /** The columns and length the classifier was fine-tuned with, if hubtune recorded them. */
@@ -342,7 +400,7 @@ public final class TextClassifier implements AutoCloseable {
         try (InputTensors inputs = InputTensors.of(batch);
                 Result r =
                         inputs.feed(loaded.session().runner(), loaded.backbone().inputs())
-                                .fetch(loaded.heads().probabilities)
+                                .fetch(loaded.heads().probabilities())
                                 .run()) {
             float[] flat = Tensors.floats((TFloat32) r.get(0));
             List<Prediction> out = new ArrayList<>();
@@ -355,7 +413,24 @@ public final class TextClassifier implements AutoCloseable {
                         best = k;
                     }
                 }
-                out.add(new Prediction(labels.get(best), p[best], p));
+                out.add(
+                        switch (problemType()) {
+                            // the logit is the value (a normalised target is folded into
+                            // the projection at export), as transformers reads it
+                            case REGRESSION -> new Prediction(labels.get(0), p[0], p);
+                            case MULTI_LABEL_CLASSIFICATION -> {
+                                List<Double> thresholds = outputs.orElseThrow().thresholds();
+                                List<String> chosen = new ArrayList<>();
+                                for (int k = 0; k < c; k++) {
+                                    double t = thresholds.size() == c ? thresholds.get(k) : 0.5;
+                                    if (p[k] > t) {
+                                        chosen.add(labels.get(k));
+                                    }
+                                }
+                                yield new Prediction(String.join(",", chosen), p[best], p);
+                            }
+                            default -> new Prediction(labels.get(best), p[best], p);
+                        });
             }
             return out;
         }

@@ -2,7 +2,12 @@ package dev.hubtune.models.export;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.hubtune.models.ModelException;
+import dev.hubtune.tokenizers.TextTokenizer;
+import dev.hubtune.tokenizers.TokenizerException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,6 +21,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -70,6 +76,7 @@ public final class ExportDirectory {
                     Files.copy(tokenizerDir.resolve(f), tmp.resolve(f));
                 }
             }
+            writeTokenizerConfig(tmp);
             writeManifest(tmp, architecture, task);
             if (Files.exists(out)) {
                 Files.delete(out); // the empty directory
@@ -88,6 +95,92 @@ public final class ExportDirectory {
         } finally {
             deleteQuietly(tmp);
         }
+    }
+
+    /**
+     * A {@code tokenizer_config.json} for an export whose source had none (hubtune's own {@code
+     * init} models, a bare {@code tokenizer.json}): without one, transformers' fast tokenizer
+     * classes apply their constructor defaults over {@code tokenizer.json} — {@code
+     * BertTokenizerFast} lowercases (its {@code do_lower_case} defaults to true and overrides the
+     * normalizer), {@code RobertaTokenizerFast} rewrites the prefix space and offset trimming — so
+     * a cased model would see other tokens in transformers than it was trained on. Written from
+     * what {@code tokenizer.json} itself does, so those constructors change nothing.
+     */
+    static void writeTokenizerConfig(Path dir) throws IOException {
+        Path json = dir.resolve("tokenizer.json");
+        if (Files.exists(dir.resolve("tokenizer_config.json"))) {
+            return;
+        }
+        if (!Files.isRegularFile(json)) {
+            // a bare vocab.txt: hubtune decides the casing from it, transformers would lowercase
+            Optional<Boolean> lower;
+            try {
+                lower = TextTokenizer.vocabTxtLowercases(dir);
+            } catch (TokenizerException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            if (lower.isPresent()) {
+                Files.writeString(
+                        dir.resolve("tokenizer_config.json"),
+                        GSON.toJson(Map.of("do_lower_case", lower.get())) + "\n");
+            }
+            return;
+        }
+        JsonObject t;
+        try {
+            t = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        } catch (RuntimeException unreadable) {
+            return; // copied as it is; the tokenizer itself reports what is wrong with it
+        }
+        Map<String, Object> config = new LinkedHashMap<>();
+        for (JsonObject n : components(t.get("normalizer"))) {
+            if ("BertNormalizer".equals(string(n, "type"))) {
+                config.put("do_lower_case", bool(n, "lowercase", true));
+                config.put("tokenize_chinese_chars", bool(n, "handle_chinese_chars", true));
+                if (n.has("strip_accents") && !n.get("strip_accents").isJsonNull()) {
+                    config.put("strip_accents", n.get("strip_accents").getAsBoolean());
+                }
+            }
+        }
+        for (JsonObject p : components(t.get("pre_tokenizer"))) {
+            if ("ByteLevel".equals(string(p, "type")) && p.has("add_prefix_space")) {
+                config.put("add_prefix_space", p.get("add_prefix_space").getAsBoolean());
+            }
+        }
+        for (JsonObject p : components(t.get("post_processor"))) {
+            if (p.has("trim_offsets")) {
+                config.put("trim_offsets", p.get("trim_offsets").getAsBoolean());
+            }
+        }
+        if (!config.isEmpty()) {
+            Files.writeString(dir.resolve("tokenizer_config.json"), GSON.toJson(config) + "\n");
+        }
+    }
+
+    /** A tokenizer component and, for a {@code Sequence}, its parts. */
+    private static List<JsonObject> components(JsonElement e) {
+        List<JsonObject> out = new ArrayList<>();
+        if (e == null || !e.isJsonObject()) {
+            return out;
+        }
+        JsonObject o = e.getAsJsonObject();
+        out.add(o);
+        for (String key : List.of("normalizers", "pretokenizers", "processors")) {
+            if (o.has(key) && o.get(key).isJsonArray()) {
+                o.getAsJsonArray(key).forEach(x -> out.addAll(components(x)));
+            }
+        }
+        return out;
+    }
+
+    private static String string(JsonObject o, String key) {
+        JsonElement v = o.get(key);
+        return v == null || !v.isJsonPrimitive() ? null : v.getAsString();
+    }
+
+    private static boolean bool(JsonObject o, String key, boolean absent) {
+        JsonElement v = o.get(key);
+        return v == null || v.isJsonNull() ? absent : v.getAsBoolean();
     }
 
     /** {@code hubtune.json}: task and every file with its sha256 and size. */

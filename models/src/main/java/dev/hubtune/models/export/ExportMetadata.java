@@ -19,12 +19,76 @@ import java.util.Optional;
  * @param labels class names in id order; empty unless a classifier
  * @param pooling the classifier's pooling; empty unless a sequence classifier
  * @param data the columns and length it was trained with, so evaluation can reuse them
+ * @param outputs what a sequence classifier's outputs mean when they are not one softmax over
+ *     classes (multi-label, regression)
  */
 public record ExportMetadata(
         ModelTask task,
         List<String> labels,
         Optional<Pooling> pooling,
-        Optional<DataColumns> data) {
+        Optional<DataColumns> data,
+        Optional<Outputs> outputs) {
+
+    /** What a sequence classifier outputs, as HF's {@code problem_type} names it. */
+    public enum ProblemType {
+        /** One softmax over the classes (HF's default). */
+        SINGLE_LABEL_CLASSIFICATION,
+        /** An independent sigmoid per label. */
+        MULTI_LABEL_CLASSIFICATION,
+        /** Raw values. */
+        REGRESSION;
+
+        /** The name in {@code config.json}, e.g. {@code multi_label_classification}. */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * A sequence classifier's outputs beyond HF's default.
+     *
+     * @param problemType what the logits are
+     * @param thresholds multi-label: the probability above which each label applies
+     */
+    public record Outputs(ProblemType problemType, List<Double> thresholds) {
+
+        /** Copies the thresholds. */
+        public Outputs {
+            thresholds = List.copyOf(thresholds);
+        }
+
+        /** {@code config}'s outputs, if it says anything beyond a softmax. */
+        public static Optional<Outputs> read(JsonObject config) {
+            JsonElement p = config.get("problem_type");
+            if (p == null || !p.isJsonPrimitive()) {
+                return Optional.empty();
+            }
+            ProblemType type;
+            try {
+                type = ProblemType.valueOf(p.getAsString().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException unknown) {
+                return Optional.empty();
+            }
+            List<Double> thresholds = new ArrayList<>();
+            JsonElement t = config.get(THRESHOLDS_KEY);
+            if (t != null && t.isJsonArray()) {
+                t.getAsJsonArray().forEach(x -> thresholds.add(x.getAsDouble()));
+            }
+            return Optional.of(new Outputs(type, thresholds));
+        }
+    }
+
+    /** The config key of a multi-label classifier's thresholds (hubtune's own). */
+    public static final String THRESHOLDS_KEY = "hubtune_thresholds";
+
+    /** Metadata without special outputs. */
+    public ExportMetadata(
+            ModelTask task,
+            List<String> labels,
+            Optional<Pooling> pooling,
+            Optional<DataColumns> data) {
+        this(task, labels, pooling, data, Optional.empty());
+    }
 
     /**
      * The data a model was fine-tuned on, as hubtune records it ({@code hubtune_data} in {@code
@@ -105,7 +169,12 @@ public record ExportMetadata(
 
     /** The same with the data it was trained on recorded. */
     public ExportMetadata withData(DataColumns columns) {
-        return new ExportMetadata(task, labels, pooling, Optional.of(columns));
+        return new ExportMetadata(task, labels, pooling, Optional.of(columns), outputs);
+    }
+
+    /** The same with {@code outputs} recorded. */
+    public ExportMetadata withOutputs(Outputs outputs) {
+        return new ExportMetadata(task, labels, pooling, data, Optional.of(outputs));
     }
 
     /**

@@ -136,6 +136,57 @@ public final class HfExport {
                 });
     }
 
+    /**
+     * Exports an encoder fine-tuned for sentence embeddings as a sentence-transformers directory:
+     * the encoder in HF format (transformers' base model, which sentence-transformers' {@code
+     * Transformer} module loads), and the files that make {@code SentenceTransformer(dir)} pool by
+     * {@code pooling} and, when {@code normalize}, scale to unit length — so it computes the
+     * embeddings hubtune computes.
+     *
+     * @param maxLength the longest input, for {@code sentence_bert_config.json}
+     */
+    public static Path writeSentenceEmbedder(
+            ModelFamily family,
+            FamilyConfig config,
+            Map<String, WeightTensor> weights,
+            Pooling pooling,
+            boolean normalize,
+            int maxLength,
+            Optional<ExportMetadata.DataColumns> data,
+            Path tokenizerDir,
+            Path out)
+            throws ModelException {
+        ExportMetadata meta =
+                new ExportMetadata(
+                        ModelTask.EMBEDDING,
+                        List.of(),
+                        Optional.of(pooling),
+                        data,
+                        Optional.empty());
+        return ExportDirectory.write(
+                out,
+                tokenizerDir,
+                config.modelType(),
+                meta.taskName(),
+                dir -> {
+                    Files.createDirectories(dir);
+                    Files.writeString(
+                            dir.resolve("config.json"),
+                            GSON.toJson(hfConfig(family, config, meta)) + "\n");
+                    Safetensors.write(
+                            dir.resolve("model.safetensors"),
+                            family.toHfWeights(weights, ModelTask.EMBEDDING),
+                            Map.of("format", "pt"));
+                    SentenceTransformersFiles.write(
+                            dir,
+                            pooling,
+                            config.hiddenSize(),
+                            maxLength,
+                            Optional.empty(),
+                            normalize);
+                });
+    }
+
     /** The {@code config.json} of an export. */
     static Map<String, Object> hfConfig(
             ModelFamily family, FamilyConfig config, ExportMetadata meta) {
@@ -154,6 +205,15 @@ public final class HfExport {
             c.put("label2id", label2id);
         }
         meta.pooling().ifPresent(p -> c.put(ExportMetadata.POOLING_KEY, p.configName()));
+        meta.outputs()
+                .ifPresent(
+                        o -> {
+                            // transformers picks the loss (and its pipeline the sigmoid) by this
+                            c.put("problem_type", o.problemType().configName());
+                            if (!o.thresholds().isEmpty()) {
+                                c.put(ExportMetadata.THRESHOLDS_KEY, o.thresholds());
+                            }
+                        });
         meta.data().ifPresent(d -> c.put(ExportMetadata.DATA_KEY, d.toJson()));
         c.put(ExportMetadata.TASK_KEY, meta.taskName());
         return c;

@@ -196,6 +196,124 @@ public final class EncoderParity {
         return d;
     }
 
+    /** Every case of the fixtures, by name. */
+    public static java.util.Set<String> caseNames() throws Exception {
+        reference("");
+        return java.util.Collections.unmodifiableSet(CASES.keySet());
+    }
+
+    /**
+     * Loads {@code dir} (any token classifier with {@code labels} labels, e.g. an export of the
+     * case's checkpoint) and returns the max |Δ| of its logits on the case's inputs to
+     * transformers' {@code token_logits}.
+     */
+    public static double tokenLogitsDelta(JsonObject c, Path dir, int labels) throws Exception {
+        try (LoadedModel<TokenClassificationHead> loaded =
+                LoadedModel.load(
+                        ModelFamilies.describe(dir),
+                        (backbone, weights, optional) ->
+                                TokenClassificationHead.build(backbone, labels),
+                        "a token classifier")) {
+            List<float[]> out =
+                    run(
+                            loaded.session(),
+                            loaded.backbone(),
+                            c.getAsJsonObject("inputs"),
+                            loaded.heads().logits);
+            return maxDelta(c.getAsJsonArray("token_logits"), out.get(0));
+        }
+    }
+
+    /**
+     * Loads {@code dir} as a multi-label classifier with {@code labels} labels and returns the max
+     * |Δ| of its per-label probabilities on the case's inputs to the sigmoid of transformers'
+     * sequence-classification {@code logits} (what transformers' multi-label pipeline computes).
+     */
+    public static double multiLabelDelta(JsonObject c, Path dir, int labels) throws Exception {
+        try (LoadedModel<dev.hubtune.models.heads.MultiLabelClassificationHead> loaded =
+                LoadedModel.load(
+                        ModelFamilies.describe(dir),
+                        (backbone, weights, optional) ->
+                                dev.hubtune.models.heads.MultiLabelClassificationHead.build(
+                                        backbone, labels, Pooling.POOLER),
+                        "a multi-label classifier")) {
+            List<float[]> out =
+                    run(
+                            loaded.session(),
+                            loaded.backbone(),
+                            c.getAsJsonObject("inputs"),
+                            loaded.heads().probabilities);
+            List<Double> logits = new ArrayList<>();
+            flatten(c.getAsJsonArray("logits"), logits);
+            double worst = 0;
+            for (int i = 0; i < logits.size(); i++) {
+                double expected = 1 / (1 + Math.exp(-logits.get(i)));
+                worst = Math.max(worst, Math.abs(expected - out.get(0)[i]));
+            }
+            return worst;
+        }
+    }
+
+    /**
+     * Loads {@code dir} as an encoder and returns the max |Δ| of its mean-pooled, L2-normalised
+     * embedding of the case's inputs to the same pooling of transformers' {@code last_hidden_state}
+     * (what sentence-transformers computes from it).
+     */
+    public static double meanEmbeddingDelta(JsonObject c, Path dir) throws Exception {
+        JsonObject inputs = c.getAsJsonObject("inputs");
+        try (LoadedModel<Operand<TFloat32>> loaded =
+                LoadedModel.load(
+                        ModelFamilies.describe(dir),
+                        (backbone, weights, optional) -> backbone.pooled(Pooling.MEAN),
+                        "an encoder")) {
+            float[] pooled =
+                    run(loaded.session(), loaded.backbone(), inputs, loaded.heads()).get(0);
+            JsonArray hidden = c.getAsJsonArray("last_hidden_state");
+            JsonArray mask = inputs.getAsJsonArray("attention_mask");
+            int batch = hidden.size();
+            int dim = pooled.length / batch;
+            double worst = 0;
+            for (int b = 0; b < batch; b++) {
+                double[] sum = new double[dim];
+                double count = 0;
+                JsonArray rows = hidden.get(b).getAsJsonArray();
+                for (int t = 0; t < rows.size(); t++) {
+                    int m = mask == null ? 1 : mask.get(b).getAsJsonArray().get(t).getAsInt();
+                    if (m == 0) {
+                        continue;
+                    }
+                    count++;
+                    for (int k = 0; k < dim; k++) {
+                        sum[k] += rows.get(t).getAsJsonArray().get(k).getAsDouble();
+                    }
+                }
+                double norm = 0;
+                double mine = 0;
+                for (int k = 0; k < dim; k++) {
+                    norm += (sum[k] / count) * (sum[k] / count);
+                    mine += pooled[b * dim + k] * pooled[b * dim + k];
+                }
+                for (int k = 0; k < dim; k++) {
+                    double expected = sum[k] / count / Math.sqrt(norm);
+                    worst =
+                            Math.max(
+                                    worst,
+                                    Math.abs(expected - pooled[b * dim + k] / Math.sqrt(mine)));
+                }
+            }
+            return worst;
+        }
+    }
+
+    /** The case's transformers parameter names and PyTorch shapes for {@code kind}. */
+    public static Map<String, long[]> shapes(JsonObject c, String kind) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (var e : c.getAsJsonObject(kind + "_parameters").entrySet()) {
+            shapes.put(e.getKey(), longs(e.getValue().getAsJsonArray()));
+        }
+        return shapes;
+    }
+
     /** Expects loading {@code dir} as an encoder to fail with a message naming {@code expected}. */
     public static String loadError(Path dir) {
         try {

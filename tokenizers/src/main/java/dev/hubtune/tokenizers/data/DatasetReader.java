@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Streams labelled examples from a CSV, TSV (Apache Commons CSV) or JSONL file, one at a time, so a
  * file larger than memory works. Bad records are errors naming the file and line, except empty
- * texts, which are skipped and counted ({@link #skipped()}), never silently.
+ * texts, which are skipped and counted ({@link #skipped()}), never silently. A JSONL label that is
+ * an array (the labels of a multi-label example) reads as its elements joined by commas.
  *
  * <pre>{@code
  * try (DatasetReader r = DatasetReader.builder().setFile(csv).setTextColumn("text")
@@ -275,8 +276,21 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                 example(
                         o.get(textColumn).getAsString(),
                         pairColumn == null ? null : o.get(pairColumn).getAsString(),
-                        labelColumn == null ? null : o.get(labelColumn).getAsString(),
+                        labelColumn == null ? null : label(o.get(labelColumn)),
                         lineNumber));
+    }
+
+    /**
+     * A JSON label as text: a string or number as it is, an array (a multi-label example's labels)
+     * as its elements joined by commas.
+     */
+    private static String label(JsonElement e) {
+        if (!e.isJsonArray()) {
+            return e.getAsString();
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        e.getAsJsonArray().forEach(x -> parts.add(x.getAsString()));
+        return String.join(",", parts);
     }
 
     private Example example(String text, String pair, String label, long line)

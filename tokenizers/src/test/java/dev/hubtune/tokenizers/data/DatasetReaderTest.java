@@ -63,6 +63,10 @@ class DatasetReaderTest {
         assertEquals(List.of("a", "b"), j.stream().map(Example::text).toList());
         assertEquals(Optional.of("3"), j.get(0).label());
         assertEquals(3, j.get(1).line());
+
+        // a multi-label example's labels as a JSON array read as one comma-separated label
+        Files.writeString(jsonl, "{\"text\": \"a\", \"labels\": [\"x\", \"y z\"]}\n");
+        assertEquals(Optional.of("x,y z"), read(jsonl, "text", null, "labels").get(0).label());
     }
 
     @Test
