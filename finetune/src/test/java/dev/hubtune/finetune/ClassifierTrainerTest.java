@@ -249,7 +249,7 @@ class ClassifierTrainerTest {
 
     @Test
     void aLossThatBecomesNanStopsTheRunAndSaysWhere() throws Exception {
-        // A corrupted pretrained file: one weight is NaN, so the very first loss is NaN.
+        // A corrupted pretrained file with a NaN weight is refused when read, naming the weight.
         Path broken = TinyBert.huggingFaceDir(dir.resolve("broken"));
         Path file = broken.resolve("model.safetensors");
         Map<String, WeightTensor> weights = new LinkedHashMap<>(Safetensors.read(file));
@@ -257,6 +257,22 @@ class ClassifierTrainerTest {
         float[] nan = new float[weights.get(name).data().length];
         java.util.Arrays.fill(nan, Float.NaN);
         weights.put(name, new WeightTensor(weights.get(name).shape(), nan));
+        Safetensors.write(file, weights, Map.of("format", "pt"));
+        FinetuneException refused =
+                assertThrows(
+                        FinetuneException.class,
+                        () -> trainer(dir.resolve("nan")).setModelDir(broken).build().train());
+        assertTrue(
+                refused.getMessage().contains(name + " has 32 NaN or infinite values"),
+                refused.getMessage());
+
+        // Finite but absurd weights overflow in the forward pass: the very first loss is NaN.
+        float[] huge = new float[nan.length];
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] = i % 2 == 0 ? 3e38f : -3e38f;
+        }
+        weights.put(name, new WeightTensor(weights.get(name).shape(), huge));
+        Files.delete(file);
         Safetensors.write(file, weights, Map.of("format", "pt"));
         FinetuneException e =
                 assertThrows(
