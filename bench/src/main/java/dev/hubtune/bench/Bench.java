@@ -34,6 +34,7 @@ public final class Bench {
         BENCHMARKS.put("models", ModelBenchmarks::run);
         BENCHMARKS.put("training", TrainingBenchmarks::run);
         BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
+        BENCHMARKS.put("rnn", RnnBenchmarks::run);
     }
 
     private Bench() {}

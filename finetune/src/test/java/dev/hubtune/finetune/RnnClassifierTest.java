@@ -132,6 +132,30 @@ class RnnClassifierTest {
     }
 
     @Test
+    void thePresetsWriteLoadableRecurrentModels() throws Exception {
+        for (String preset : List.of("bilstm", "bigru")) {
+            Path model = ModelInitializer.create(preset, tokenizer, dir.resolve(preset), 1);
+            var described = dev.hubtune.models.family.ModelFamilies.describe(model);
+            var config = (dev.hubtune.models.rnn.RnnConfig) described.config();
+            assertEquals(preset.equals("bilstm") ? "LSTM" : "GRU", config.cell().name());
+            assertEquals(256, config.hiddenSize(), "2 directions × 128 units");
+            assertEquals(128, config.maxLength());
+            var names = Safetensors.read(model.resolve("model.safetensors")).keySet();
+            assertEquals(
+                    new java.util.TreeSet<>(
+                            List.of(
+                                    "embeddings.word_embeddings.weight",
+                                    "encoder.l0.kernel",
+                                    "encoder.l0.recurrent_kernel",
+                                    "encoder.l0.bias",
+                                    "encoder.l0_reverse.kernel",
+                                    "encoder.l0_reverse.recurrent_kernel",
+                                    "encoder.l0_reverse.bias")),
+                    new java.util.TreeSet<>(names));
+        }
+    }
+
+    @Test
     void aBiGruFromScratchLearnsTheTask() throws Exception {
         Path model = fresh("gru", dir.resolve("bigru"));
         TrainingReport<ClassificationMetrics> report =
