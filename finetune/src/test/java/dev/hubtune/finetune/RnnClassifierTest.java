@@ -134,7 +134,8 @@ class RnnClassifierTest {
     @Test
     void thePresetsWriteLoadableRecurrentModels() throws Exception {
         for (String preset : List.of("bilstm", "bigru")) {
-            Path model = ModelInitializer.create(preset, tokenizer, dir.resolve(preset), 1);
+            Path model =
+                    ModelInitializer.create(preset, tokenizer, dir.resolve("preset-" + preset), 1);
             var described = dev.hubtune.models.family.ModelFamilies.describe(model);
             var config = (dev.hubtune.models.rnn.RnnConfig) described.config();
             assertEquals(preset.equals("bilstm") ? "LSTM" : "GRU", config.cell().name());
