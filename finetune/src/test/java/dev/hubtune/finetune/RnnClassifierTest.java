@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,6 +133,7 @@ class RnnClassifierTest {
     }
 
     @Test
+    @Tag("slow") // two 128-step graphs: ~14 s on 2 cores
     void thePresetsWriteLoadableRecurrentModels() throws Exception {
         for (String preset : List.of("bilstm", "bigru")) {
             Path model =
