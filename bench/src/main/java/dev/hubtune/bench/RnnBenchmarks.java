@@ -18,7 +18,7 @@ final class RnnBenchmarks {
 
     static List<Row> run(Path work, boolean quick) throws Exception {
         TensorFlowRuntime.load();
-        String python = TrainingBenchmarks.peerPython();
+        String python = peerPython();
         int rounds = quick ? 1 : 3;
         String warmup = quick ? "1" : "3";
         String iterations = quick ? "3" : "10";
@@ -50,15 +50,12 @@ final class RnnBenchmarks {
             List<String> args = new ArrayList<>(List.of(cell));
             args.addAll(List.of(shape));
             args.addAll(List.of(warmup, iterations, "" + threads));
-            JsonObject a =
-                    TrainingBenchmarks.lastJson(
-                            TrainingBenchmarks.javaProbe(
-                                    RnnProbe.class, args.toArray(String[]::new)));
+            JsonObject a = lastJson(javaProbe(RnnProbe.class, args.toArray(String[]::new)));
             ours.add(a.get("sequences_per_s").getAsDouble());
             if (python != null) {
                 List<String> command = new ArrayList<>(List.of(python, "bench/peers/torch_rnn.py"));
                 command.addAll(args);
-                JsonObject b = TrainingBenchmarks.lastJson(TrainingBenchmarks.run(command));
+                JsonObject b = lastJson(run(command));
                 peer.add(b.get("sequences_per_s").getAsDouble());
                 torch = "torch " + b.get("torch").getAsString();
             }
@@ -88,5 +85,54 @@ final class RnnBenchmarks {
                 String.format(Locale.ROOT, "%.2f× its throughput", ratio),
                 "report",
                 "n/a");
+    }
+
+    /** The Python bench/run passes ({@code hubtune.bench.python}), if it has torch. */
+    private static String peerPython() {
+        String python = System.getProperty("hubtune.bench.python");
+        if (python == null) {
+            return null;
+        }
+        try {
+            Process p =
+                    new ProcessBuilder(python, "-c", "import torch")
+                            .redirectErrorStream(true)
+                            .start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0 ? python : null;
+        } catch (java.io.IOException | InterruptedException e) {
+            return null;
+        }
+    }
+
+    private static String javaProbe(Class<?> main, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx3g");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(main.getName());
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    private static String run(List<String> command) throws Exception {
+        Process p =
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out =
+                new String(
+                        p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(
+                    String.join(" ", command.subList(0, Math.min(3, command.size())))
+                            + " failed: "
+                            + Bench.abbreviate(out));
+        }
+        return out;
+    }
+
+    private static JsonObject lastJson(String out) {
+        String[] lines = out.strip().split("\n");
+        return com.google.gson.JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
     }
 }

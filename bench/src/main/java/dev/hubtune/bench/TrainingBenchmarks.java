@@ -366,7 +366,7 @@ final class TrainingBenchmarks {
         };
     }
 
-    static String javaProbe(Class<?> main, String... args) throws Exception {
+    private static String javaProbe(Class<?> main, String... args) throws Exception {
         return run(javaCommand(main, args));
     }
 
@@ -381,7 +381,7 @@ final class TrainingBenchmarks {
         return command;
     }
 
-    static String run(List<String> command) throws Exception {
+    private static String run(List<String> command) throws Exception {
         Process p =
                 new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -394,13 +394,13 @@ final class TrainingBenchmarks {
         return out;
     }
 
-    static JsonObject lastJson(String out) {
+    private static JsonObject lastJson(String out) {
         String[] lines = out.strip().split("\n");
         return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
     }
 
     /** The Python of bench/run's environment, if it has torch and transformers. */
-    static String peerPython() {
+    private static String peerPython() {
         String python = System.getProperty("hubtune.bench.python");
         if (python == null) {
             return null;
