@@ -35,6 +35,7 @@ public final class Bench {
         BENCHMARKS.put("training", TrainingBenchmarks::run);
         BENCHMARKS.put("decoder", DecoderBenchmarks::run);
         BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
+        BENCHMARKS.put("rnn", RnnBenchmarks::run);
     }
 
     private Bench() {}

@@ -53,7 +53,9 @@ public final class ModelInitializer {
                     "distilbert-tiny",
                     "electra-tiny",
                     "modernbert-tiny",
-                    "deberta-v3-tiny");
+                    "deberta-v3-tiny",
+                    "bilstm",
+                    "bigru");
 
     private ModelInitializer() {}
 
@@ -65,7 +67,9 @@ public final class ModelInitializer {
      * BERT's sizes with their masked-LM heads; {@code electra-tiny} a discriminator with embeddings
      * of 64 projected to 128; {@code modernbert-tiny} 3 layers (global, local, local), hidden 128,
      * 8,192 positions; {@code deberta-v3-tiny} DeBERTa-v3's attention (256 log buckets, shared
-     * keys, p2c|c2p) at hidden 128) at {@code out} with the tokenizer of {@code tokenizerDir}.
+     * keys, p2c|c2p) at hidden 128; {@code bilstm} and {@code bigru} hubtune's recurrent encoders,
+     * embedding 128, one bidirectional layer of 128 units, unrolled over 128 steps) at {@code out}
+     * with the tokenizer of {@code tokenizerDir}.
      */
     public static Path create(String preset, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {
@@ -171,6 +175,20 @@ public final class ModelInitializer {
                     c.put("position_biased_input", false);
                     return generic(c, v, tokenizerDir, out, seed);
                 }
+            case "bilstm", "bigru":
+                return generic(
+                        Map.of(
+                                "model_type", "hubtune-rnn",
+                                "cell", preset.equals("bilstm") ? "lstm" : "gru",
+                                "embedding_size", 128,
+                                "hidden_size", 128,
+                                "num_layers", 1,
+                                "bidirectional", true,
+                                "max_length", 128),
+                        v,
+                        tokenizerDir,
+                        out,
+                        seed);
             default:
                 throw new ModelException(
                         "unknown preset '"
@@ -255,7 +273,8 @@ public final class ModelInitializer {
                     "llama",
                     "mistral",
                     "qwen2",
-                    "gemma");
+                    "gemma",
+                    "hubtune-rnn");
 
     /** The model types {@link #createFromConfig} initialises. */
     public static final List<String> INITIALISED =

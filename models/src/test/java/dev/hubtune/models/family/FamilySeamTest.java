@@ -23,7 +23,8 @@ class FamilySeamTest {
         "dev.hubtune.models.distilbert..",
         "dev.hubtune.models.electra..",
         "dev.hubtune.models.modernbert..",
-        "dev.hubtune.models.deberta.."
+        "dev.hubtune.models.deberta..",
+        "dev.hubtune.models.rnn.."
     };
 
     private static JavaClasses classes;
