@@ -48,7 +48,9 @@ final class EmbedCommand implements Callable<Integer> {
             description = "A PEFT LoRA adapter to apply over the model (REF is its base).")
     java.nio.file.Path adapter;
 
-    @Option(names = "--no-normalize", description = "Keep the mean-pooled vectors as they are.")
+    @Option(
+            names = "--no-normalize",
+            description = "Keep the pooled vectors as they are (not scaled to unit length).")
     boolean noNormalize;
 
     @Override
