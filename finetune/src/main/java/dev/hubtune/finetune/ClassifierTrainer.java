@@ -1,9 +1,6 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
 import dev.hubtune.models.family.Pooling;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -52,14 +49,7 @@ public final class ClassifierTrainer {
      * <output>/model}.
      */
     public TrainingReport<ClassificationMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (ClassificationTask task = ClassificationTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(settings, () -> ClassificationTask.prepare(settings, options));
     }
 
     /**

@@ -1,9 +1,6 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
 import dev.hubtune.models.family.Pooling;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -57,14 +54,7 @@ public final class EmbeddingTrainer {
 
     /** Runs the whole fine-tuning; the model is exported to {@code <output>/model}. */
     public TrainingReport<EmbeddingMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (EmbeddingTask task = EmbeddingTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(settings, () -> EmbeddingTask.prepare(settings, options));
     }
 
     /**

@@ -1,9 +1,6 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
 import dev.hubtune.models.decoding.GenerationConfig;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -46,14 +43,7 @@ public final class LanguageModelTrainer {
      * <output>/model}.
      */
     public TrainingReport<LanguageModelMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (CausalLmTask task = CausalLmTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(settings, () -> CausalLmTask.prepare(settings, options));
     }
 
     /**

@@ -1,8 +1,5 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,14 +49,7 @@ public final class MultiLabelTrainer {
 
     /** Runs the whole fine-tuning; the model is exported to {@code <output>/model}. */
     public TrainingReport<MultiLabelMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (MultiLabelTask task = MultiLabelTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(settings, () -> MultiLabelTask.prepare(settings, options));
     }
 
     /**

@@ -1,8 +1,5 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -44,14 +41,7 @@ public final class RegressionTrainer {
 
     /** Runs the whole fine-tuning; the model is exported to {@code <output>/model}. */
     public TrainingReport<RegressionMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (RegressionTask task = RegressionTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(settings, () -> RegressionTask.prepare(settings, options));
     }
 
     /**

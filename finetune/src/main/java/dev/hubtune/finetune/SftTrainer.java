@@ -1,9 +1,6 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
 import dev.hubtune.models.decoding.GenerationConfig;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -42,14 +39,7 @@ public final class SftTrainer {
 
     /** Runs the whole training; the model is exported to {@code <output>/model}. */
     public TrainingReport<LanguageModelMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (SftTask task = SftTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(settings, () -> SftTask.prepare(settings, options));
     }
 
     /** Builder of an {@link SftTrainer}; the shared settings are in {@link TrainerBuilder}. */

@@ -1,8 +1,5 @@
 package dev.hubtune.finetune;
 
-import dev.hubtune.models.ModelException;
-import dev.hubtune.tokenizers.TokenizerException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
@@ -50,15 +47,8 @@ public final class TokenClassifierTrainer {
 
     /** Runs the whole fine-tuning; the model is exported to {@code <output>/model}. */
     public TrainingReport<TokenClassificationMetrics> train() throws FinetuneException {
-        try {
-            TrainingLoop.prepareOutput(settings);
-            try (TokenClassificationTask task =
-                    TokenClassificationTask.prepare(settings, options)) {
-                return new TrainingLoop<>(settings, task).run();
-            }
-        } catch (ModelException | TokenizerException | IOException e) {
-            throw new FinetuneException(e.getMessage(), e);
-        }
+        return TrainingLoop.train(
+                settings, () -> TokenClassificationTask.prepare(settings, options));
     }
 
     /**

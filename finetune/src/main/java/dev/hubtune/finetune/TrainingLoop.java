@@ -8,6 +8,7 @@ import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.Variables;
 import dev.hubtune.models.weights.WeightTensor;
+import dev.hubtune.tokenizers.TokenizerException;
 import dev.hubtune.tokenizers.data.LengthBuckets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,29 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
     TrainingLoop(TrainingSettings settings, TrainingTask<E, M> task) {
         this.s = settings;
         this.task = task;
+    }
+
+    /** Reads a task's data and model for the loop (a task's {@code prepare}). */
+    @FunctionalInterface
+    interface TaskPreparer<E, M extends EvaluationMetrics> {
+        TrainingTask<E, M> prepare() throws FinetuneException, ModelException, TokenizerException;
+    }
+
+    /**
+     * What every trainer's {@code train()} does: checks the output directory, prepares the task,
+     * runs the loop on it and closes it; the modules' own exceptions become {@link
+     * FinetuneException}s with their messages.
+     */
+    static <E, M extends EvaluationMetrics> TrainingReport<M> train(
+            TrainingSettings s, TaskPreparer<E, M> preparer) throws FinetuneException {
+        try {
+            prepareOutput(s);
+            try (TrainingTask<E, M> task = preparer.prepare()) {
+                return new TrainingLoop<>(s, task).run();
+            }
+        } catch (ModelException | TokenizerException | IOException e) {
+            throw new FinetuneException(e.getMessage(), e);
+        }
     }
 
     /**
