@@ -22,7 +22,6 @@ import dev.hubtune.tokenizers.TokenizerException;
 import dev.hubtune.tokenizers.data.DatasetReader;
 import dev.hubtune.tokenizers.data.Example;
 import dev.hubtune.tokenizers.data.LabelVocabulary;
-import dev.hubtune.tokenizers.data.Split;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,17 +119,9 @@ final class ClassificationTask
                         .optMaxLength(ModelLengths.clamp(o.maxLength(), model, true))
                         .build();
         try {
-            List<Example> trainExamples = new ArrayList<>();
-            List<Example> validationExamples = new ArrayList<>();
-            for (Example e : read(s.trainFile(), o)) {
-                boolean heldOut =
-                        s.validationFile() == null
-                                && Split.isValidation(s.seed(), e.line(), s.validationFraction());
-                (heldOut ? validationExamples : trainExamples).add(e);
-            }
-            if (s.validationFile() != null) {
-                validationExamples.addAll(read(s.validationFile(), o));
-            }
+            HeldOut<Example> split = HeldOut.split(s, f -> read(f, o), Example::line);
+            List<Example> trainExamples = split.train();
+            List<Example> validationExamples = split.validation();
             if (trainExamples.isEmpty()) {
                 throw new FinetuneException(
                         s.trainFile()

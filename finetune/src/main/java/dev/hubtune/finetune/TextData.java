@@ -10,7 +10,6 @@ import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TokenizerException;
 import dev.hubtune.tokenizers.data.DatasetReader;
 import dev.hubtune.tokenizers.data.Example;
-import dev.hubtune.tokenizers.data.Split;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,17 +53,10 @@ record TextData(
                         .optMaxLength(ModelLengths.clamp(maxLength, model, true))
                         .build();
         try {
-            List<Example> train = new ArrayList<>();
-            List<Example> validation = new ArrayList<>();
-            for (Example e : examples(s.trainFile(), text, pair, label)) {
-                boolean heldOut =
-                        s.validationFile() == null
-                                && Split.isValidation(s.seed(), e.line(), s.validationFraction());
-                (heldOut ? validation : train).add(e);
-            }
-            if (s.validationFile() != null) {
-                validation.addAll(examples(s.validationFile(), text, pair, label));
-            }
+            HeldOut<Example> split =
+                    HeldOut.split(s, f -> examples(f, text, pair, label), Example::line);
+            List<Example> train = split.train();
+            List<Example> validation = split.validation();
             if (train.isEmpty()) {
                 throw new FinetuneException(
                         s.trainFile()

@@ -18,7 +18,6 @@ import dev.hubtune.tokenizers.Batch;
 import dev.hubtune.tokenizers.TextTokenizer;
 import dev.hubtune.tokenizers.TokenizerException;
 import dev.hubtune.tokenizers.data.LabelVocabulary;
-import dev.hubtune.tokenizers.data.Split;
 import dev.hubtune.tokenizers.data.TaggedSentence;
 import dev.hubtune.tokenizers.data.TaggedSentenceReader;
 import java.nio.file.Path;
@@ -129,17 +128,9 @@ final class TokenClassificationTask
                         .optMaxLength(ModelLengths.clamp(o.maxLength(), model, true))
                         .build();
         try {
-            List<TaggedSentence> trainSentences = new ArrayList<>();
-            List<TaggedSentence> validationSentences = new ArrayList<>();
-            for (TaggedSentence t : read(s.trainFile(), o)) {
-                boolean heldOut =
-                        s.validationFile() == null
-                                && Split.isValidation(s.seed(), t.line(), s.validationFraction());
-                (heldOut ? validationSentences : trainSentences).add(t);
-            }
-            if (s.validationFile() != null) {
-                validationSentences.addAll(read(s.validationFile(), o));
-            }
+            HeldOut<TaggedSentence> split = HeldOut.split(s, f -> read(f, o), TaggedSentence::line);
+            List<TaggedSentence> trainSentences = split.train();
+            List<TaggedSentence> validationSentences = split.validation();
             if (trainSentences.isEmpty() || validationSentences.isEmpty()) {
                 throw new FinetuneException(
                         trainSentences.isEmpty()
