@@ -14,11 +14,11 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * AdamW as graph ops (Loshchilov & Hutter; the update of PyTorch's {@code AdamW}) applied to given
- * {@link Gradients}: first and second moments in slot variables, bias-corrected, and weight decay
- * applied to the weights directly (decoupled from the gradient) except where the model says not to
- * (biases, norms). The learning rate and the bias corrections are fed per step, so schedules live
- * in Java and a resumed run feeds the same values.
+ * AdamW as graph ops (Loshchilov and Hutter; the update of PyTorch's {@code AdamW}) applied to
+ * given {@link Gradients}: first and second moments in slot variables, bias-corrected, and weight
+ * decay applied to the weights directly (decoupled from the gradient) except where the model says
+ * not to (biases, norms). The learning rate and the bias corrections are fed per step, so schedules
+ * live in Java and a resumed run feeds the same values.
  */
 public final class AdamW {
 

@@ -166,8 +166,8 @@ public final class Hub {
      * Puts the model on disk (or finds it there) and returns its directory.
      *
      * @throws OfflineException in offline mode when files are missing (it names them)
-     * @throws ModelNotFoundException, AccessDeniedException, IntegrityException as the source
-     *     answers
+     * @throws HubException as the source answers: {@link ModelNotFoundException}, {@link
+     *     AccessDeniedException}, {@link IntegrityException}, and others
      */
     public ModelDir pull(ModelRef ref, PullOptions options) throws HubException {
         try {
