@@ -244,11 +244,15 @@ final class LoraTraining {
                             best.get(m + LoraAdapter.B),
                             adapter.config().scale()));
         }
-        Map<String, WeightTensor> savedWeights = new LinkedHashMap<>();
-        saved.forEach(n -> savedWeights.put(n, weights.get(n)));
         PeftAdapter.Resolved resolved = new PeftAdapter.Resolved(layers, Map.of());
         Path modelDir = task.export(LoraMerge.merge(weights, resolved), outputDir.resolve("model"));
-        PretrainedModel exported = ModelFamilies.describe(modelDir);
+        PretrainedModel exported = ModelFamilies.load(modelDir);
+        // The saved modules as the task exported them, not as trained: a task may transform its
+        // head on export (regression folds the label normalisation into its last layer), and
+        // base + adapter must compute what the merged model computes.
+        Map<String, WeightTensor> exportedWeights = exported.weights();
+        Map<String, WeightTensor> savedWeights = new LinkedHashMap<>();
+        saved.forEach(n -> savedWeights.put(n, exportedWeights.getOrDefault(n, weights.get(n))));
         ExportMetadata meta = ModelExports.metadata(exported);
         JsonObject hubtune = new JsonObject();
         hubtune.addProperty("format", "hubtune-adapter/1");
@@ -259,6 +263,12 @@ final class LoraTraining {
         }
         meta.pooling()
                 .ifPresent(p -> hubtune.addProperty(ExportMetadata.POOLING_KEY, p.configName()));
+        meta.outputs()
+                .ifPresent(
+                        o ->
+                                o.toJson()
+                                        .entrySet()
+                                        .forEach(e -> hubtune.add(e.getKey(), e.getValue())));
         meta.data()
                 .ifPresent(
                         d ->

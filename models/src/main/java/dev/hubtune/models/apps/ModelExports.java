@@ -103,6 +103,9 @@ public final class ModelExports {
                     if (classifier.trainingData().isPresent()) {
                         meta = meta.withData(classifier.trainingData().get());
                     }
+                    if (classifier.outputs().isPresent()) {
+                        meta = meta.withOutputs(classifier.outputs().get());
+                    }
                     if (classifier.pooling() != Pooling.POOLER) {
                         return HfExport.writeSentenceClassifier(
                                 model.family(),

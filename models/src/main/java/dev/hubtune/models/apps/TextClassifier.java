@@ -146,7 +146,14 @@ public final class TextClassifier implements AutoCloseable {
             PretrainedModel model, int maxLength, boolean explicit, List<PeftAdapter> adapters)
             throws ModelException, TokenizerException {
         Path dir = model.dir();
-        Optional<ExportMetadata.Outputs> outputs = ExportMetadata.Outputs.read(model.json());
+        // An adapter trained by hubtune says what its head outputs (multi-label, regression);
+        // the base it sits on usually is a plain encoder that says nothing.
+        Optional<ExportMetadata.Outputs> outputs =
+                (adapters.isEmpty()
+                                ? Optional.<JsonObject>empty()
+                                : adapters.get(0).hubtuneMetadata())
+                        .flatMap(ExportMetadata.Outputs::read)
+                        .or(() -> ExportMetadata.Outputs.read(model.json()));
         boolean regression =
                 outputs.map(o -> o.problemType() == ExportMetadata.ProblemType.REGRESSION)
                         .orElse(false);
@@ -368,6 +375,11 @@ public final class TextClassifier implements AutoCloseable {
     public ExportMetadata.ProblemType problemType() {
         return outputs.map(ExportMetadata.Outputs::problemType)
                 .orElse(ExportMetadata.ProblemType.SINGLE_LABEL_CLASSIFICATION);
+    }
+
+    /** What the outputs mean beyond one softmax (problem type, thresholds), if anything. */
+    public Optional<ExportMetadata.Outputs> outputs() {
+        return outputs;
     }
 
     /** The columns and length the classifier was fine-tuned with, if hubtune recorded them. */

@@ -76,6 +76,18 @@ public record ExportMetadata(
             }
             return Optional.of(new Outputs(type, thresholds));
         }
+
+        /** The keys {@link #read} reads: {@code problem_type} and, if any, the thresholds. */
+        public JsonObject toJson() {
+            JsonObject json = new JsonObject();
+            json.addProperty("problem_type", problemType.configName());
+            if (!thresholds.isEmpty()) {
+                com.google.gson.JsonArray t = new com.google.gson.JsonArray();
+                thresholds.forEach(t::add);
+                json.add(THRESHOLDS_KEY, t);
+            }
+            return json;
+        }
     }
 
     /** The config key of a multi-label classifier's thresholds (hubtune's own). */
