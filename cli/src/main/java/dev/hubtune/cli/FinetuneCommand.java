@@ -404,6 +404,15 @@ final class FinetuneCommand implements Callable<Integer> {
                             + ").")
     Double scale;
 
+    @Option(
+            names = "--retrieval-set",
+            paramLabel = "DIR",
+            description =
+                    "embedding: evaluate retrieval on a BEIR-layout set (DIR/queries.jsonl,"
+                            + " DIR/corpus.jsonl, DIR/qrels.tsv or DIR/qrels/test.tsv) instead of"
+                            + " ranking the data's own documents for the validation queries.")
+    Path retrievalSet;
+
     @Override
     public Integer call() throws HubException, FinetuneException {
         refuseOptionsOfOtherTasks();
@@ -521,6 +530,7 @@ final class FinetuneCommand implements Callable<Integer> {
         option(given, owner, "--negative-column", negativeColumn != null, Task.embedding);
         option(given, owner, "--symmetric", symmetric, Task.embedding);
         option(given, owner, "--scale", scale != null, Task.embedding);
+        option(given, owner, "--retrieval-set", retrievalSet != null, Task.embedding);
         for (var e : given.entrySet()) {
             if (e.getValue() && owner.get(e.getKey()) != task) {
                 throw new UserException(
@@ -622,6 +632,18 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         if (pooling != null) {
             b.optPooling(pooling);
+        }
+        if (retrievalSet != null) {
+            // BEIR ships its judgements as qrels/test.tsv; a set of one's own may be flat
+            Path qrels = retrievalSet.resolve("qrels.tsv");
+            if (!java.nio.file.Files.exists(qrels)) {
+                qrels = retrievalSet.resolve("qrels").resolve("test.tsv");
+            }
+            b.optRetrievalBenchmark(
+                    dev.hubtune.finetune.RetrievalBenchmark.read(
+                            retrievalSet.resolve("queries.jsonl"),
+                            retrievalSet.resolve("corpus.jsonl"),
+                            qrels));
         }
         return b.build().train();
     }

@@ -84,6 +84,8 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
      * @param scale the similarity scale of the ranking loss
      * @param symmetric also rank anchors for each positive
      * @param pooling the pooling, or null for the model's own (sentence-transformers files)
+     * @param retrieval a separate retrieval set (BEIR layout) to evaluate on, or null to rank the
+     *     data's own documents for the validation queries
      */
     record Options(
             String anchorColumn,
@@ -93,7 +95,8 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
             int maxLength,
             double scale,
             boolean symmetric,
-            Pooling pooling) {}
+            Pooling pooling,
+            RetrievalBenchmark retrieval) {}
 
     private final TrainingSettings s;
     private final Options o;
@@ -103,8 +106,11 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
     private final boolean normalize;
     private final List<Item> train;
     private final List<Item> validation;
+    // Retrieval evaluation, by id (the text itself when the queries are the validation anchors).
     private final List<String> documents;
     private final Map<String, Encoded> encodedDocuments;
+    private final Map<String, Set<String>> retrievalQueries;
+    private final Map<String, Encoded> encodedQueries;
     private Backbone backbone;
     private Operand<TFloat32> embeddings;
     private Operand<TFloat32> modelLoss;
@@ -126,7 +132,9 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
             List<Item> train,
             List<Item> validation,
             List<String> documents,
-            Map<String, Encoded> encodedDocuments) {
+            Map<String, Encoded> encodedDocuments,
+            Map<String, Set<String>> retrievalQueries,
+            Map<String, Encoded> encodedQueries) {
         this.s = s;
         this.o = o;
         this.data = data;
@@ -138,6 +146,8 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
         this.validation = validation;
         this.documents = documents;
         this.encodedDocuments = encodedDocuments;
+        this.retrievalQueries = retrievalQueries;
+        this.encodedQueries = encodedQueries;
         LOG.info(
                 "sentence embeddings: {} pooling{}, {} loss",
                 pooling.configName(),
@@ -185,9 +195,30 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
                             data.validation(),
                             o,
                             s.validationFile() != null ? s.validationFile() : s.trainFile());
-            // The corpus the validation queries search: every document of the data.
+            if (o.retrieval() != null && loss == Loss.COSINE_SIMILARITY) {
+                throw new FinetuneException(
+                        "a retrieval set evaluates ranking; scored pairs are evaluated by the"
+                                + " Spearman correlation of cosine and score — drop the retrieval"
+                                + " files or the score column");
+            }
+            // The corpus the validation queries search: every document of the data, or the
+            // retrieval set's corpus.
             Map<String, Encoded> docs = new LinkedHashMap<>();
-            if (loss != Loss.COSINE_SIMILARITY) {
+            Map<String, Set<String>> queries = new LinkedHashMap<>();
+            Map<String, Encoded> queryEncodings = new LinkedHashMap<>();
+            if (o.retrieval() != null) {
+                for (var d : o.retrieval().corpus().entrySet()) {
+                    docs.put(d.getKey(), data.tokenizer().encode(d.getValue()));
+                }
+                for (var q : o.retrieval().queries().entrySet()) {
+                    queryEncodings.put(q.getKey(), data.tokenizer().encode(q.getValue()));
+                    queries.put(q.getKey(), o.retrieval().relevant().get(q.getKey()));
+                }
+            } else if (loss != Loss.COSINE_SIMILARITY) {
+                for (Item i : validation) {
+                    queries.computeIfAbsent(i.texts()[0], k -> new HashSet<>()).add(i.texts()[1]);
+                    queryEncodings.putIfAbsent(i.texts()[0], i.anchor());
+                }
                 for (List<Item> set : List.of(train, validation)) {
                     for (Item i : set) {
                         docs.putIfAbsent(i.texts()[1], i.positive());
@@ -201,9 +232,26 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
                     "{} training and {} validation examples{}",
                     train.size(),
                     validation.size(),
-                    docs.isEmpty() ? "" : ", " + docs.size() + " documents to retrieve from");
+                    docs.isEmpty()
+                            ? ""
+                            : ", "
+                                    + queries.size()
+                                    + " queries against "
+                                    + docs.size()
+                                    + " documents"
+                                    + (o.retrieval() != null ? " (the retrieval set)" : ""));
             return new EmbeddingTask(
-                    s, o, data, loss, st, train, validation, new ArrayList<>(docs.keySet()), docs);
+                    s,
+                    o,
+                    data,
+                    loss,
+                    st,
+                    train,
+                    validation,
+                    new ArrayList<>(docs.keySet()),
+                    docs,
+                    queries,
+                    queryEncodings);
         } catch (FinetuneException | TokenizerException | RuntimeException e) {
             data.close();
             throw e;
@@ -263,7 +311,7 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
 
     @Override
     public int validationSize() {
-        return loss == Loss.COSINE_SIMILARITY ? validation.size() : queries().size();
+        return loss == Loss.COSINE_SIMILARITY ? validation.size() : retrievalQueries.size();
     }
 
     @Override
@@ -483,15 +531,6 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
         return t;
     }
 
-    /** Distinct validation queries, each with its relevant documents. */
-    private Map<String, Set<String>> queries() {
-        Map<String, Set<String>> q = new LinkedHashMap<>();
-        for (Item i : validation) {
-            q.computeIfAbsent(i.texts()[0], k -> new HashSet<>()).add(i.texts()[1]);
-        }
-        return q;
-    }
-
     @Override
     public EmbeddingMetrics evaluate(Session session) {
         // the loss, on the validation set in batches of the training batch size
@@ -526,17 +565,14 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
                             RegressionMetrics.ranks(cosine), RegressionMetrics.ranks(gold)),
                     RegressionMetrics.pearson(cosine, gold));
         }
-        Map<String, Set<String>> queries = queries();
         Map<String, Integer> docIndex = new LinkedHashMap<>();
         for (int d = 0; d < documents.size(); d++) {
             docIndex.put(documents.get(d), d);
         }
         List<Encoded> queryEncodings = new ArrayList<>();
-        Map<String, Encoded> byText = new LinkedHashMap<>();
-        validation.forEach(i -> byText.putIfAbsent(i.texts()[0], i.anchor()));
         List<Set<Integer>> relevant = new ArrayList<>();
-        for (var q : queries.entrySet()) {
-            queryEncodings.add(byText.get(q.getKey()));
+        for (var q : retrievalQueries.entrySet()) {
+            queryEncodings.add(encodedQueries.get(q.getKey()));
             Set<Integer> rel = new HashSet<>();
             q.getValue().forEach(d -> rel.add(docIndex.get(d)));
             relevant.add(rel);

@@ -69,6 +69,7 @@ public final class EmbeddingTrainer {
         private double scale = DEFAULT_SCALE;
         private boolean symmetric;
         private Pooling pooling;
+        private RetrievalBenchmark retrieval;
 
         Builder() {
             super(DEFAULT_METRIC, DEFAULT_BATCH_SIZE);
@@ -136,6 +137,16 @@ public final class EmbeddingTrainer {
             return this;
         }
 
+        /**
+         * Evaluate retrieval on this set (queries, corpus and relevance judgements, e.g. read with
+         * {@link RetrievalBenchmark#read}) instead of ranking the data's own documents for the
+         * validation anchors; the validation loss is still the validation data's.
+         */
+        public Builder optRetrievalBenchmark(RetrievalBenchmark benchmark) {
+            this.retrieval = Objects.requireNonNull(benchmark);
+            return this;
+        }
+
         /** Validates and builds. */
         public EmbeddingTrainer build() {
             return new EmbeddingTrainer(
@@ -148,7 +159,8 @@ public final class EmbeddingTrainer {
                             maxLength,
                             scale,
                             symmetric,
-                            pooling));
+                            pooling,
+                            retrieval));
         }
     }
 }
