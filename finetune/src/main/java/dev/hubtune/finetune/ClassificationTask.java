@@ -2,6 +2,7 @@ package dev.hubtune.finetune;
 
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.apps.ModelLengths;
+import dev.hubtune.models.apps.TextClassifier;
 import dev.hubtune.models.export.ExportMetadata;
 import dev.hubtune.models.export.HfExport;
 import dev.hubtune.models.family.Backbone;
@@ -34,8 +35,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -52,7 +57,18 @@ final class ClassificationTask
     private static final int EVAL_BATCH = 64;
 
     /** An encoded text (or pair) and its class id. */
-    record Item(Encoded encoded, int label) {}
+    /**
+     * One example.
+     *
+     * @param encoded its tokens
+     * @param label its class id, or -1 for a text without a label (distillation only)
+     * @param soft distillation: the teacher's distribution at the temperature, else null
+     */
+    record Item(Encoded encoded, int label, float[] soft) {
+        Item(Encoded encoded, int label) {
+            this(encoded, label, null);
+        }
+    }
 
     /**
      * What only classification needs.
@@ -64,6 +80,7 @@ final class ClassificationTask
      * @param balanceClasses weight the loss by inverse class frequency
      * @param freezeEncoder train only the head
      * @param pooling the head's pooling, or null to choose by the model
+     * @param distillation learn from a teacher classifier too, or null
      */
     record Options(
             String textColumn,
@@ -72,7 +89,8 @@ final class ClassificationTask
             int maxLength,
             boolean balanceClasses,
             boolean freezeEncoder,
-            Pooling pooling) {}
+            Pooling pooling,
+            Distillation distillation) {}
 
     private final TrainingSettings s;
     private final Options o;
@@ -86,6 +104,8 @@ final class ClassificationTask
     private SequenceClassificationHead head;
     private Set<String> headParameters;
     private TFloat32 classWeights;
+    private Placeholder<TFloat32> softTargets;
+    private Placeholder<TFloat32> goldMask;
 
     private ClassificationTask(
             TrainingSettings s,
@@ -131,17 +151,32 @@ final class ClassificationTask
                 throw new FinetuneException(
                         "no validation examples: give --validation FILE or a larger training file");
             }
-            TreeSet<String> seen = new TreeSet<>();
-            trainExamples.forEach(e -> seen.add(label(e)));
-            LabelVocabulary labels = LabelVocabulary.of(seen);
+            LabelVocabulary labels;
+            TextClassifier teacher = null;
+            if (o.distillation() != null) {
+                // the student classifies into the teacher's classes, in its order
+                teacher = teacher(o.distillation(), o.maxLength());
+                labels = LabelVocabulary.ordered(teacher.labels());
+            } else {
+                TreeSet<String> seen = new TreeSet<>();
+                trainExamples.forEach(e -> seen.add(label(e)));
+                labels = LabelVocabulary.of(seen);
+            }
             if (labels.size() < 2) {
                 throw new FinetuneException(
                         "the training data has a single class ("
                                 + labels.labels()
                                 + "); a classifier needs examples of at least two labels");
             }
-            List<Item> train = encode(tokenizer, trainExamples, labels);
+            List<Item> train;
             List<Item> validation = encode(tokenizer, validationExamples, labels);
+            if (teacher != null) {
+                try (TextClassifier t = teacher) {
+                    train = distilled(t, o, tokenizer, trainExamples, labels);
+                }
+            } else {
+                train = encode(tokenizer, trainExamples, labels);
+            }
             LOG.info(
                     "{} training and {} validation examples, {} classes {}",
                     train.size(),
@@ -155,12 +190,115 @@ final class ClassificationTask
         }
     }
 
+    private static TextClassifier teacher(Distillation d, int maxLength) throws FinetuneException {
+        try {
+            TextClassifier t = TextClassifier.load(d.teacher(), maxLength);
+            if (t.problemType() != ExportMetadata.ProblemType.SINGLE_LABEL_CLASSIFICATION) {
+                t.close();
+                throw new FinetuneException(
+                        d.teacher()
+                                + " is a "
+                                + t.problemType().configName()
+                                + " model; distillation learns a single-label classifier's"
+                                + " probabilities");
+            }
+            return t;
+        } catch (ModelException | TokenizerException e) {
+            throw new FinetuneException(
+                    "cannot load the teacher " + d.teacher() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The training examples (gold labels where the data have them) and the unlabelled texts, each
+     * with the teacher's distribution at the distillation temperature: {@code softmax(log p / T)}
+     * equals {@code softmax(logits / T)}, since the log-probabilities are the logits shifted by one
+     * constant per row.
+     */
+    private static List<Item> distilled(
+            TextClassifier teacher,
+            Options o,
+            TextTokenizer tokenizer,
+            List<Example> labelled,
+            LabelVocabulary labels)
+            throws TokenizerException, FinetuneException {
+        List<Example> all = new ArrayList<>(labelled);
+        int gold = all.size();
+        if (o.distillation().unlabeledFile() != null) {
+            Options textOnly =
+                    new Options(
+                            o.textColumn(),
+                            o.pairColumn(),
+                            null,
+                            o.maxLength(),
+                            false,
+                            false,
+                            null,
+                            null);
+            all.addAll(read(o.distillation().unlabeledFile(), textOnly));
+        }
+        double t = o.distillation().temperature();
+        List<Item> items = new ArrayList<>(all.size());
+        for (int start = 0; start < all.size(); start += EVAL_BATCH) {
+            List<Example> chunk = all.subList(start, Math.min(all.size(), start + EVAL_BATCH));
+            List<String> texts = chunk.stream().map(Example::text).toList();
+            List<TextClassifier.Prediction> p =
+                    o.pairColumn() != null
+                            ? teacher.predict(
+                                    texts, chunk.stream().map(e -> e.pair().orElse("")).toList())
+                            : teacher.predict(texts);
+            for (int i = 0; i < chunk.size(); i++) {
+                Example e = chunk.get(i);
+                boolean hasGold = start + i < gold && e.label().isPresent();
+                Encoded enc =
+                        e.pair().isPresent()
+                                ? tokenizer.encode(e.text(), e.pair().get())
+                                : tokenizer.encode(e.text());
+                items.add(
+                        new Item(
+                                enc,
+                                hasGold ? labels.id(label(e), e.line()) : -1,
+                                tempered(p.get(i).probabilities(), t)));
+            }
+        }
+        LOG.info(
+                "distilling {} ({} labels) at temperature {}: {} texts, {} with gold labels"
+                        + " (weight {})",
+                o.distillation().teacher(),
+                labels.size(),
+                t,
+                items.size(),
+                gold,
+                o.distillation().goldWeight());
+        return items;
+    }
+
+    /** {@code softmax(log p / t)}, computed stably in double. */
+    static float[] tempered(float[] p, double t) {
+        double[] z = new double[p.length];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < p.length; c++) {
+            z[c] = Math.log(Math.max(p[c], Float.MIN_NORMAL)) / t;
+            max = Math.max(max, z[c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < p.length; c++) {
+            z[c] = Math.exp(z[c] - max);
+            sum += z[c];
+        }
+        float[] out = new float[p.length];
+        for (int c = 0; c < p.length; c++) {
+            out[c] = (float) (z[c] / sum);
+        }
+        return out;
+    }
+
     private static List<Example> read(Path file, Options o) throws TokenizerException {
         DatasetReader.Builder rb =
-                DatasetReader.builder()
-                        .setFile(file)
-                        .setTextColumn(o.textColumn())
-                        .optLabelColumn(o.labelColumn());
+                DatasetReader.builder().setFile(file).setTextColumn(o.textColumn());
+        if (o.labelColumn() != null) {
+            rb.optLabelColumn(o.labelColumn());
+        }
         if (o.pairColumn() != null) {
             rb.optTextPairColumn(o.pairColumn());
         }
@@ -221,7 +359,60 @@ final class ClassificationTask
             parameters.freeze(encoder::contains);
         }
         classWeights = TFloat32.vectorOf(classWeights());
-        return new Model(head.loss, parameters, context.dropoutControl(), headParameters);
+        Operand<TFloat32> loss = head.loss;
+        if (o.distillation() != null) {
+            Ops tf = context.ops();
+            softTargets =
+                    tf.withName("teacher_probabilities")
+                            .placeholder(
+                                    TFloat32.class, Placeholder.shape(Shape.of(-1, labels.size())));
+            goldMask =
+                    tf.withName("gold_mask")
+                            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+            loss =
+                    tf.withName("distillation_loss")
+                            .identity(
+                                    distillationLoss(
+                                            tf,
+                                            head.logits,
+                                            softTargets,
+                                            head.labels,
+                                            goldMask,
+                                            labels.size(),
+                                            o.distillation().temperature(),
+                                            o.distillation().goldWeight()));
+        }
+        return new Model(loss, parameters, context.dropoutControl(), headParameters);
+    }
+
+    /**
+     * {@code T² · mean(CE(soft, softmax(logits / T))) + goldWeight · mean over gold rows of
+     * CE(onehot(label), softmax(logits))}; a row whose {@code goldMask} is 0 adds only the first
+     * term (its label is ignored, any valid id).
+     */
+    static Operand<TFloat32> distillationLoss(
+            Ops tf,
+            Operand<TFloat32> logits,
+            Operand<TFloat32> soft,
+            Operand<TInt32> labels,
+            Operand<TFloat32> goldMask,
+            int classes,
+            double temperature,
+            double goldWeight) {
+        Operand<TFloat32> scaled = tf.math.div(logits, tf.constant((float) temperature));
+        Operand<TFloat32> softCe = tf.nn.softmaxCrossEntropyWithLogits(scaled, soft).loss();
+        Operand<TFloat32> distill =
+                tf.math.mul(
+                        tf.constant((float) (temperature * temperature)),
+                        tf.math.mean(softCe, tf.constant(0)));
+        Operand<TFloat32> oneHot =
+                tf.oneHot(labels, tf.constant(classes), tf.constant(1f), tf.constant(0f));
+        Operand<TFloat32> goldCe = tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss();
+        Operand<TFloat32> gold =
+                tf.math.div(
+                        tf.reduceSum(tf.math.mul(goldCe, goldMask), tf.constant(0)),
+                        tf.math.maximum(tf.reduceSum(goldMask, tf.constant(0)), tf.constant(1f)));
+        return tf.math.add(distill, tf.math.mul(tf.constant((float) goldWeight), gold));
     }
 
     /**
@@ -273,7 +464,7 @@ final class ClassificationTask
             return w;
         }
         long[] counts = new long[classes];
-        train.forEach(i -> counts[i.label()]++);
+        train.stream().filter(i -> i.label() >= 0).forEach(i -> counts[i.label()]++);
         for (int c = 0; c < classes; c++) {
             // "balanced": n / (classes · count), as scikit-learn defines it
             w[c] = counts[c] == 0 ? 0f : (float) train.size() / (classes * counts[c]);
@@ -284,17 +475,45 @@ final class ClassificationTask
     @Override
     public Feed feed(List<Item> batch) {
         InputTensors inputs = InputTensors.of(pad(batch));
-        TInt32 y = TInt32.vectorOf(batch.stream().mapToInt(Item::label).toArray());
+        // a text without a label (distillation) feeds class 0 with a gold mask of 0
+        TInt32 y = TInt32.vectorOf(batch.stream().mapToInt(i -> Math.max(0, i.label())).toArray());
         long tokens = batch.stream().mapToLong(i -> i.encoded().length()).sum();
+        if (o.distillation() == null) {
+            return new Feed(
+                    batch.size(),
+                    tokens,
+                    runner ->
+                            inputs.feed(runner, backbone.inputs())
+                                    .feed(head.labels, y)
+                                    .feed(head.classWeights, classWeights),
+                    inputs,
+                    y);
+        }
+        int classes = labels.size();
+        float[] soft = new float[batch.size() * classes];
+        float[] mask = new float[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(batch.get(i).soft(), 0, soft, i * classes, classes);
+            mask[i] = batch.get(i).label() >= 0 ? 1f : 0f;
+        }
+        TFloat32 softTensor =
+                TFloat32.tensorOf(
+                        Shape.of(batch.size(), classes),
+                        org.tensorflow.ndarray.buffer.DataBuffers.of(soft));
+        TFloat32 maskTensor = TFloat32.vectorOf(mask);
         return new Feed(
                 batch.size(),
                 tokens,
                 runner ->
                         inputs.feed(runner, backbone.inputs())
                                 .feed(head.labels, y)
-                                .feed(head.classWeights, classWeights),
+                                .feed(head.classWeights, classWeights)
+                                .feed(softTargets, softTensor)
+                                .feed(goldMask, maskTensor),
                 inputs,
-                y);
+                y,
+                softTensor,
+                maskTensor);
     }
 
     @Override
@@ -359,6 +578,10 @@ final class ClassificationTask
                 + o.balanceClasses()
                 + "/"
                 + o.freezeEncoder()
+                + "/"
+                + (o.distillation() == null
+                        ? "-"
+                        : o.distillation().temperature() + ":" + o.distillation().goldWeight())
                 + "/"
                 + train.size()
                 + "/"

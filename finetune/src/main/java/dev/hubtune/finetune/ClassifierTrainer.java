@@ -63,6 +63,7 @@ public final class ClassifierTrainer {
         private boolean balanceClasses;
         private boolean freezeEncoder;
         private Pooling pooling;
+        private Distillation distillation;
 
         Builder() {
             super(DEFAULT_METRIC, DEFAULT_BATCH_SIZE);
@@ -123,6 +124,15 @@ public final class ClassifierTrainer {
             return this;
         }
 
+        /**
+         * Learn from a teacher classifier as well as (or instead of) the labels: see {@link
+         * Distillation}. The student classifies into the teacher's labels.
+         */
+        public Builder optDistillation(Distillation distillation) {
+            this.distillation = Objects.requireNonNull(distillation);
+            return this;
+        }
+
         /** Validates and builds. */
         public ClassifierTrainer build() {
             String required =
@@ -140,7 +150,8 @@ public final class ClassifierTrainer {
                             maxLength,
                             balanceClasses,
                             freezeEncoder,
-                            pooling));
+                            pooling,
+                            distillation));
         }
     }
 }

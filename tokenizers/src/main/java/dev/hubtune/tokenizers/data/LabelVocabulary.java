@@ -44,6 +44,17 @@ public final class LabelVocabulary {
         return new LabelVocabulary(sorted);
     }
 
+    /**
+     * The vocabulary of {@code labels} in the order given (e.g. a teacher model's {@code
+     * id2label}), so that class ids mean what they mean there.
+     */
+    public static LabelVocabulary ordered(List<String> labels) throws DatasetException {
+        if (labels.isEmpty() || new java.util.HashSet<>(labels).size() != labels.size()) {
+            throw new DatasetException("labels must be distinct and not empty, got " + labels);
+        }
+        return new LabelVocabulary(labels);
+    }
+
     /** The labels in id order. */
     public List<String> labels() {
         return labels;

@@ -1,0 +1,251 @@
+package dev.hubtune.cli;
+
+import dev.hubtune.finetune.ClassificationMetrics;
+import dev.hubtune.finetune.ClassifierTrainer;
+import dev.hubtune.finetune.Distillation;
+import dev.hubtune.finetune.FinetuneException;
+import dev.hubtune.finetune.TrainingReport;
+import dev.hubtune.hub.HubException;
+import dev.hubtune.models.ModelException;
+import dev.hubtune.models.apps.TextClassifier;
+import dev.hubtune.models.init.ModelInitializer;
+import dev.hubtune.tokenizers.TokenizerException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hubtune distill TEACHER --student bilstm --train FILE -o DIR}: a small recurrent student
+ * learns a fine-tuned classifier's probabilities (see {@link Distillation}).
+ */
+@Command(
+        name = "distill",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Distil a fine-tuned classifier (the teacher) into a small BiLSTM or BiGRU (the"
+                    + " student, created with the teacher's tokenizer): the student learns the"
+                    + " teacher's probabilities at a temperature on the training texts and on"
+                    + " --unlabeled texts, plus the gold labels where there are some.",
+            "The student is exported to OUTPUT/model (hubtune predict, DJL) with the teacher's"
+                    + " labels; OUTPUT/student-init is the student before training."
+        })
+final class DistillCommand implements Callable<Integer> {
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Mixin DatasetColumns columns;
+
+    @Parameters(
+            index = "0",
+            paramLabel = "TEACHER",
+            description = "The fine-tuned classifier: a run directory, its model/, or a model id.")
+    String teacher;
+
+    @Option(
+            names = "--student",
+            defaultValue = "bilstm",
+            paramLabel = "CELL",
+            description =
+                    "bilstm (default) or bigru: embedding 128, one bidirectional layer of 128.")
+    String student;
+
+    @Option(
+            names = "--train",
+            required = true,
+            paramLabel = "FILE",
+            description = "Labelled training data (.csv, .tsv, .jsonl).")
+    Path train;
+
+    @Option(
+            names = "--unlabeled",
+            paramLabel = "FILE",
+            description = "Texts without labels (the same text column) for the teacher to label.")
+    Path unlabeled;
+
+    @Option(
+            names = "--validation",
+            paramLabel = "FILE",
+            description = "Labelled validation data (default: a seeded 20%% of --train).")
+    Path validation;
+
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "DIR",
+            description = "Run directory (student-init/, metrics, model/).")
+    Path output;
+
+    @Option(
+            names = "--temperature",
+            paramLabel = "T",
+            description =
+                    "Softmax temperature of teacher and student (default: "
+                            + Distillation.DEFAULT_TEMPERATURE
+                            + ").")
+    Double temperature;
+
+    @Option(
+            names = "--gold-weight",
+            paramLabel = "W",
+            description =
+                    "Weight of the gold labels' cross-entropy (default: "
+                            + Distillation.DEFAULT_GOLD_WEIGHT
+                            + "; 0 learns from the teacher only).")
+    Double goldWeight;
+
+    @Option(
+            names = "--epochs",
+            paramLabel = "N",
+            description =
+                    "Epochs (default: " + dev.hubtune.finetune.TrainerBuilder.DEFAULT_EPOCHS + ").")
+    Integer epochs;
+
+    @Option(
+            names = "--learning-rate",
+            paramLabel = "LR",
+            description =
+                    "Peak learning rate (default: "
+                            + Distillation.DEFAULT_STUDENT_LEARNING_RATE
+                            + ", for a fresh student).")
+    Double learningRate;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Sequences per step.")
+    Integer batchSize;
+
+    @Option(
+            names = "--max-length",
+            paramLabel = "N",
+            description = "Tokens per text (default: the student's 128).")
+    Integer maxLength;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the student and the data.")
+    Long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "TensorFlow threads (0: all).")
+    Integer threads;
+
+    @Option(names = "--overwrite", description = "Replace an earlier run in OUTPUT.")
+    boolean overwrite;
+
+    @Option(names = "--resume", description = "Continue the run in OUTPUT from its checkpoint.")
+    boolean resume;
+
+    @Override
+    public Integer call()
+            throws HubException, FinetuneException, ModelException, TokenizerException {
+        if (!student.equals("bilstm") && !student.equals("bigru")) {
+            throw new UserException(
+                    "--student "
+                            + student
+                            + " is not a student hubtune builds; use bilstm or bigru");
+        }
+        Path teacherDir = common.model(teacher);
+        checkTeacher(teacherDir);
+        Distillation d = Distillation.from(teacherDir);
+        try {
+            if (temperature != null) {
+                d = d.withTemperature(temperature);
+            }
+            if (goldWeight != null) {
+                d = d.withGoldWeight(goldWeight);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        if (unlabeled != null) {
+            d = d.withUnlabeledFile(unlabeled);
+        }
+        // The student is created once, with the teacher's tokenizer; a resumed or overwriting
+        // run trains the same initial student again.
+        Path init = output.resolve("student-init");
+        if (!Files.isRegularFile(init.resolve("config.json"))) {
+            ModelInitializer.create(student, teacherDir, init, seed == null ? 0 : seed);
+        }
+        ClassifierTrainer.Builder b =
+                ClassifierTrainer.builder()
+                        .setModelDir(init)
+                        .setTrainFile(train)
+                        .setTextColumn(columns.text())
+                        .setLabelColumn(columns.label())
+                        .setOutputDir(output)
+                        .optDistillation(d)
+                        .optLearningRate(
+                                learningRate == null
+                                        ? Distillation.DEFAULT_STUDENT_LEARNING_RATE
+                                        : learningRate)
+                        .optOverwrite(overwrite)
+                        .optResume(resume);
+        try {
+            if (epochs != null) {
+                b.optEpochs(epochs);
+            }
+            if (columns.pair != null) {
+                b.optTextPairColumn(columns.pair);
+            }
+            if (validation != null) {
+                b.optValidationFile(validation);
+            }
+            if (batchSize != null) {
+                b.optBatchSize(batchSize);
+            }
+            if (maxLength != null) {
+                b.optMaxLength(maxLength);
+            }
+            if (seed != null) {
+                b.optSeed(seed);
+            }
+            if (threads != null) {
+                b.optThreads(threads);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        if (!common.quiet && !common.json) {
+            b.optListener(
+                    new FinetuneCommand.TrainingProgress(
+                            spec.commandLine().getErr(), System.console() != null));
+        }
+        TrainingReport<ClassificationMetrics> report = b.build().train();
+        PrintWriter out = spec.commandLine().getOut();
+        if (common.json) {
+            out.println(Json.GSON.toJson(report));
+            return Hubtune.EXIT_OK;
+        }
+        out.printf(
+                Locale.ROOT,
+                "student (%s) best: step %d, %s; %,d parameters%n",
+                student,
+                report.best().step(),
+                report.best().metrics().summary(),
+                report.totalParameters());
+        out.println(report.exported());
+        return Hubtune.EXIT_OK;
+    }
+
+    /** A single-label classifier, before the student is created or any data is read. */
+    private static void checkTeacher(Path dir) throws ModelException, TokenizerException {
+        try (TextClassifier t = TextClassifier.load(dir, 16)) {
+            if (t.problemType()
+                    != dev.hubtune.models.export.ExportMetadata.ProblemType
+                            .SINGLE_LABEL_CLASSIFICATION) {
+                throw new UserException(
+                        dir
+                                + " is a "
+                                + t.problemType().configName()
+                                + " model; distill a single-label classifier");
+            }
+        } catch (ModelException e) {
+            throw new UserException(
+                    dir + " is not a classifier hubtune can distil: " + e.getMessage());
+        }
+    }
+}

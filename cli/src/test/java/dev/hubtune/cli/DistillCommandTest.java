@@ -1,0 +1,107 @@
+package dev.hubtune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hubtune.models.testing.TinyBert;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hubtune distill}: a fine-tuned BERT teaches a BiGRU student, which then predicts. */
+class DistillCommandTest {
+
+    @TempDir Path dir;
+
+    private Path data(String name, int rows, long seed, boolean labels) throws Exception {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder(labels ? "text,label\n" : "text\n");
+        for (int i = 0; i < rows; i++) {
+            boolean a = r.nextBoolean();
+            sb.append(a ? "w7 " : "w9 ").append("w").append(10 + r.nextInt(20));
+            sb.append(labels ? (a ? ",alpha\n" : ",beta\n") : "\n");
+        }
+        return Files.writeString(dir.resolve(name), sb);
+    }
+
+    @Tag("slow")
+    @Test
+    void aFineTunedBertTeachesABiGruThatPredictsItsLabels() throws Exception {
+        Path teacherRun = dir.resolve("teacher");
+        CliRunner teacher =
+                CliRunner.run(
+                        "finetune",
+                        TinyBert.huggingFaceDir(dir.resolve("bert")).toString(),
+                        "--train",
+                        data("train.csv", 300, 5, true).toString(),
+                        "--max-length",
+                        "8",
+                        "--learning-rate",
+                        "0.002",
+                        "--epochs",
+                        "2",
+                        "-o",
+                        teacherRun.toString(),
+                        "--quiet");
+        assertEquals(0, teacher.exitCode(), teacher.err());
+        Path run = dir.resolve("student");
+        CliRunner distill =
+                CliRunner.run(
+                        "distill",
+                        teacherRun.toString(),
+                        "--student",
+                        "bigru",
+                        "--train",
+                        data("few.csv", 20, 6, true).toString(),
+                        "--unlabeled",
+                        data("texts.csv", 300, 7, false).toString(),
+                        "--validation",
+                        data("val.csv", 100, 8, true).toString(),
+                        "--max-length",
+                        "8",
+                        "--learning-rate",
+                        "0.01",
+                        "--epochs",
+                        "3",
+                        "-o",
+                        run.toString(),
+                        "--quiet");
+        assertEquals(0, distill.exitCode(), distill.err());
+        assertTrue(distill.out().contains("student (bigru) best"), distill.out());
+        assertTrue(Files.isRegularFile(run.resolve("student-init/config.json")));
+        CliRunner predict = CliRunner.run("predict", run.toString(), "w7 w15", "w9 w22");
+        assertEquals(0, predict.exitCode(), predict.err());
+        String[] lines = predict.out().strip().split("\n");
+        assertTrue(lines[0].startsWith("alpha") && lines[1].startsWith("beta"), predict.out());
+    }
+
+    @Test
+    void badInputIsOneLineBeforeAnyWork() throws Exception {
+        CliRunner noStudent =
+                CliRunner.run(
+                        "distill",
+                        dir.toString(),
+                        "--student",
+                        "transformer",
+                        "--train",
+                        "x.csv",
+                        "-o",
+                        dir.resolve("o").toString());
+        assertEquals(1, noStudent.exitCode());
+        assertTrue(noStudent.err().contains("use bilstm or bigru"), noStudent.err());
+        Path notAModel = Files.createDirectories(dir.resolve("empty"));
+        CliRunner noTeacher =
+                CliRunner.run(
+                        "distill",
+                        notAModel.toString(),
+                        "--train",
+                        "x.csv",
+                        "-o",
+                        dir.resolve("o2").toString());
+        assertEquals(1, noTeacher.exitCode(), noTeacher.err());
+        assertTrue(!Files.exists(dir.resolve("o2")), "nothing written for a bad teacher");
+    }
+}
