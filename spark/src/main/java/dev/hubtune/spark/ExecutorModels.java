@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models of this JVM (a Spark executor, or the driver in {@code local[N]}), loaded once and kept
- * for the JVM's life: every task of every job that asks for the same {@link Key} gets the same
+ * The models of this JVM (a Spark executor, or the driver in {@code local[N]}), loaded once and
+ * kept for the JVM's life: every task of every job that asks for the same {@link Key} gets the same
  * instance. Loading a model means building its TensorFlow graph and session (seconds, hundreds of
  * MB), so doing it per task or per row would dominate the job; the TensorFlow natives are extracted
  * once into the hubtune home by the first load and only loaded by later ones.
@@ -33,7 +33,8 @@ final class ExecutorModels {
 
     /**
      * What identifies a loaded model: the task kind, the reference as the user gave it, and every
-     * setting that changes what is loaded (not the batch size of the classifier, which is per call).
+     * setting that changes what is loaded (not the batch size of the classifier, which is per
+     * call).
      *
      * @param kind classifier, embedder or generator
      * @param model a model directory, or a hub reference
@@ -106,8 +107,8 @@ final class ExecutorModels {
     private ExecutorModels() {}
 
     /**
-     * The model of {@code key}, loaded by {@code loader} on the first request in this JVM; each load
-     * adds "executor-id pid N" to {@code loads} (may be null).
+     * The model of {@code key}, loaded by {@code loader} on the first request in this JVM; each
+     * load adds "executor-id pid N" to {@code loads} (may be null).
      */
     @SuppressWarnings("unchecked")
     static <T> T get(Key key, Loader<T> loader, CollectionAccumulator<String> loads) {
@@ -146,7 +147,10 @@ final class ExecutorModels {
                     : dir;
         }
         Hub.Builder hub = Hub.builder();
-        Optional.of(key.hubCacheDir()).filter(s -> !s.isEmpty()).map(Path::of).ifPresent(hub::optCacheDir);
+        Optional.of(key.hubCacheDir())
+                .filter(s -> !s.isEmpty())
+                .map(Path::of)
+                .ifPresent(hub::optCacheDir);
         try {
             return hub.build().pull(key.model()).path();
         } catch (HubException e) {

@@ -26,8 +26,7 @@ import org.apache.spark.sql.types.StructField;
  *         .transform(reviews);             // + prediction, score, probability
  * }</pre>
  */
-public final class HubtuneClassifier
-        extends HubtuneTransformer<TextClassifier, HubtuneClassifier> {
+public final class HubtuneClassifier extends HubtuneTransformer<TextClassifier, HubtuneClassifier> {
 
     private static final long serialVersionUID = 1L;
 
@@ -106,7 +105,8 @@ public final class HubtuneClassifier
     @Override
     ExecutorModels.Loader<TextClassifier> loader() {
         int maxLength = getMaxLength();
-        return dir -> maxLength == 0 ? TextClassifier.load(dir) : TextClassifier.load(dir, maxLength);
+        return dir ->
+                maxLength == 0 ? TextClassifier.load(dir) : TextClassifier.load(dir, maxLength);
     }
 
     @Override

@@ -81,8 +81,7 @@ public abstract class HubtuneTransformer<M, S extends HubtuneTransformer<M, S>> 
                                 + " HUBTUNE_HOME or ~/.cache/hubtune)");
         inputCol = new Param<>(this, "inputCol", "the text column (strings)");
         batchSize =
-                new IntParam(
-                        this, "batchSize", "rows per forward pass", ParamValidators.gtEq(1));
+                new IntParam(this, "batchSize", "rows per forward pass", ParamValidators.gtEq(1));
         maxLength =
                 new IntParam(
                         this,
@@ -350,7 +349,8 @@ public abstract class HubtuneTransformer<M, S extends HubtuneTransformer<M, S>> 
             }
             List<Object[]> results;
             try {
-                // The model is asked for on the first non-empty batch: empty partitions load nothing.
+                // The model is asked for on the first non-empty batch: empty partitions load
+                // nothing.
                 results = texts.isEmpty() ? List.of() : function.apply(model.get(), texts);
             } catch (RuntimeException e) {
                 throw e;

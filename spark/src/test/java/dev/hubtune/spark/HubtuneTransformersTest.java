@@ -105,10 +105,14 @@ class HubtuneTransformersTest {
         }
         // both labels occur: a classifier that put every text in one class would prove little
         assertTrue(pos >= 10 && pos <= 290, "pos: " + pos);
-        assertEquals(List.of("driver pid " + ProcessHandle.current().pid()), c.loads().get().value());
+        assertEquals(
+                List.of("driver pid " + ProcessHandle.current().pid()), c.loads().get().value());
         // a second job and a second transformer over the same model: no new load
         assertEquals(texts.size(), c.transform(frame(texts, 3)).count());
-        new HubtuneClassifier().setModel(classifierDir.toString()).transform(frame(texts, 2)).count();
+        new HubtuneClassifier()
+                .setModel(classifierDir.toString())
+                .transform(frame(texts, 2))
+                .count();
         assertEquals(1, ExecutorModels.loadCount() - before);
     }
 
@@ -145,7 +149,9 @@ class HubtuneTransformersTest {
     void badInputSaysWhatToChange() {
         Dataset<Row> df = frame(List.of("w1 w2"), 1);
         IllegalArgumentException noModel =
-                assertThrows(IllegalArgumentException.class, () -> new HubtuneClassifier().transform(df));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new HubtuneClassifier().transform(df));
         assertTrue(noModel.getMessage().contains("setModel"), noModel.getMessage());
         IllegalArgumentException noColumn =
                 assertThrows(
@@ -155,7 +161,8 @@ class HubtuneTransformersTest {
                                         .setModel(classifierDir.toString())
                                         .setInputCol("review")
                                         .transform(df));
-        assertTrue(noColumn.getMessage().contains("no input column 'review'"), noColumn.getMessage());
+        assertTrue(
+                noColumn.getMessage().contains("no input column 'review'"), noColumn.getMessage());
         IllegalArgumentException taken =
                 assertThrows(
                         IllegalArgumentException.class,
