@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hubtune.models.apps.Embedder;
 import dev.hubtune.models.apps.TextClassifier;
+import dev.hubtune.models.apps.TextGenerator;
+import dev.hubtune.models.decoding.GenerationConfig;
+import dev.hubtune.models.init.ModelInitializer;
 import dev.hubtune.models.testing.TinyBert;
+import dev.hubtune.tokenizers.testing.Gpt2Files;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,6 +147,29 @@ class HubtuneTransformersTest {
                 norm += v.apply(k) * v.apply(k);
             }
             assertEquals(1.0, norm, 1e-5, "unit length: the model has no modules, so normalised");
+        }
+    }
+
+    @Test
+    void generatesLikeTextGenerator() throws Exception {
+        Path tokenizer = Gpt2Files.write(Files.createDirectories(dir.resolve("gpt2-tokenizer")));
+        Path model = ModelInitializer.create("gpt2-tiny", tokenizer, dir.resolve("gpt2"), 3);
+        List<String> prompts = List.of("Once upon a time", "The cat", "Hello world", "It was");
+        List<Row> rows =
+                new HubtuneGenerator()
+                        .setModel(model.toString())
+                        .setInputCol("text")
+                        .setMaxNewTokens(6)
+                        .setBatchSize(2)
+                        .transform(frame(prompts, 2))
+                        .collectAsList();
+        assertEquals(prompts.size(), rows.size());
+        try (TextGenerator g = TextGenerator.builder().setModelDir(model).build()) {
+            for (Row r : rows) {
+                String expected =
+                        g.generate(prompts.get(r.getInt(0)), GenerationConfig.greedy(6)).text();
+                assertEquals(expected, r.getAs("completion"), "prompt " + r.getInt(0));
+            }
         }
     }
 
