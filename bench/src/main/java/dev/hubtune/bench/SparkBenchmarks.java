@@ -11,10 +11,10 @@ import java.util.Locale;
 import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
- * Batch inference on Spark against the same classifier in one process: rows/s of one Spark
- * executor thread ({@code local[1]}, the model already loaded in the executor) over rows/s of
- * {@code TextClassifier.predict} in batches of the same size ({@link SparkProbe}, its own JVM with
- * the module options Spark 4 needs on Java 17).
+ * Batch inference on Spark against the same classifier in one process: rows/s of one Spark executor
+ * thread ({@code local[1]}, the model already loaded in the executor) over rows/s of {@code
+ * TextClassifier.predict} in batches of the same size ({@link SparkProbe}, its own JVM with the
+ * module options Spark 4 needs on Java 17).
  */
 final class SparkBenchmarks {
 
@@ -32,9 +32,7 @@ final class SparkBenchmarks {
         command.add(SparkProbe.class.getName());
         command.addAll(List.of(work.toString(), "" + rows, "" + rounds));
         Process p =
-                new ProcessBuilder(command)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD)
-                        .start();
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("SparkProbe failed: " + Bench.abbreviate(out));
@@ -60,9 +58,7 @@ final class SparkBenchmarks {
                         spark.format("rows/s", 1),
                         "TextClassifier " + local.format("rows/s", 1),
                         String.format(
-                                Locale.ROOT,
-                                "%.2f× its rows/s",
-                                spark.median() / local.median()),
+                                Locale.ROOT, "%.2f× its rows/s", spark.median() / local.median()),
                         "report",
                         "n/a"));
     }

@@ -93,7 +93,15 @@ public final class SparkProbe {
         }
         out.put("in_process_rows_per_s", inProcess);
         out.put("spark_rows_per_s", spark);
-        out.put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
+        out.put(
+                "load_average",
+                String.join(
+                        " ",
+                        java.util.Arrays.asList(
+                                        Files.readString(Path.of("/proc/loadavg"))
+                                                .trim()
+                                                .split(" "))
+                                .subList(0, 3)));
         System.out.println(new Gson().toJson(out));
     }
 

@@ -27,7 +27,9 @@ import org.apache.spark.util.CollectionAccumulator;
  * reference), the text column, the batch size and the maximum length; and the execution: each
  * partition's rows go through the executor's one copy of the model ({@link ExecutorModels}) {@link
  * #getBatchSize()} at a time, and come out with the input columns followed by the outputs. Rows
- * whose text is null get null outputs.
+ * whose text is null get null outputs. The task threads of one executor call the shared classifier
+ * or embedder concurrently: a TensorFlow session's run and the tokenizers' encoding are safe for
+ * that (the generator serialises its calls).
  *
  * @param <M> the loaded model (a hubtune app such as {@code TextClassifier})
  * @param <S> the concrete transformer, for the setters' return type
@@ -287,7 +289,7 @@ public abstract class HubtuneTransformer<M, S extends HubtuneTransformer<M, S>> 
         return dataset.toDF().mapPartitions(partition, Encoders.row(out));
     }
 
-    /** A supplier that may throw, run on the executor on a partition's first batch. */
+    /** The executor's model, asked for on a partition's first non-empty batch. */
     @FunctionalInterface
     interface ModelSupplier<M> extends Serializable {
         M get();
