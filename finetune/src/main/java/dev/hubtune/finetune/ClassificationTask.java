@@ -221,7 +221,14 @@ final class ClassificationTask
             parameters.freeze(encoder::contains);
         }
         classWeights = TFloat32.vectorOf(classWeights());
-        return new Model(head.loss, parameters, context.dropoutControl(), headParameters);
+        // A class-weighted mean: towers weigh their loss by their summed example weights.
+        return new Model(
+                head.loss,
+                parameters,
+                context.dropoutControl(),
+                headParameters,
+                head.lossWeight,
+                true);
     }
 
     /**
