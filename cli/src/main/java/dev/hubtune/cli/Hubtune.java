@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             InitCommand.class,
             ExportCommand.class,
             FinetuneCommand.class,
+            WorkerCommand.class,
             PredictCommand.class,
             EvalCommand.class,
             CommandLine.HelpCommand.class

@@ -354,16 +354,7 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
             throw new IllegalStateException(
                     "devices and a cluster exclude each other: a cluster has one tower per worker");
         }
-        int towers = cluster != null ? cluster.size() : devices;
-        if (batchSize < towers) {
-            throw new IllegalStateException(
-                    "a batch of "
-                            + batchSize
-                            + " cannot be shared by "
-                            + towers
-                            + " towers; use a batch size of at least "
-                            + towers);
-        }
+
         return new TrainingSettings(
                 modelDir,
                 trainFile,

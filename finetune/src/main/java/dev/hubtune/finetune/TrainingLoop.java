@@ -34,6 +34,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.exceptions.TFResourceExhaustedException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
@@ -246,6 +247,17 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
      */
     private List<DeviceSpec> towerDevices(RuntimeInfo runtime) throws FinetuneException {
         List<DeviceSpec> out = new ArrayList<>();
+        int n = s.cluster() != null ? s.cluster().size() : s.devices();
+        if (s.batchSize() < n) {
+            throw new FinetuneException(
+                    "a batch of "
+                            + s.batchSize()
+                            + " cannot be shared by "
+                            + n
+                            + " towers; use --batch-size "
+                            + n
+                            + " or more");
+        }
         if (s.cluster() != null) {
             for (int i = 0; i < s.cluster().size(); i++) {
                 out.add(s.cluster().device(i));
@@ -654,6 +666,30 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
 
         private double trainStep(
+                TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
+                throws FinetuneException {
+            try {
+                return runStep(feed, lr, step, dropoutStream, apply);
+            } catch (TensorFlowException e) {
+                if (s.cluster() == null || e instanceof TFResourceExhaustedException) {
+                    throw e;
+                }
+                // A worker that died (or a network that failed) ends the step with an error
+                // from the gRPC runtime; the checkpoints on the chief's disk are intact.
+                throw new FinetuneException(
+                        "step "
+                                + step
+                                + " failed on the cluster "
+                                + s.cluster()
+                                + ": "
+                                + firstLine(e.getMessage())
+                                + ". Restart every worker (hubtune worker --cluster ... --task N),"
+                                + " then run the same command with --resume.",
+                        e);
+            }
+        }
+
+        private double runStep(
                 TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
                 throws FinetuneException {
             try (TFloat32 rate = TFloat32.scalarOf((float) s.dropout());
