@@ -36,6 +36,7 @@ public final class Bench {
         BENCHMARKS.put("decoder", DecoderBenchmarks::run);
         BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
         BENCHMARKS.put("rnn", RnnBenchmarks::run);
+        BENCHMARKS.put("scale", ScaleBenchmarks::run);
     }
 
     private Bench() {}

@@ -1,5 +1,6 @@
 package dev.hubtune.finetune;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.DeviceSpec;
@@ -15,14 +16,27 @@ import org.tensorflow.proto.ServerDef;
  * cluster belongs on a private network only.
  *
  * @param addresses {@code host:port} of each task, in task order
+ * @param timeout how long one step (or connecting) may take before the run stops with an error:
+ *     gRPC waits for a lost worker to come back forever otherwise
  */
-public record Cluster(List<String> addresses) {
+public record Cluster(List<String> addresses, Duration timeout) {
 
     /** TensorFlow's job name for the tasks. */
     public static final String JOB = "worker";
 
+    /** How long a step may take by default (a lost worker is noticed after this). */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
+    /** A cluster with the default timeout. */
+    public Cluster(List<String> addresses) {
+        this(addresses, DEFAULT_TIMEOUT);
+    }
+
     /** Checks and copies the addresses. */
     public Cluster {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the step timeout must be positive, got " + timeout);
+        }
         addresses = List.copyOf(addresses);
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("a cluster needs at least one HOST:PORT");
@@ -57,6 +71,11 @@ public record Cluster(List<String> addresses) {
             out.add(part.trim());
         }
         return new Cluster(out);
+    }
+
+    /** This cluster with another step timeout. */
+    public Cluster withTimeout(Duration stepTimeout) {
+        return new Cluster(addresses, stepTimeout);
     }
 
     /** Number of tasks (towers). */

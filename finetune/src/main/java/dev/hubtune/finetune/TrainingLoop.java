@@ -203,6 +203,13 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 // n CPU devices in this process, one per tower (they share the cores).
                 config = config.toBuilder().putDeviceCount("CPU", towers.size()).build();
             }
+            if (s.cluster() != null) {
+                // Without a deadline a step waits forever for a worker that died.
+                config =
+                        config.toBuilder()
+                                .setOperationTimeoutInMs(s.cluster().timeout().toMillis())
+                                .build();
+            }
             try (Session session = openSession(graph, config)) {
                 session.initialize(); // optimizer slots start at zero
                 Map<String, WeightTensor> initial = task.initialWeights();
