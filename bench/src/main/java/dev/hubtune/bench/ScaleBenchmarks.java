@@ -19,9 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Data-parallel fine-tuning of all-MiniLM-L6-v2 (real weights): one device against two towers —
- * two CPU devices of one process, and two TensorFlow worker processes over gRPC on loopback
- * (inside {@code unshare -n}: the servers listen on every interface) — each in its own JVM ({@link
+ * Data-parallel fine-tuning of all-MiniLM-L6-v2 (real weights): one device against two towers — two
+ * CPU devices of one process, and two TensorFlow worker processes over gRPC on loopback (inside
+ * {@code unshare -n}: the servers listen on every interface) — each in its own JVM ({@link
  * ScaleProbe}). On one 2-core machine the towers share the cores, so no speed-up is expected: the
  * rows report the scaling efficiency (throughput with n towers ÷ n × one device's) and the share of
  * a traced step spent in the gradient all-reduce and transfers, from which the speed-up on n real
@@ -64,7 +64,10 @@ final class ScaleBenchmarks {
         rows.add(
                 new Row(
                         what + ", 1 device (sequences/s)",
-                        fmt(base) + " seq/s (" + fmt(one.get("step_ms").getAsDouble()) + " ms/step)",
+                        fmt(base)
+                                + " seq/s ("
+                                + fmt(one.get("step_ms").getAsDouble())
+                                + " ms/step)",
                         "—",
                         "—",
                         "report",
@@ -92,10 +95,13 @@ final class ScaleBenchmarks {
                 fmt(seq)
                         + " seq/s ("
                         + fmt(r.get("step_ms").getAsDouble())
-                        + " ms/step); all-reduce + transfers "
+                        + " ms/step); communication alone (weights to the tower, gradients"
+                        + " back, summed) "
+                        + fmt(r.get("communication_ms").getAsDouble())
+                        + " ms = "
+                        + fmt(100 * r.get("communication_share").getAsDouble())
+                        + "% of a step; the gradient sum (AddN) "
                         + fmt(r.get("allreduce_share").getAsDouble())
-                        + "% and weights to towers "
-                        + fmt(r.get("broadcast_share").getAsDouble())
                         + "% of traced op time",
                 "1 device",
                 String.format(
@@ -117,22 +123,35 @@ final class ScaleBenchmarks {
         List<String> command = new ArrayList<>();
         if (privateNetwork) {
             command.addAll(
-                    List.of("unshare", "-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""));
+                    List.of(
+                            "unshare",
+                            "-n",
+                            "sh",
+                            "-c",
+                            "ip link set lo up && exec \"$0\" \"$@\""));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(
-                List.of("-Xmx3g", "-cp", System.getProperty("java.class.path"), ScaleProbe.class.getName(), "train"));
+                List.of(
+                        "-Xmx3g",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ScaleProbe.class.getName(),
+                        "train"));
         for (int i = 0; i < common.length; i++) {
             command.add(i == 2 ? work.resolve("out-" + mode + "-" + towers).toString() : common[i]);
         }
         command.addAll(List.of("2", towers, mode));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+                new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
-            throw new IllegalStateException(mode + " " + towers + " failed: " + Bench.abbreviate(out));
+            throw new IllegalStateException(
+                    mode + " " + towers + " failed: " + Bench.abbreviate(out));
         }
         String[] lines = out.strip().split("\n");
-        JsonObject r = com.google.gson.JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        JsonObject r =
+                com.google.gson.JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
         org.slf4j.LoggerFactory.getLogger(ScaleBenchmarks.class).info("{} {}: {}", mode, towers, r);
         return r;
     }

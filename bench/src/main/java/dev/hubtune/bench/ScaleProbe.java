@@ -19,6 +19,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
 
 /**
  * One data-parallel training measurement in its own JVM: {@code train MODEL DATA OUT BATCH LENGTH
@@ -51,7 +61,8 @@ public final class ScaleProbe {
                             });
             watchdog.setDaemon(true);
             watchdog.start();
-            ClusterWorker w = ClusterWorker.start(Cluster.parse(args[1]), Integer.parseInt(args[2]));
+            ClusterWorker w =
+                    ClusterWorker.start(Cluster.parse(args[1]), Integer.parseInt(args[2]));
             System.out.println("serving " + w.address());
             System.out.flush();
             w.join();
@@ -92,13 +103,15 @@ public final class ScaleProbe {
                         .optThreads(threads)
                         .optListener(timer);
         List<Process> workers = new ArrayList<>();
+        double comms = 0;
+        Cluster cluster = null;
         try {
             if (mode.equals("cluster")) {
                 List<String> addresses = new ArrayList<>();
                 for (int i = 0; i < towers; i++) {
                     addresses.add("127.0.0.1:" + freePort());
                 }
-                Cluster cluster = new Cluster(addresses);
+                cluster = new Cluster(addresses);
                 for (int i = 0; i < towers; i++) {
                     workers.add(worker(cluster, i));
                 }
@@ -107,6 +120,9 @@ public final class ScaleProbe {
                 b.optDevices(towers);
             }
             b.build().train();
+            if (towers > 1) {
+                comms = communication(model, towers, mode, cluster, threads);
+            }
         } finally {
             for (Process p : workers) {
                 p.destroyForcibly(); // by PID: TensorFlow cannot stop a started server
@@ -120,14 +136,98 @@ public final class ScaleProbe {
         result.put("step_ms", seconds * 1e3 / steps);
         result.put("allreduce_share", share(profile, "all-reduce and transfers"));
         result.put("broadcast_share", share(profile, "weights to towers"));
-        result.put("profile_head", profile.lines().limit(14).toList());
+        result.put("communication_ms", comms);
+        result.put("communication_share", comms / (seconds * 1e3 / steps));
+        result.put("profile_head", profile.lines().limit(20).toList());
         System.out.println(new Gson().toJson(result));
+    }
+
+    /**
+     * The communication of one data-parallel step alone, in ms (median of 5 after 2 warm-ups):
+     * every weight of the model (its shapes, zeros) copied from the first device to each other
+     * tower's and a same-sized gradient back, summed where the weights are — what the towers' step
+     * adds to one device's, with no model compute.
+     */
+    static double communication(Path model, int towers, String mode, Cluster cluster, int threads)
+            throws Exception {
+        Map<String, dev.hubtune.models.weights.WeightTensor> weights =
+                dev.hubtune.models.weights.Safetensors.read(model.resolve("model.safetensors"));
+        try (Graph g = new Graph()) {
+            Ops root = Ops.create(g);
+            DeviceSpec first = device(mode, 0);
+            Ops t0 = root.withDevice(first);
+            List<Operand<TFloat32>> sums = new ArrayList<>();
+            List<Op> inits = new ArrayList<>();
+            for (var e : weights.entrySet()) {
+                long[] shape = e.getValue().shape();
+                Variable<TFloat32> v = t0.variable(Shape.of(shape), TFloat32.class);
+                inits.add(t0.assign(v, t0.zeros(t0.constant(shape), TFloat32.class)));
+                List<Operand<TFloat32>> parts = new ArrayList<>();
+                parts.add(t0.identity(v));
+                for (int i = 1; i < towers; i++) {
+                    Ops ti = root.withDevice(device(mode, i));
+                    // the tower reads the weight and sends a gradient of its shape back
+                    parts.add(ti.math.mul(ti.identity(v), ti.constant(0.5f)));
+                }
+                sums.add(t0.reduceSum(t0.math.addN(parts), t0.constant(new int[] {0})));
+            }
+            Operand<TFloat32> all =
+                    t0.math.addN(
+                            sums.stream()
+                                    .map(
+                                            x ->
+                                                    (Operand<TFloat32>)
+                                                            t0.reduceSum(
+                                                                    x,
+                                                                    t0.range(
+                                                                            t0.constant(0),
+                                                                            t0.rank(x),
+                                                                            t0.constant(1))))
+                                    .toList());
+            Op init = t0.withControlDependencies(inits).noOp();
+            ConfigProto config =
+                    new dev.hubtune.models.runtime.SessionOptions(threads, false, false).toConfig();
+            if (cluster == null) {
+                config = config.toBuilder().putDeviceCount("CPU", towers).build();
+            }
+            try (Session s =
+                    cluster == null ? new Session(g, config) : cluster.openSession(g, config)) {
+                s.runner().addTarget(init).run().close();
+                List<Double> ms = new ArrayList<>();
+                for (int r = 0; r < 7; r++) {
+                    long t = System.nanoTime();
+                    s.runner().fetch(all).run().close();
+                    if (r >= 2) {
+                        ms.add((System.nanoTime() - t) / 1e6);
+                    }
+                }
+                java.util.Collections.sort(ms);
+                return ms.get(ms.size() / 2);
+            }
+        }
+    }
+
+    private static DeviceSpec device(String mode, int i) {
+        return mode.equals("cluster")
+                ? DeviceSpec.newBuilder()
+                        .job(Cluster.JOB)
+                        .replica(0)
+                        .task(i)
+                        .deviceType(DeviceSpec.DeviceType.CPU)
+                        .deviceIndex(0)
+                        .build()
+                : DeviceSpec.newBuilder()
+                        .deviceType(DeviceSpec.DeviceType.CPU)
+                        .deviceIndex(i)
+                        .build();
     }
 
     /** The percentage of a phase in profile.txt's "by phase" table, 0 when absent. */
     static double share(String profile, String phase) {
         Matcher m =
-                Pattern.compile("^\\s+" + Pattern.quote(phase) + "\\s+[0-9.]+ ms\\s+([0-9.]+)%", Pattern.MULTILINE)
+                Pattern.compile(
+                                "^\\s+" + Pattern.quote(phase) + "\\s+[0-9.]+ ms\\s+([0-9.]+)%",
+                                Pattern.MULTILINE)
                         .matcher(profile);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
@@ -146,7 +246,8 @@ public final class ScaleProbe {
                                 String.valueOf(task)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader r =
-                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = r.readLine();
         if (line == null || !line.startsWith("serving")) {
             p.destroyForcibly();

@@ -4,16 +4,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
 import org.tensorflow.proto.ClusterDef;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.JobDef;
 import org.tensorflow.proto.ServerDef;
 
 /**
  * A TensorFlow cluster of workers, as {@code host:port} addresses: task {@code i} is the {@code
- * i}-th address, job {@code worker}. Task 0 holds the variables and runs the optimizer update; every
- * task runs one tower. TensorFlow's gRPC servers listen on all interfaces of their port and have no
- * authentication: anyone who reaches a port can run any operation as the worker's user, so a
- * cluster belongs on a private network only.
+ * i}-th address, job {@code worker}. Task 0 holds the variables and runs the optimizer update;
+ * every task runs one tower. TensorFlow's gRPC servers listen on all interfaces of their port and
+ * have no authentication: anyone who reaches a port can run any operation as the worker's user, so
+ * a cluster belongs on a private network only.
  *
  * @param addresses {@code host:port} of each task, in task order
  * @param timeout how long one step (or connecting) may take before the run stops with an error:
@@ -109,6 +112,17 @@ public record Cluster(List<String> addresses, Duration timeout) {
                 .setTaskIndex(task)
                 .setProtocol("grpc")
                 .build();
+    }
+
+    /**
+     * A session on {@code graph} whose master is task 0 ({@link #target()}), with {@link
+     * #timeout()} as its operation timeout.
+     */
+    public Session openSession(Graph graph, ConfigProto config) {
+        return NativeGraphs.remoteSession(
+                graph,
+                target(),
+                config.toBuilder().setOperationTimeoutInMs(timeout.toMillis()).build());
     }
 
     @Override

@@ -37,7 +37,8 @@ final class NativeGraphs {
 
     /**
      * Imports {@code def} into {@code graph} with every node name prefixed by {@code prefix + "/"},
-     * each input {@code name:index} of {@code inputs} replaced by the given output of {@code graph}.
+     * each input {@code name:index} of {@code inputs} replaced by the given output of {@code
+     * graph}.
      */
     static void importMapped(
             Graph graph, GraphDef def, String prefix, Map<String, Output<?>> inputs) {
@@ -53,8 +54,7 @@ final class NativeGraphs {
                     String name = colon < 0 ? src : src.substring(0, colon);
                     int index = colon < 0 ? 0 : Integer.parseInt(src.substring(colon + 1));
                     Output<?> dst = e.getValue();
-                    TF_Operation op =
-                            tensorflow.TF_GraphOperationByName(h.handle, dst.op().name());
+                    TF_Operation op = tensorflow.TF_GraphOperationByName(h.handle, dst.op().name());
                     if (op == null || op.isNull()) {
                         throw new IllegalStateException("no operation " + dst.op().name());
                     }

@@ -91,7 +91,12 @@ final class StepProfile {
      */
     static String shortDevice(String device) {
         int i = device.indexOf("device:");
-        return i < 0 ? device : device.substring(i + "device:".length());
+        String local = i < 0 ? device : device.substring(i + "device:".length());
+        // On a cluster the task matters: /job:worker/replica:0/task:1/device:CPU:0 is task:1/CPU:0.
+        int t = device.indexOf("/task:");
+        return device.contains("/job:localhost") || t < 0 || i < 0
+                ? local
+                : device.substring(t + 1, device.indexOf('/', t + 1)) + "/" + local;
     }
 
     // Graph.addGradients names its ops gradients/…, AdamW's carry the variable name and adam_/
@@ -101,6 +106,7 @@ final class StepProfile {
     // reads, and tensors crossing devices or tasks go through _Send/_Recv kernels.
     static String phase(String node, String type) {
         if (node.startsWith("allreduce/")
+                || type.equals("RecvTensor")
                 || type.startsWith("_Send")
                 || type.startsWith("_Recv")
                 || type.startsWith("_HostSend")

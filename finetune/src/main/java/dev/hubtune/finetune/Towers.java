@@ -157,7 +157,7 @@ final class Towers {
 
         // The scratch graph of one tower: the forward pass with placeholders standing in for what
         // the tower shares or slices, its weighted loss and that loss's gradients.
-        GraphDef.Builder scratch = GraphDef.newBuilder().setVersions(def.getVersions());
+        GraphDef.Builder scratch = GraphDef.newBuilder().setVersions(def.getVersions()).setLibrary(def.getLibrary());
         Set<String> standIns = new LinkedHashSet<>();
         for (NodeDef n : def.getNodeList()) {
             Kind k = kinds.get(n.getName());
@@ -167,7 +167,7 @@ final class Towers {
             if (k == Kind.FORWARD) {
                 scratch.addNode(n.toBuilder().clearDevice().removeAttr("_class"));
             } else {
-                scratch.addNode(standIn(n, k));
+                scratch.addNode(standIn(n));
                 standIns.add(n.getName());
             }
         }
@@ -175,7 +175,7 @@ final class Towers {
         for (String name : trainable) {
             String op = variables.get(name).op().name();
             if (!kinds.containsKey(op)) {
-                scratch.addNode(standIn(nodes.get(op), Kind.VARIABLE));
+                scratch.addNode(standIn(nodes.get(op)));
                 standIns.add(op);
             }
         }
@@ -245,20 +245,23 @@ final class Towers {
                         switch (k) {
                             // Read once per tower on its device: the tower's ops then never
                             // touch the variable itself, which would pin them where it lives.
-                            case VARIABLE -> ti.withDevice(device)
-                                    .withName("read_" + i + "_" + safe(name))
-                                    .identity(real)
-                                    .asOutput();
+                            case VARIABLE ->
+                                    ti.withDevice(device)
+                                            .withName("read_" + i + "_" + safe(name))
+                                            .identity(real)
+                                            .asOutput();
                             case BATCH -> slice(ti, real, nodes.get(name), i, n).asOutput();
-                            case SHARED -> dropoutSeed != null
-                                            && name.equals(dropoutSeed.op().name())
-                                            && i > 0
-                                    ? ti.math
-                                            .add(
-                                                    dropoutSeed,
-                                                    ti.constant(new long[] {0, (long) i << 44}))
-                                            .asOutput()
-                                    : real;
+                            case SHARED ->
+                                    dropoutSeed != null
+                                                    && name.equals(dropoutSeed.op().name())
+                                                    && i > 0
+                                            ? ti.math
+                                                    .add(
+                                                            dropoutSeed,
+                                                            ti.constant(
+                                                                    new long[] {0, (long) i << 44}))
+                                                    .asOutput()
+                                            : real;
                             case FORWARD -> throw new IllegalStateException(name);
                         };
                 inputs.put(name + ":0", mapped);
@@ -278,7 +281,9 @@ final class Towers {
             for (String gn : gradientNames) {
                 @SuppressWarnings("unchecked")
                 Operand<TFloat32> o =
-                        gn == null ? null : (Operand<TFloat32>) graph.outputOrThrow(prefix + "/" + gn);
+                        gn == null
+                                ? null
+                                : (Operand<TFloat32>) graph.outputOrThrow(prefix + "/" + gn);
                 g.add(o);
             }
             gradients.add(java.util.Collections.unmodifiableList(g));
@@ -294,8 +299,7 @@ final class Towers {
     /** The number of rows of {@code batchMajor}, as a float. */
     private static Operand<TFloat32> rows(Ops tf, Output<?> batchMajor) {
         Operand<TInt32> shape = tf.shape(batchMajor);
-        return tf.dtypes.cast(
-                tf.gather(shape, tf.constant(0), tf.constant(0)), TFloat32.class);
+        return tf.dtypes.cast(tf.gather(shape, tf.constant(0), tf.constant(0)), TFloat32.class);
     }
 
     /** Rows {@code [i·B/n, (i+1)·B/n)} of a batch-major input. */
@@ -308,7 +312,8 @@ final class Towers {
         int[] all = new int[rank - 1];
         java.util.Arrays.fill(all, -1);
         Operand<TInt32> begin =
-                tf.concat(List.of(tf.reshape(from, tf.constant(new int[] {1})), tf.constant(zeros)),
+                tf.concat(
+                        List.of(tf.reshape(from, tf.constant(new int[] {1})), tf.constant(zeros)),
                         tf.constant(0));
         Operand<TInt32> size =
                 tf.concat(
@@ -331,10 +336,11 @@ final class Towers {
                 }
                 return Kind.VARIABLE;
             }
-            case "VarHandleOp", "ReadVariableOp" -> throw new FinetuneException(
-                    "data parallelism supports reference variables only; the model reads the"
-                            + " resource variable "
-                            + n.getName());
+            case "VarHandleOp", "ReadVariableOp" ->
+                    throw new FinetuneException(
+                            "data parallelism supports reference variables only; the model reads the"
+                                    + " resource variable "
+                                    + n.getName());
             case "Placeholder" -> {
                 TensorShapeProto shape =
                         n.containsAttr("shape")
@@ -360,7 +366,7 @@ final class Towers {
     }
 
     /** A placeholder standing in for a variable or input in the scratch graph. */
-    private static NodeDef standIn(NodeDef n, Kind k) {
+    private static NodeDef standIn(NodeDef n) {
         AttrValue dtype = n.getAttrOrThrow("dtype");
         AttrValue shape =
                 n.containsAttr("shape")

@@ -329,10 +329,10 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     }
 
     /**
-     * Data-parallel training on the TensorFlow workers of {@code cluster} (each started with
-     * {@code hubtune worker}): one tower per worker, the variables and the update on worker 0,
-     * reached as {@code grpc://} + its address. TensorFlow's servers have no authentication: use
-     * them on private networks only.
+     * Data-parallel training on the TensorFlow workers of {@code cluster} (each started with {@code
+     * hubtune worker}): one tower per worker, the variables and the update on worker 0, reached as
+     * {@code grpc://} + its address. TensorFlow's servers have no authentication: use them on
+     * private networks only.
      */
     public B optCluster(Cluster cluster) {
         this.cluster = Objects.requireNonNull(cluster);

@@ -34,8 +34,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
@@ -177,7 +177,9 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                         towers.size(),
                         towers,
                         String.format(
-                                java.util.Locale.ROOT, "%.1f", (double) s.batchSize() / towers.size()),
+                                java.util.Locale.ROOT,
+                                "%.1f",
+                                (double) s.batchSize() / towers.size()),
                         s.batchSize());
                 gradients = Gradients.summed(tf, trainable, replicas.gradients, s.accumulation());
                 trainLoss = replicas.loss;
@@ -202,13 +204,6 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             if (towers.size() > 1 && s.cluster() == null && !runtime.hasGpu()) {
                 // n CPU devices in this process, one per tower (they share the cores).
                 config = config.toBuilder().putDeviceCount("CPU", towers.size()).build();
-            }
-            if (s.cluster() != null) {
-                // Without a deadline a step waits forever for a worker that died.
-                config =
-                        config.toBuilder()
-                                .setOperationTimeoutInMs(s.cluster().timeout().toMillis())
-                                .build();
             }
             try (Session session = openSession(graph, config)) {
                 session.initialize(); // optimizer slots start at zero
@@ -236,7 +231,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             return new Session(graph, config);
         }
         try {
-            return NativeGraphs.remoteSession(graph, s.cluster().target(), config);
+            // With the cluster's operation timeout: else a step waits forever for a lost worker.
+            return s.cluster().openSession(graph, config);
         } catch (IllegalStateException e) {
             throw new FinetuneException(
                     e.getMessage()
@@ -285,7 +281,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                             + gpus
                             + " or fewer");
         }
-        DeviceSpec.DeviceType type = gpus > 0 ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU;
+        DeviceSpec.DeviceType type =
+                gpus > 0 ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU;
         for (int i = 0; i < s.devices(); i++) {
             out.add(DeviceSpec.newBuilder().deviceType(type).deviceIndex(i).build());
         }

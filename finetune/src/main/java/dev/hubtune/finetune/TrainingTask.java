@@ -36,8 +36,8 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
      *     pretrained LM head): with LoRA they are trained in full and saved beside the adapters
      *     (PEFT's {@code modules_to_save}) while the rest of the network is frozen
      * @param lossWeight what the loss is a mean over, when it is not the batch's examples: the
-     *     total weight of a weighted mean (labelled tokens, summed class weights), computed from the
-     *     batch without the model's variables; null for a plain mean over the examples. Data
+     *     total weight of a weighted mean (labelled tokens, summed class weights), computed from
+     *     the batch without the model's variables; null for a plain mean over the examples. Data
      *     parallelism weighs each tower's loss by its share of this, so that towers on slices of a
      *     batch add up to the loss of the whole batch.
      * @param divisible whether the loss of a batch is a (weighted) mean of per-example terms, so a

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Data parallelism across processes: two TensorFlow workers (separate JVMs) train as one device
  * does, and a run that loses a worker resumes on a restarted cluster to the weights of an
- * uninterrupted one. TensorFlow's gRPC servers listen on every interface without authentication,
- * so every process here runs inside a private network namespace ({@code unshare -n}) whose only
+ * uninterrupted one. TensorFlow's gRPC servers listen on every interface without authentication, so
+ * every process here runs inside a private network namespace ({@code unshare -n}) whose only
  * interface is loopback; each process started is stopped by its PID.
  */
 @Tag("slow")
@@ -82,8 +82,7 @@ class ClusterTrainingTest {
     }
 
     @Test
-    void twoWorkersEqualOneDeviceAndResumeAfterAWorkerIsKilled(@TempDir Path dir)
-            throws Exception {
+    void twoWorkersEqualOneDeviceAndResumeAfterAWorkerIsKilled(@TempDir Path dir) throws Exception {
         String why = privateNetworkUnavailable();
         Assumptions.assumeTrue(
                 why == null,
@@ -104,8 +103,7 @@ class ClusterTrainingTest {
         List<String> lines = new ArrayList<>();
         try (BufferedReader r =
                 new BufferedReader(
-                        new InputStreamReader(
-                                harness.getInputStream(), StandardCharsets.UTF_8))) {
+                        new InputStreamReader(harness.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.startsWith("harness")) {
@@ -182,7 +180,8 @@ class ClusterTrainingTest {
         watchdog.setDaemon(true);
         watchdog.start();
         if (args[0].equals("worker")) {
-            ClusterWorker w = ClusterWorker.start(Cluster.parse(args[1]), Integer.parseInt(args[2]));
+            ClusterWorker w =
+                    ClusterWorker.start(Cluster.parse(args[1]), Integer.parseInt(args[2]));
             System.out.println("serving " + w.address());
             System.out.flush();
             w.join();
@@ -231,7 +230,10 @@ class ClusterTrainingTest {
                 say("killed run finished?!");
             } catch (FinetuneException e) {
                 say("killed run failed: " + e.getMessage().replace('\n', ' '));
-                say("failure noticed " + (System.nanoTime() - killedAt[0]) / 1_000_000 + " ms after the kill");
+                say(
+                        "failure noticed "
+                                + (System.nanoTime() - killedAt[0]) / 1_000_000
+                                + " ms after the kill");
             }
             stop(workers);
             workers = startWorkers(cluster);
@@ -260,9 +262,7 @@ class ClusterTrainingTest {
                             cluster.toString(),
                             String.valueOf(task)));
             Process p =
-                    new ProcessBuilder(cmd)
-                            .redirectError(ProcessBuilder.Redirect.DISCARD)
-                            .start();
+                    new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             workers.add(p);
             BufferedReader r =
                     new BufferedReader(

@@ -11,13 +11,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Data parallelism in one process: towers on two CPU devices, each on half of every batch, train
- * as one device does on the whole batch.
+ * Data parallelism in one process: towers on two CPU devices, each on half of every batch, train as
+ * one device does on the whole batch.
  */
 class DataParallelTest {
 
     static TrainingReport<ClassificationMetrics> classify(
             Path root, Path out, int devices, int steps, double lr) throws FinetuneException {
+        return classify(root, out, devices, steps, lr, false);
+    }
+
+    static TrainingReport<ClassificationMetrics> classify(
+            Path root, Path out, int devices, int steps, double lr, boolean balance)
+            throws FinetuneException {
         return ClassifierTrainer.builder()
                 .setModelDir(root.resolve("bert/tiny-bert"))
                 .setTrainFile(root.resolve("train.csv"))
@@ -33,6 +39,7 @@ class DataParallelTest {
                 .optSeed(11)
                 .optThreads(1)
                 .optDevices(devices)
+                .optBalanceClasses(balance)
                 .build()
                 .train();
     }
@@ -59,27 +66,61 @@ class DataParallelTest {
     void twoDevicesOnHalfBatchesEqualOneDeviceOnTheWholeBatch(@TempDir Path dir) throws Exception {
         ClassifierTrainerTest.tinyModel(dir.resolve("bert"));
         ClassifierTrainerTest.syntheticCsv(dir.resolve("train.csv"), 300, 9);
-        Map<String, WeightTensor> start =
-                weights(classify(dir, dir.resolve("zero"), 1, 1, 1e-12));
+        Map<String, WeightTensor> start = weights(classify(dir, dir.resolve("zero"), 1, 1, 1e-12));
         TrainingReport<ClassificationMetrics> one = classify(dir, dir.resolve("one"), 1, 3, 1e-3);
         TrainingReport<ClassificationMetrics> two = classify(dir, dir.resolve("two"), 2, 3, 1e-3);
         Map<String, WeightTensor> a = weights(one);
         Map<String, WeightTensor> b = weights(two);
         double moved = maxDiff(start, a);
         double diff = maxDiff(a, b);
-        StringBuilder per = new StringBuilder();
-        for (String name : a.keySet()) {
-            per.append(name)
-                    .append('=')
-                    .append(maxDiff(Map.of(name, a.get(name)), Map.of(name, b.get(name))))
-                    .append(' ');
-        }
-        System.out.println("moved " + moved + " diff " + diff + "\n" + per);
         assertTrue(moved > 5e-4, "3 steps changed the weights (max " + moved + ")");
-        assertTrue(diff < 1e-6, "2 devices vs 1: max |diff| " + diff);
+        assertTrue(diff < 1e-6, "2 devices vs 1: max |diff| " + diff + " (weights moved " + moved + ")");
         assertEquals(
                 one.evaluations().get(0).metrics().loss(),
                 two.evaluations().get(0).metrics().loss(),
                 1e-6);
+    }
+
+    @Test
+    void classWeightedLossSplitsByTheTowersWeights(@TempDir Path dir) throws Exception {
+        // Class-weighted: each tower's mean has its own denominator (its summed class weights).
+        ClassifierTrainerTest.tinyModel(dir.resolve("bert"));
+        ClassifierTrainerTest.syntheticCsv(dir.resolve("train.csv"), 300, 9);
+        double diff =
+                maxDiff(
+                        weights(classify(dir, dir.resolve("one"), 1, 3, 1e-3, true)),
+                        weights(classify(dir, dir.resolve("two"), 2, 3, 1e-3, true)));
+        assertTrue(diff < 1e-6, "class-weighted, 2 devices vs 1: max |diff| " + diff);
+    }
+
+    @Test
+    void tokenMeanLossSplitsByTheTowersTokenCounts(@TempDir Path dir) throws Exception {
+        // SFT counts only the assistant's tokens, a different number per conversation.
+        ResumeTest.data("sft", dir);
+        Map<String, WeightTensor> w1 = null;
+        for (int devices : new int[] {1, 2}) {
+            TrainingReport<?> r =
+                    SftTrainer.builder()
+                            .setModelDir(dir.resolve("llama"))
+                            .setTrainFile(dir.resolve("chats.jsonl"))
+                            .setOutputDir(dir.resolve("sft-" + devices))
+                            .optMaxSteps(3)
+                            .optBatchSize(8)
+                            .optLearningRate(1e-3)
+                            .optWarmupRatio(0)
+                            .optDropout(0)
+                            .optSeed(11)
+                            .optThreads(1)
+                            .optDevices(devices)
+                            .build()
+                            .train();
+            Map<String, WeightTensor> w = weights(r);
+            if (w1 == null) {
+                w1 = w;
+            } else {
+                double diff = maxDiff(w1, w);
+                assertTrue(diff < 1e-6, "SFT, 2 devices vs 1: max |diff| " + diff);
+            }
+        }
     }
 }
