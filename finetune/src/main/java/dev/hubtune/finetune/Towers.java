@@ -157,7 +157,8 @@ final class Towers {
 
         // The scratch graph of one tower: the forward pass with placeholders standing in for what
         // the tower shares or slices, its weighted loss and that loss's gradients.
-        GraphDef.Builder scratch = GraphDef.newBuilder().setVersions(def.getVersions()).setLibrary(def.getLibrary());
+        GraphDef.Builder scratch =
+                GraphDef.newBuilder().setVersions(def.getVersions()).setLibrary(def.getLibrary());
         Set<String> standIns = new LinkedHashSet<>();
         for (NodeDef n : def.getNodeList()) {
             Kind k = kinds.get(n.getName());

@@ -680,13 +680,21 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 }
                 // A worker that died (or a network that failed) ends the step with an error
                 // from the gRPC runtime; the checkpoints on the chief's disk are intact.
+                String why =
+                        e.getMessage() == null || e.getMessage().isBlank()
+                                ? "no answer within the step timeout of "
+                                        + s.cluster().timeout().toSeconds()
+                                        + " s ("
+                                        + e.getClass().getSimpleName()
+                                        + "; a worker may have stopped)"
+                                : firstLine(e.getMessage());
                 throw new FinetuneException(
                         "step "
                                 + step
                                 + " failed on the cluster "
                                 + s.cluster()
                                 + ": "
-                                + firstLine(e.getMessage())
+                                + why
                                 + ". Restart every worker (hubtune worker --cluster ... --task N),"
                                 + " then run the same command with --resume.",
                         e);

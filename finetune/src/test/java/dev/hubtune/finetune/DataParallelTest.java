@@ -74,7 +74,9 @@ class DataParallelTest {
         double moved = maxDiff(start, a);
         double diff = maxDiff(a, b);
         assertTrue(moved > 5e-4, "3 steps changed the weights (max " + moved + ")");
-        assertTrue(diff < 1e-6, "2 devices vs 1: max |diff| " + diff + " (weights moved " + moved + ")");
+        assertTrue(
+                diff < 1e-6,
+                "2 devices vs 1: max |diff| " + diff + " (weights moved " + moved + ")");
         assertEquals(
                 one.evaluations().get(0).metrics().loss(),
                 two.evaluations().get(0).metrics().loss(),
