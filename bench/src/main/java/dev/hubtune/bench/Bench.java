@@ -37,6 +37,7 @@ public final class Bench {
         BENCHMARKS.put("spamassassin", SpamAssassinBenchmark::run);
         BENCHMARKS.put("rnn", RnnBenchmarks::run);
         BENCHMARKS.put("spark", SparkBenchmarks::run);
+        BENCHMARKS.put("scale", ScaleBenchmarks::run);
     }
 
     private Bench() {}

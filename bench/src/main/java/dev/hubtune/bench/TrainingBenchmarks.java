@@ -624,7 +624,7 @@ final class TrainingBenchmarks {
     }
 
     /** Two-class CSV of {@code rows} texts of 160 random words (past 128 tokens, truncated). */
-    private static Path classificationData(Path file, int rows) throws IOException {
+    static Path classificationData(Path file, int rows) throws IOException {
         Random r = new Random(7);
         StringBuilder sb = new StringBuilder("text,label\n");
         for (int i = 0; i < rows; i++) {

@@ -2,6 +2,7 @@ package dev.hubtune.cli;
 
 import dev.hubtune.finetune.ClassificationMetrics;
 import dev.hubtune.finetune.ClassifierTrainer;
+import dev.hubtune.finetune.Cluster;
 import dev.hubtune.finetune.EmbeddingMetrics;
 import dev.hubtune.finetune.EmbeddingTrainer;
 import dev.hubtune.finetune.FinetuneException;
@@ -232,6 +233,25 @@ final class FinetuneCommand implements Callable<Integer> {
             defaultValue = "0",
             description = "TensorFlow threads (default: all cores).")
     int threads;
+
+    @Option(
+            names = "--devices",
+            paramLabel = "N",
+            description =
+                    "Data-parallel on N devices of this machine: one replica per GPU (or per CPU"
+                            + " device, which share the cores), each on 1/N of every batch; the"
+                            + " batch size and learning rate mean what they mean on one device.")
+    Integer devices;
+
+    @Option(
+            names = "--cluster",
+            paramLabel = "HOST:PORT,...",
+            description =
+                    "Data-parallel on TensorFlow workers started with `hubtune worker --cluster"
+                            + " <the same list> --task N`: one replica per worker, the weights and"
+                            + " the update on the first. PRIVATE NETWORKS ONLY: the workers have no"
+                            + " authentication.")
+    String cluster;
 
     @Option(
             names = "--mixed-precision",
@@ -708,6 +728,24 @@ final class FinetuneCommand implements Callable<Integer> {
                 b.optMetric(metric);
             } catch (IllegalArgumentException e) {
                 throw new UserException("--metric: " + e.getMessage());
+            }
+        }
+        if (devices != null) {
+            if (devices < 1) {
+                throw new UserException("--devices must be 1 or more, got " + devices);
+            }
+            if (cluster != null) {
+                throw new UserException(
+                        "--devices and --cluster exclude each other: a cluster has one replica per"
+                                + " worker");
+            }
+            b.optDevices(devices);
+        }
+        if (cluster != null) {
+            try {
+                b.optCluster(Cluster.parse(cluster));
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--cluster: " + e.getMessage());
             }
         }
         b.optEvalEverySteps(evalEvery)

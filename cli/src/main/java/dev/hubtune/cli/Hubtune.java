@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             FinetuneCommand.class,
             DistillCommand.class,
+            WorkerCommand.class,
             PredictCommand.class,
             EvalCommand.class,
             CommandLine.HelpCommand.class

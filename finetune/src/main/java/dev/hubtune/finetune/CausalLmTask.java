@@ -224,8 +224,14 @@ final class CausalLmTask implements TrainingTask<PackedBlocks.Block, LanguageMod
         decoder = (DecoderBackbone) model.family().build(context, model.config());
         head = CausalLmHead.build(decoder);
         // The LM head is the pretrained model's, not a head of this task's own.
+        // The loss is a mean over the labelled tokens: towers weigh theirs by their token count.
         return new Model(
-                head.loss.mean(), context.parameters(), context.dropoutControl(), Set.of());
+                head.loss.mean(),
+                context.parameters(),
+                context.dropoutControl(),
+                Set.of(),
+                head.loss.count(),
+                true);
     }
 
     @Override

@@ -382,7 +382,20 @@ final class ClassificationTask
                                             o.distillation().temperature(),
                                             o.distillation().goldWeight()));
         }
-        return new Model(loss, parameters, context.dropoutControl(), headParameters);
+        if (o.distillation() != null) {
+            // two means over different rows (all rows, the gold rows): not one per-row mean a
+            // tower's share of the batch could weigh, so distillation trains on one device
+            return new Model(
+                    loss, parameters, context.dropoutControl(), headParameters, null, false);
+        }
+        // A class-weighted mean: towers weigh their loss by their summed example weights.
+        return new Model(
+                head.loss,
+                parameters,
+                context.dropoutControl(),
+                headParameters,
+                head.lossWeight,
+                true);
     }
 
     /**

@@ -354,8 +354,15 @@ final class EmbeddingTask implements TrainingTask<EmbeddingTask.Item, EmbeddingM
                 modelLoss = tf.withName("loss").identity(forward);
             }
         }
+        // Rows of a batch index into one embedding matrix (and ranking losses compare every
+        // anchor with every candidate of the batch), so a batch cannot be split across towers.
         return new Model(
-                modelLoss, context.parameters(), context.dropoutControl(), java.util.Set.of());
+                modelLoss,
+                context.parameters(),
+                context.dropoutControl(),
+                java.util.Set.of(),
+                null,
+                false);
     }
 
     /**

@@ -63,7 +63,6 @@ public final class Gradients {
             Operand<TFloat32> loss,
             Map<String, Variable<TFloat32>> trainable,
             int accumulation) {
-        Ops tf = ops.withSubScope("adamw");
         List<String> names = new ArrayList<>(trainable.keySet());
         Output<?>[] grads =
                 graph.addGradients(
@@ -71,6 +70,54 @@ public final class Gradients {
                         names.stream()
                                 .map(n -> trainable.get(n).asOutput())
                                 .toArray(Output[]::new));
+        return from(ops, names, grads, trainable, accumulation);
+    }
+
+    /**
+     * The gradients of data-parallel towers, summed: each tower's are those of its share of the
+     * batch's loss ({@link Towers}), so the sum is the gradient of the whole batch's loss. The sum
+     * runs where {@code ops} places it (with the variables), after every tower's gradients reached
+     * it: an all-reduce to one device, which then runs the one update.
+     *
+     * @param towers per tower, the gradients in the order of {@code trainable}
+     */
+    static Gradients summed(
+            Ops ops,
+            Map<String, Variable<TFloat32>> trainable,
+            List<List<Operand<TFloat32>>> towers,
+            int accumulation) {
+        Ops tf = ops.withSubScope("allreduce");
+        List<String> names = new ArrayList<>(trainable.keySet());
+        Output<?>[] sums = new Output<?>[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            List<Operand<TFloat32>> parts = new ArrayList<>();
+            for (List<Operand<TFloat32>> tower : towers) {
+                if (tower.get(i) != null) {
+                    parts.add(tower.get(i));
+                }
+            }
+            sums[i] =
+                    parts.isEmpty()
+                            ? null
+                            : (parts.size() == 1
+                                            ? tf.identity(parts.get(0))
+                                            : tf.withName(safe(names.get(i))).math.addN(parts))
+                                    .asOutput();
+        }
+        return from(ops, names, sums, trainable, accumulation);
+    }
+
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9_.\\-]", "_");
+    }
+
+    private static Gradients from(
+            Ops ops,
+            List<String> names,
+            Output<?>[] grads,
+            Map<String, Variable<TFloat32>> trainable,
+            int accumulation) {
+        Ops tf = ops.withSubScope("adamw");
         List<Operand<TFloat32>> values = new ArrayList<>();
         List<Op> accumulateOps = new ArrayList<>();
         List<Variable<TFloat32>> accumulators = new ArrayList<>();

@@ -40,7 +40,7 @@ final class StepProfile {
                 String name = node.getNodeName();
                 String type = type(graph, node);
                 add(byType, type, micros);
-                add(byPhase, phase(name), micros);
+                add(byPhase, phase(name, type), micros);
                 add(byNode, type + " " + name, micros);
                 add(byDevice, shortDevice(device.getDevice()), micros);
                 sum += micros;
@@ -91,15 +91,36 @@ final class StepProfile {
      */
     static String shortDevice(String device) {
         int i = device.indexOf("device:");
-        return i < 0 ? device : device.substring(i + "device:".length());
+        String local = i < 0 ? device : device.substring(i + "device:".length());
+        // On a cluster the task matters: /job:worker/replica:0/task:1/device:CPU:0 is task:1/CPU:0.
+        int t = device.indexOf("/task:");
+        return device.contains("/job:localhost") || t < 0 || i < 0
+                ? local
+                : device.substring(t + 1, device.indexOf('/', t + 1)) + "/" + local;
     }
 
     // Graph.addGradients names its ops gradients/…, AdamW's carry the variable name and adam_/
-    // grad_acc suffixes; everything else is the forward pass (and the loss).
-    private static String phase(String node) {
-        if (node.startsWith("gradients")) {
+    // grad_acc suffixes; everything else is the forward pass (and the loss). With data
+    // parallelism, towers' ops are under tower<i>/ (their backprop under tower<i>/gradients…),
+    // the gradient sum under allreduce/, the weights' copies to the towers are tower<i>_inputs/
+    // reads, and tensors crossing devices or tasks go through _Send/_Recv kernels.
+    static String phase(String node, String type) {
+        if (node.startsWith("allreduce/")
+                || type.equals("RecvTensor")
+                || type.startsWith("_Send")
+                || type.startsWith("_Recv")
+                || type.startsWith("_HostSend")
+                || type.startsWith("_HostRecv")) {
+            return "all-reduce and transfers";
+        }
+        if (node.matches("tower\\d+_inputs/read_.*")) {
+            return "weights to towers";
+        }
+        String local = node.matches("tower\\d+/.*") ? node.substring(node.indexOf('/') + 1) : node;
+        if (local.startsWith("gradients")) {
             return "gradients";
         }
+        node = local;
         if (node.contains("adam")
                 || node.contains("grad_acc")
                 || node.contains("gradient_norm")

@@ -289,7 +289,14 @@ final class TokenClassificationTask
         if (o.freezeEncoder()) {
             parameters.freeze(encoder::contains);
         }
-        return new Model(head.loss.mean(), parameters, context.dropoutControl(), headParameters);
+        // The loss is a mean over the labelled tokens: towers weigh theirs by their token count.
+        return new Model(
+                head.loss.mean(),
+                parameters,
+                context.dropoutControl(),
+                headParameters,
+                head.loss.count(),
+                true);
     }
 
     @Override

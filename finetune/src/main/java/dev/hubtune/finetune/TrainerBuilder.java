@@ -83,6 +83,8 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     TrainingListener listener;
     LoraConfig lora;
     Path adapter;
+    int devices = 1;
+    Cluster cluster;
 
     TrainerBuilder(String defaultMetric, int defaultBatchSize) {
         this.metric = defaultMetric;
@@ -313,6 +315,30 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
+    /**
+     * Data-parallel training on {@code n} devices of this process (default 1): one replica of the
+     * model (a tower) per device, each on its share of every batch, the variables shared, the
+     * towers' gradients summed into one update. The batch size and learning rate mean what they
+     * mean on one device — {@code n} towers of batch 16 with {@link #optBatchSize} 32 train exactly
+     * as one device on 32. Towers go on GPUs when TensorFlow sees {@code n} of them, else on {@code
+     * n} CPU devices (which share the cores: a way to test the set-up, not a speed-up).
+     */
+    public B optDevices(int n) {
+        this.devices = positive(n, "devices");
+        return self();
+    }
+
+    /**
+     * Data-parallel training on the TensorFlow workers of {@code cluster} (each started with {@code
+     * hubtune worker}): one tower per worker, the variables and the update on worker 0, reached as
+     * {@code grpc://} + its address. TensorFlow's servers have no authentication: use them on
+     * private networks only.
+     */
+    public B optCluster(Cluster cluster) {
+        this.cluster = Objects.requireNonNull(cluster);
+        return self();
+    }
+
     /** Progress callbacks. */
     public B optListener(TrainingListener listener) {
         this.listener = listener;
@@ -324,6 +350,11 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         if (modelDir == null || trainFile == null || outputDir == null) {
             throw new IllegalStateException(required);
         }
+        if (cluster != null && devices > 1) {
+            throw new IllegalStateException(
+                    "devices and a cluster exclude each other: a cluster has one tower per worker");
+        }
+
         return new TrainingSettings(
                 modelDir,
                 trainFile,
@@ -355,7 +386,9 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
                 profileStep,
                 listener,
                 lora,
-                adapter);
+                adapter,
+                devices,
+                cluster);
     }
 
     static int positive(int n, String what) {

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.nn.BuildContext;
 import dev.hubtune.models.nn.Parameter;
+import dev.hubtune.models.runtime.RuntimeInfo;
 import dev.hubtune.models.runtime.SessionOptions;
 import dev.hubtune.models.runtime.TensorFlowRuntime;
 import dev.hubtune.models.weights.Variables;
@@ -28,12 +29,16 @@ import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -115,7 +120,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
 
     /** Trains, evaluates, checkpoints and exports; returns what happened. */
     TrainingReport<M> run() throws FinetuneException, ModelException, IOException {
-        TensorFlowRuntime.load();
+        RuntimeInfo runtime = TensorFlowRuntime.load();
+        List<DeviceSpec> towers = towerDevices(runtime);
         int batchesPerEpoch = (task.train().size() + s.batchSize() - 1) / s.batchSize();
         int stepsPerEpoch = (batchesPerEpoch + s.accumulation() - 1) / s.accumulation();
         int totalSteps = s.maxSteps() > 0 ? s.maxSteps() : s.epochs() * stepsPerEpoch;
@@ -126,7 +132,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                         (int) Math.round(s.warmupRatio() * totalSteps),
                         totalSteps);
         try (Graph graph = new Graph()) {
-            Ops tf = Ops.create(graph);
+            // On a cluster everything but the towers (variables, update, evaluation) is on task 0.
+            Ops tf =
+                    s.cluster() == null
+                            ? Ops.create(graph)
+                            : Ops.create(graph).withDevice(s.cluster().device(0));
             LoraTraining lora = LoraTraining.of(s);
             BuildContext context = BuildContext.training(tf);
             TrainingTask.Model model = task.build(lora == null ? context : lora.install(context));
@@ -146,8 +156,37 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             if (s.listener() != null) {
                 s.listener().parameters(counts[0], counts[1], lora != null);
             }
-            Gradients gradients =
-                    Gradients.of(graph, tf, model.loss(), trainable, s.accumulation());
+            Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(model.variables());
+            if (lora != null) {
+                variables.putAll(lora.adapterVariables());
+            }
+            Gradients gradients;
+            Operand<TFloat32> trainLoss;
+            if (towers.size() > 1) {
+                Towers replicas =
+                        Towers.build(
+                                graph,
+                                tf,
+                                model,
+                                variables,
+                                List.copyOf(trainable.keySet()),
+                                towers,
+                                model.dropout() == null ? null : model.dropout().seed);
+                LOG.info(
+                        "data parallel: {} towers on {}, {} sequences each per batch of {}",
+                        towers.size(),
+                        towers,
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "%.1f",
+                                (double) s.batchSize() / towers.size()),
+                        s.batchSize());
+                gradients = Gradients.summed(tf, trainable, replicas.gradients, s.accumulation());
+                trainLoss = replicas.loss;
+            } else {
+                gradients = Gradients.of(graph, tf, model.loss(), trainable, s.accumulation());
+                trainLoss = model.loss();
+            }
             AdamW adam =
                     new AdamW(
                             tf,
@@ -161,26 +200,93 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                     TrainerBuilder.ADAM_EPSILON,
                                     s.weightDecay()));
             SessionOptions options = new SessionOptions(s.threads(), s.mixedPrecision(), s.xla());
-            try (Session session = new Session(graph, options.toConfig())) {
+            ConfigProto config = options.toConfig();
+            if (towers.size() > 1 && s.cluster() == null && !runtime.hasGpu()) {
+                // n CPU devices in this process, one per tower (they share the cores).
+                config = config.toBuilder().putDeviceCount("CPU", towers.size()).build();
+            }
+            try (Session session = openSession(graph, config)) {
                 session.initialize(); // optimizer slots start at zero
                 Map<String, WeightTensor> initial = task.initialWeights();
-                Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>(model.variables());
                 Map<String, WeightTensor> start = initial;
                 // With LoRA only what trains is checkpointed: the frozen base is the task's
                 // initial weights, assigned again on resume.
                 Map<String, Variable<TFloat32>> persisted = model.variables();
                 if (lora != null) {
-                    variables.putAll(lora.adapterVariables());
                     start = lora.startingValues(initial, s.seed());
                     persisted = trainable;
                 }
                 Variables.assign(tf, session, variables, start);
                 return new Run(
-                                graph, session, tf, model, gradients, adam, schedule, lora,
-                                persisted, initial, counts)
+                                graph, session, tf, model, trainLoss, gradients, adam, schedule,
+                                lora, persisted, initial, counts)
                         .loop();
             }
         }
+    }
+
+    /** A local session, or one whose master is the cluster's task 0. */
+    private Session openSession(Graph graph, ConfigProto config) throws FinetuneException {
+        if (s.cluster() == null) {
+            return new Session(graph, config);
+        }
+        try {
+            // With the cluster's operation timeout: else a step waits forever for a lost worker.
+            return s.cluster().openSession(graph, config);
+        } catch (IllegalStateException e) {
+            throw new FinetuneException(
+                    e.getMessage()
+                            + "; start every task of the cluster first (hubtune worker --cluster "
+                            + s.cluster()
+                            + " --task N)",
+                    e);
+        }
+    }
+
+    /**
+     * The device of each tower: one, unplaced, without data parallelism; the cluster's tasks; this
+     * process's GPUs when TensorFlow sees enough of them, else its CPU devices (made by the
+     * session's device_count).
+     */
+    private List<DeviceSpec> towerDevices(RuntimeInfo runtime) throws FinetuneException {
+        List<DeviceSpec> out = new ArrayList<>();
+        int n = s.cluster() != null ? s.cluster().size() : s.devices();
+        if (s.batchSize() < n) {
+            throw new FinetuneException(
+                    "a batch of "
+                            + s.batchSize()
+                            + " cannot be shared by "
+                            + n
+                            + " towers; use --batch-size "
+                            + n
+                            + " or more");
+        }
+        if (s.cluster() != null) {
+            for (int i = 0; i < s.cluster().size(); i++) {
+                out.add(s.cluster().device(i));
+            }
+            return out;
+        }
+        if (s.devices() <= 1) {
+            return List.of(DeviceSpec.newBuilder().build());
+        }
+        long gpus = runtime.devices().stream().filter(d -> d.isGpu()).count();
+        if (gpus > 0 && gpus < s.devices()) {
+            throw new FinetuneException(
+                    "asked for "
+                            + s.devices()
+                            + " devices but TensorFlow sees "
+                            + gpus
+                            + " GPU(s); use --devices "
+                            + gpus
+                            + " or fewer");
+        }
+        DeviceSpec.DeviceType type =
+                gpus > 0 ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU;
+        for (int i = 0; i < s.devices(); i++) {
+            out.add(DeviceSpec.newBuilder().deviceType(type).deviceIndex(i).build());
+        }
+        return out;
     }
 
     /** Trainable and total parameter counts. */
@@ -209,6 +315,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private final Session session;
         private final Ops tf;
         private final TrainingTask.Model model;
+        private final Operand<TFloat32> trainLoss;
         private final Gradients gradients;
         private final AdamW adam;
         private final LearningRateSchedule schedule;
@@ -238,6 +345,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 Session session,
                 Ops tf,
                 TrainingTask.Model model,
+                Operand<TFloat32> trainLoss,
                 Gradients gradients,
                 AdamW adam,
                 LearningRateSchedule schedule,
@@ -249,6 +357,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             this.session = session;
             this.tf = tf;
             this.model = model;
+            this.trainLoss = trainLoss;
             this.gradients = gradients;
             this.adam = adam;
             this.schedule = schedule;
@@ -563,6 +672,38 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private double trainStep(
                 TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
                 throws FinetuneException {
+            try {
+                return runStep(feed, lr, step, dropoutStream, apply);
+            } catch (TensorFlowException e) {
+                if (s.cluster() == null || e instanceof TFResourceExhaustedException) {
+                    throw e;
+                }
+                // A worker that died (or a network that failed) ends the step with an error
+                // from the gRPC runtime; the checkpoints on the chief's disk are intact.
+                String why =
+                        e.getMessage() == null || e.getMessage().isBlank()
+                                ? "no answer within the step timeout of "
+                                        + s.cluster().timeout().toSeconds()
+                                        + " s ("
+                                        + e.getClass().getSimpleName()
+                                        + "; a worker may have stopped)"
+                                : firstLine(e.getMessage());
+                throw new FinetuneException(
+                        "step "
+                                + step
+                                + " failed on the cluster "
+                                + s.cluster()
+                                + ": "
+                                + why
+                                + ". Restart every worker (hubtune worker --cluster ... --task N),"
+                                + " then run the same command with --resume.",
+                        e);
+            }
+        }
+
+        private double runStep(
+                TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
+                throws FinetuneException {
             try (TFloat32 rate = TFloat32.scalarOf((float) s.dropout());
                     TFloat32 loraRate = TFloat32.scalarOf(lora == null ? 0f : lora.dropout());
                     TInt64 seed = TInt64.vectorOf(s.seed(), dropoutStream);
@@ -577,7 +718,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                             .feed(adam.learningRate, learningRate)
                                             .feed(adam.correction1, c1)
                                             .feed(adam.correction2, c2)
-                                            .fetch(model.loss())
+                                            .fetch(trainLoss)
                                             .addTarget(
                                                     gradients.accumulate != null
                                                             ? gradients.accumulate

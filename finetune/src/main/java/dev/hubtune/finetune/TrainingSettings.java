@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * The task-independent settings of a run, fixed when a trainer is built (see {@link TrainerBuilder}
  * for what each means); {@code lora} (null: full fine-tuning) and {@code adapter} (a PEFT adapter
- * to continue training, or null) select LoRA.
+ * to continue training, or null) select LoRA; {@code devices} (towers in this process) and {@code
+ * cluster} (towers on TensorFlow workers, or null) select data parallelism.
  */
 record TrainingSettings(
         Path modelDir,
@@ -39,7 +40,9 @@ record TrainingSettings(
         int profileStep,
         TrainingListener listener,
         LoraConfig lora,
-        Path adapter) {
+        Path adapter,
+        int devices,
+        Cluster cluster) {
 
     /** Whether this run trains LoRA adapters (new ones, or a PEFT adapter continued). */
     boolean usesLora() {

@@ -35,13 +35,35 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
      * @param head the parameters of the task's own head (a classifier's, not a language model's
      *     pretrained LM head): with LoRA they are trained in full and saved beside the adapters
      *     (PEFT's {@code modules_to_save}) while the rest of the network is frozen
+     * @param lossWeight what the loss is a mean over, when it is not the batch's examples: the
+     *     total weight of a weighted mean (labelled tokens, summed class weights), computed from
+     *     the batch without the model's variables; null for a plain mean over the examples. Data
+     *     parallelism weighs each tower's loss by its share of this, so that towers on slices of a
+     *     batch add up to the loss of the whole batch.
+     * @param divisible whether the loss of a batch is a (weighted) mean of per-example terms, so a
+     *     batch can be split across towers; false for losses that compare the examples of a batch
+     *     with each other (in-batch negatives)
      */
     record Model(
-            Operand<TFloat32> loss, ParameterStore parameters, Dropout dropout, Set<String> head) {
+            Operand<TFloat32> loss,
+            ParameterStore parameters,
+            Dropout dropout,
+            Set<String> head,
+            Operand<TFloat32> lossWeight,
+            boolean divisible) {
 
         /** Copies the head's names, in their order (modules_to_save are written in it). */
         public Model {
             head = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(head));
+        }
+
+        /** A model whose loss is the plain mean over the batch's examples. */
+        Model(
+                Operand<TFloat32> loss,
+                ParameterStore parameters,
+                Dropout dropout,
+                Set<String> head) {
+            this(loss, parameters, dropout, head, null, true);
         }
 
         /** Every model variable by export name. */

@@ -35,7 +35,9 @@ class ResumeTest {
     /** The run of {@code task} on the data in {@code root} (created by {@link #data}). */
     static Run run(String task, Path root) {
         // One thread: TensorFlow's CPU kernels are then deterministic, so "same" means bitwise.
-        if (task.equals("classification")) {
+        if (task.startsWith("classification")) {
+            // "classification-2-devices": two towers on two CPU devices, one thread.
+            int devices = task.endsWith("-2-devices") ? 2 : 1;
             return (out, resume, listener) ->
                     ClassifierTrainer.builder()
                             .setModelDir(root.resolve("bert/tiny-bert"))
@@ -49,6 +51,7 @@ class ResumeTest {
                             .optMaxLength(32)
                             .optSeed(11)
                             .optThreads(1)
+                            .optDevices(devices)
                             .optCheckpointEverySteps(4)
                             .optMetric("loss")
                             .optEvalEverySteps(10)
@@ -97,7 +100,7 @@ class ResumeTest {
     }
 
     static void data(String task, Path root) throws Exception {
-        if (task.equals("classification")) {
+        if (task.startsWith("classification")) {
             ClassifierTrainerTest.tinyModel(root.resolve("bert"));
             ClassifierTrainerTest.syntheticCsv(root.resolve("train.csv"), 300, 9);
         } else if (task.equals("sft")) {
@@ -178,7 +181,7 @@ class ResumeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"classification", "causal-lm", "sft"})
+    @ValueSource(strings = {"classification", "classification-2-devices", "causal-lm", "sft"})
     void resumeAfterSigkillEqualsTheUninterruptedRun(String task, @TempDir Path dir)
             throws Exception {
         data(task, dir);

@@ -38,6 +38,12 @@ public final class SequenceClassificationHead {
     /** Mean (class-weighted) cross-entropy. */
     public final Operand<TFloat32> loss;
 
+    /**
+     * The loss's denominator: the summed class weights of the batch's labels (the batch size
+     * without class weights).
+     */
+    public final Operand<TFloat32> lossWeight;
+
     private final int numClasses;
     private final String projection;
     private final Pooling pooling;
@@ -68,12 +74,13 @@ public final class SequenceClassificationHead {
                 tf.oneHot(labels, tf.constant(numClasses), tf.constant(1f), tf.constant(0f));
         Operand<TFloat32> perExample = tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss();
         Operand<TFloat32> weights = tf.gather(classWeights, labels, tf.constant(0));
+        lossWeight = tf.withName("loss_weight").reduceSum(weights, tf.constant(0));
         loss =
                 tf.withName("loss")
                         .math
                         .div(
                                 tf.reduceSum(tf.math.mul(perExample, weights), tf.constant(0)),
-                                tf.reduceSum(weights, tf.constant(0)));
+                                lossWeight);
     }
 
     /** Adds the head on top of {@code backbone} (its parameters join the backbone's store). */
