@@ -21,6 +21,8 @@ final class EarlierRun {
                     "checkpoints",
                     "metrics.jsonl",
                     "report.png",
+                    "report.html",
+                    "tensorboard",
                     "profile.txt");
 
     private static final String PREFIX = ".earlier-run-";

@@ -7,15 +7,17 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.Summary;
 
 /**
- * Reads the scalars back from a directory of TensorBoard event files: TFRecord framing (length
- * u64, masked CRC-32C of the length, the record, masked CRC-32C of the record) around {@link Event}
+ * Reads the scalars back from a directory of TensorBoard event files: TFRecord framing (length u64,
+ * masked CRC-32C of the length, the record, masked CRC-32C of the record) around {@link Event}
  * protos, read independently of the TensorFlow code that wrote them.
  */
 final class TensorBoardEvents {
@@ -62,6 +64,44 @@ final class TensorBoardEvents {
             }
         }
         return out;
+    }
+
+    /** Deletes the event files in {@code dir} (the directory and anything else in it stay). */
+    static void deleteEventFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.toList()) {
+                if (f.getFileName().toString().startsWith("events.out.tfevents.")) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
+    /**
+     * An evaluation's metrics.jsonl columns as TensorBoard scalars: numbers under {@code
+     * prefix/name}, nested maps (per entity type) under {@code prefix/name/key/…}, per-class arrays
+     * under {@code prefix/name/class_i}; matrices (a confusion matrix) are not scalars and stay
+     * out.
+     */
+    static Map<String, Double> scalars(String prefix, Map<String, ?> columns) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        columns.forEach((k, v) -> flatten(prefix + "/" + k, v, out));
+        return out;
+    }
+
+    private static void flatten(String tag, Object v, Map<String, Double> out) {
+        if (v instanceof Number n) {
+            out.put(tag, n.doubleValue());
+        } else if (v instanceof double[] a) {
+            for (int i = 0; i < a.length; i++) {
+                out.put(tag + "/class_" + i, a[i]);
+            }
+        } else if (v instanceof Map<?, ?> m) {
+            m.forEach((k, x) -> flatten(tag + "/" + k, x, out));
+        }
     }
 
     /** The TFRecord payloads of {@code file}. */

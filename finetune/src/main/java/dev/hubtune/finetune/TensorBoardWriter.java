@@ -28,8 +28,8 @@ import org.tensorflow.types.TString;
  * numbers a run computes, and what a checkpoint restores) is untouched by logging.
  *
  * <p>A directory may already hold the events of an earlier process of the same run (killed, then
- * resumed): each tag is then written only at steps past the last one already on disk for it, so
- * the curves continue without a step twice (each process still writes its own file, as TensorFlow
+ * resumed): each tag is then written only at steps past the last one already on disk for it, so the
+ * curves continue without a step twice (each process still writes its own file, as TensorFlow
  * does).
  */
 final class TensorBoardWriter implements AutoCloseable {
@@ -92,7 +92,9 @@ final class TensorBoardWriter implements AutoCloseable {
         return new TensorBoardWriter(dir, last);
     }
 
-    /** Queues {@code tag = v} at {@code step}, unless the directory has it at this step or later. */
+    /**
+     * Queues {@code tag = v} at {@code step}, unless the directory has it at this step or later.
+     */
     void scalar(String name, long at, double v) {
         Long seen = lastStep.get(name);
         if (seen != null && at <= seen) {
@@ -102,12 +104,7 @@ final class TensorBoardWriter implements AutoCloseable {
         try (TInt64 st = TInt64.scalarOf(at);
                 TString t = TString.scalarOf(name);
                 TFloat32 val = TFloat32.scalarOf((float) v)) {
-            session.runner()
-                    .feed(step, st)
-                    .feed(tag, t)
-                    .feed(value, val)
-                    .addTarget(write)
-                    .run();
+            session.runner().feed(step, st).feed(tag, t).feed(value, val).addTarget(write).run();
         }
     }
 

@@ -69,7 +69,6 @@ class TensorBoardWriterTest {
         }
         byte[] all = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(all, all.length - 5));
-        assertEquals(
-                List.of(1L), TensorBoardEvents.read(dir).stream().map(s -> s.step()).toList());
+        assertEquals(List.of(1L), TensorBoardEvents.read(dir).stream().map(s -> s.step()).toList());
     }
 }
