@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             FinetuneCommand.class,
             PredictCommand.class,
             EvalCommand.class,
+            RunsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {

@@ -22,6 +22,7 @@ final class EarlierRun {
                     "metrics.jsonl",
                     "report.png",
                     "report.html",
+                    "run.json",
                     "tensorboard",
                     "profile.txt");
 

@@ -236,6 +236,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private long logSince;
         private TensorBoardWriter board;
         private final List<RunReport.TrainPoint> trainPoints = new ArrayList<>();
+        private long processStart;
+        private double secondsBefore;
         private Path lastCheckpoint;
         private int microInStep;
         private int stepsThisRun;
@@ -312,6 +314,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             }
             long start = System.nanoTime();
             logSince = start;
+            processStart = start;
+            secondsBefore = step == 0 ? 0 : RunSummary.secondsSoFar(s.outputDir());
             boolean stop = false;
             try (Prefetcher prefetcher = new Prefetcher();
                     TensorBoardWriter tb =
@@ -551,6 +555,23 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                             .replaceFirst("Task$", "")
                             .replaceAll("([a-z])([A-Z])", "$1 $2")
                             .replace(" Lm", " LM");
+            RunSummary.write(
+                    s.outputDir(),
+                    new RunSummary(
+                            kind,
+                            s.modelDir().toString(),
+                            s.trainFile().toString(),
+                            task.train().size(),
+                            task.validationSize(),
+                            summarySettings(),
+                            step,
+                            schedule.totalSteps(),
+                            secondsBefore + (System.nanoTime() - processStart) / 1e9,
+                            s.metric(),
+                            bestIndex < 0 ? null : evaluations.get(bestIndex).step(),
+                            bestIndex < 0 ? null : bestValue(evaluations.get(bestIndex).metrics()),
+                            bestIndex < 0 ? null : evaluations.get(bestIndex).metrics().summary(),
+                            exported == null ? null : exported.toString()));
             RunReport.write(
                     s.outputDir(),
                     new RunReport.Contents(
@@ -562,6 +583,32 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                             schedule,
                             settings,
                             exported));
+        }
+
+        /** The settings {@code hubtune runs} compares, raw. */
+        private Map<String, Object> summarySettings() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("learning_rate", s.learningRate());
+            m.put("batch_size", s.batchSize());
+            m.put("accumulation", s.accumulation());
+            m.put("epochs", s.epochs());
+            m.put("max_steps", s.maxSteps());
+            m.put("schedule", s.schedule().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("warmup_ratio", s.warmupRatio());
+            m.put("weight_decay", s.weightDecay());
+            m.put("dropout", s.dropout());
+            m.put("seed", s.seed());
+            m.put("lora", lora == null ? null : String.valueOf(s.lora()));
+            return m;
+        }
+
+        /** The chosen metric's value (a loss as itself, not negated as {@code score} has it). */
+        private double bestValue(M metrics) {
+            if (s.metric().equals("loss")) {
+                return metrics.loss();
+            }
+            Object v = metrics.columns().get(s.metric());
+            return v instanceof Number n ? n.doubleValue() : metrics.score(s.metric());
         }
 
         /**
