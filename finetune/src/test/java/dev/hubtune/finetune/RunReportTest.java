@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a short run leaves to watch: a {@code type: train} line per logging step in metrics.jsonl,
  * the same points in TensorBoard (loss, learning rate, gradient norm, throughput, every evaluation
- * metric), and report.png/report.html. Set {@code -Dhubtune.report.copy=DIR} to keep the images for
- * a look.
+ * metric), and report.png/report.html. Set {@code -Dhubtune.report.copy=DIR} to keep the images
+ * and event files for a look (and for tools/reference/tensorboard_check.py).
  */
 class RunReportTest {
 
@@ -153,6 +153,13 @@ class RunReportTest {
                         run.resolve(f),
                         Path.of(copy, name + "-" + f),
                         StandardCopyOption.REPLACE_EXISTING);
+            }
+            Path board = Files.createDirectories(Path.of(copy, name + "-tensorboard"));
+            try (var files = Files.list(run.resolve("tensorboard"))) {
+                for (Path f : files.toList()) {
+                    Files.copy(
+                            f, board.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         }
     }
