@@ -43,10 +43,25 @@ final class RunsCommand implements Callable<Integer> {
             rows.add(row);
         }
         if (common.json) {
-            out.println(Json.GSON.toJson(rows));
+            // run.json as written (integers stay integers), one object per run.
+            com.google.gson.JsonArray all = new com.google.gson.JsonArray();
+            for (Path run : runs) {
+                com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                o.addProperty("run", run.toString());
+                try {
+                    o.add(
+                            "summary",
+                            com.google.gson.JsonParser.parseString(
+                                    java.nio.file.Files.readString(run.resolve(RunSummary.FILE))));
+                } catch (java.io.IOException e) {
+                    throw new UserException("cannot read " + run.resolve(RunSummary.FILE), e);
+                }
+                all.add(o);
+            }
+            out.println(Json.GSON.toJson(all));
             return Hubtune.EXIT_OK;
         }
-        String format = "%-22s %-15s %-16s %-9s %-7s %-18s %-11s %s%n";
+        String format = "%-22s %-15s %-40s %-9s %-7s %-20s %-7s %s%n";
         out.printf(format, "RUN", "TASK", "MODEL", "LR", "BATCH", "BEST", "STEPS", "TIME");
         for (Map<String, Object> row : rows) {
             RunSummary r = (RunSummary) row.get("summary");
@@ -56,7 +71,7 @@ final class RunsCommand implements Callable<Integer> {
                     format,
                     clip(row.get("run").toString(), 22),
                     clip(r.task(), 15),
-                    clip(Path.of(r.model()).getFileName().toString(), 16),
+                    clip(RunSummary.modelName(r.model()), 40),
                     number(r.settings().get("learning_rate")),
                     number(batch)
                             + (acc != null && number(acc).equals("1") ? "" : "x" + number(acc)),

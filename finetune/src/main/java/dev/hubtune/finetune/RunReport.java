@@ -104,7 +104,16 @@ final class RunReport {
         g.fillRect(0, 0, all.getWidth(), all.getHeight());
         g.setColor(Color.DARK_GRAY);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        g.drawString(c.title() + "  —  " + bestLine(c) + " (by " + c.metric() + ")", 12, 25);
+        String heading = c.title() + "  —  " + bestLine(c) + " (by " + c.metric() + ")";
+        int room = all.getWidth() - 24;
+        if (g.getFontMetrics().stringWidth(heading) > room) {
+            // A long summary (NER's per-type scores) is in the HTML page; here it is cut.
+            while (heading.length() > 1 && g.getFontMetrics().stringWidth(heading + "…") > room) {
+                heading = heading.substring(0, heading.length() - 1);
+            }
+            heading += "…";
+        }
+        g.drawString(heading, 12, 25);
         for (int i = 0; i < images.size(); i++) {
             g.drawImage(images.get(i), (i % cols) * CHART_W, head + (i / cols) * CHART_H, null);
         }
@@ -247,10 +256,16 @@ final class RunReport {
             style(chart.getStyler());
             chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
             chart.getStyler().setLabelsVisible(true);
+            chart.getStyler().setLabelsFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
             chart.getStyler().setLegendVisible(false);
             List<String> types = new ArrayList<>(m.types().keySet());
             chart.addSeries(
-                    "F1", types, types.stream().map(t -> (Number) m.types().get(t).f1()).toList());
+                    "F1",
+                    types,
+                    // Rounded for the bar labels (XChart prints the value as it is given).
+                    types.stream()
+                            .map(t -> (Number) (Math.round(m.types().get(t).f1() * 1000) / 1000.0))
+                            .toList());
             return chart;
         }
         return null;

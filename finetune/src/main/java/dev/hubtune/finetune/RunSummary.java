@@ -25,7 +25,8 @@ import java.util.UUID;
  * @param settings key settings by name (learning_rate, batch_size, …)
  * @param steps optimizer steps done
  * @param totalSteps steps planned
- * @param seconds wall time spent training, over every process of the run
+ * @param seconds wall time spent training: this process's, plus what earlier processes of the run
+ *     (killed, then resumed) had recorded at their last evaluation
  * @param metric the metric choosing the best model
  * @param bestStep step of the best evaluation, or null before the first
  * @param bestValue the metric's value there (losses as losses), or null
@@ -80,6 +81,24 @@ public record RunSummary(
         Path tmp = dir.resolve("." + FILE + "." + UUID.randomUUID() + ".tmp");
         Files.writeString(tmp, GSON.toJson(summary) + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * A model directory's display name: the repository of a hub cache snapshot ({@code
+     * models--org--name/snapshots/<commit>} gives {@code name}), else the directory's name.
+     */
+    public static String modelName(String modelDir) {
+        Path p = Path.of(modelDir);
+        Path parent = p.getParent();
+        if (parent != null
+                && parent.getFileName() != null
+                && parent.getFileName().toString().equals("snapshots")
+                && parent.getParent() != null) {
+            String repo = parent.getParent().getFileName().toString();
+            int cut = repo.lastIndexOf("--");
+            return cut < 0 ? repo : repo.substring(cut + 2);
+        }
+        return p.getFileName() == null ? modelDir : p.getFileName().toString();
     }
 
     /** The training time an earlier process of the run in {@code dir} recorded (0 if none). */

@@ -575,7 +575,9 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             RunReport.write(
                     s.outputDir(),
                     new RunReport.Contents(
-                            kind + " fine-tuning of " + s.modelDir().getFileName(),
+                            kind
+                                    + " fine-tuning of "
+                                    + RunSummary.modelName(s.modelDir().toString()),
                             List.copyOf(trainPoints),
                             List.copyOf(evaluations),
                             bestIndex,

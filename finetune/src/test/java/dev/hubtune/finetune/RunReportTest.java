@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a short run leaves to watch: a {@code type: train} line per logging step in metrics.jsonl,
  * the same points in TensorBoard (loss, learning rate, gradient norm, throughput, every evaluation
- * metric), and report.png/report.html. Set {@code -Dhubtune.report.copy=DIR} to keep the images
- * and event files for a look (and for tools/reference/tensorboard_check.py).
+ * metric), and report.png/report.html. Set {@code -Dhubtune.report.copy=DIR} to keep the images and
+ * event files for a look (and for tools/reference/tensorboard_check.py).
  */
 class RunReportTest {
 
@@ -133,6 +133,37 @@ class RunReportTest {
         BufferedImage png = ImageIO.read(out.resolve("report.png").toFile());
         assertEquals(36 + 2 * 420, png.getHeight(), "four charts: loss, lr, metrics, perplexity");
         keep(out, "causal-lm");
+    }
+
+    @Test
+    void nerLogsF1PerEntityTypeAndChartsIt(@TempDir Path dir) throws Exception {
+        Path model = TinyNer.bertTiny(dir);
+        TinyNer data = new TinyNer(21);
+        Path out = dir.resolve("run");
+        TokenClassifierTrainer.builder()
+                .setModelDir(model)
+                .setTrainFile(TinyNer.conll(dir.resolve("train.conll"), data.sentences(300, false)))
+                .optValidationFile(
+                        TinyNer.jsonl(dir.resolve("validation.jsonl"), data.sentences(60, true)))
+                .setOutputDir(out)
+                .optMaxSteps(40)
+                .optBatchSize(16)
+                .optLearningRate(1e-3)
+                .optMaxLength(24)
+                .optThreads(2)
+                .optEvalEverySteps(20)
+                .build()
+                .train();
+        Set<String> tags =
+                TensorBoardEvents.read(out.resolve("tensorboard")).stream()
+                        .map(TensorBoardEvents.Scalar::tag)
+                        .collect(Collectors.toSet());
+        assertTrue(
+                tags.containsAll(Set.of("eval/f1", "eval/types/PER/f1", "eval/types/ORG/recall")),
+                tags.toString());
+        BufferedImage png = ImageIO.read(out.resolve("report.png").toFile());
+        assertEquals(36 + 2 * 420, png.getHeight(), "four charts: loss, lr, metrics, F1 per type");
+        keep(out, "ner");
     }
 
     @Test
