@@ -511,7 +511,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             row.put("epoch", epoch);
             row.put("loss", loss);
             row.put("learning_rate", lr);
-            row.put("grad_norm", gradNorm);
+            // JSON has no NaN or infinity (a norm can overflow while the loss stays finite).
+            row.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null);
             row.put("sequences_per_second", perSecond);
             appendLine(row);
             trainPoints.add(new RunReport.TrainPoint(step, loss));

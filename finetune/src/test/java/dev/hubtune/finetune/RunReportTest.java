@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +109,7 @@ class RunReportTest {
     }
 
     @Test
+    @Tag("slow") // one more training run, ~25 s on 2 cores
     void causalLmReportHasThePerplexityChart(@TempDir Path dir) throws Exception {
         ResumeTest.data("causal-lm", dir);
         Path out = dir.resolve("run");
@@ -136,6 +138,7 @@ class RunReportTest {
     }
 
     @Test
+    @Tag("slow") // one more training run, ~25 s on 2 cores
     void nerLogsF1PerEntityTypeAndChartsIt(@TempDir Path dir) throws Exception {
         Path model = TinyNer.bertTiny(dir);
         TinyNer data = new TinyNer(21);
