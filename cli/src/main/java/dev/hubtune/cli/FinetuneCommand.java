@@ -187,6 +187,16 @@ final class FinetuneCommand implements Callable<Integer> {
     int evalEvery;
 
     @Option(
+            names = "--log-every",
+            defaultValue = "" + dev.hubtune.finetune.TrainerBuilder.DEFAULT_LOG_EVERY_STEPS,
+            paramLabel = "N",
+            description =
+                    "Log training loss, learning rate, gradient norm and sequences/s every N"
+                            + " optimizer steps to OUTPUT/tensorboard and OUTPUT/metrics.jsonl"
+                            + " (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Option(
             names = "--metric",
             paramLabel = "NAME",
             description =
@@ -468,6 +478,11 @@ final class FinetuneCommand implements Callable<Integer> {
                 report.totalParameters(),
                 100.0 * report.trainableParameters() / Math.max(1, report.totalParameters()),
                 report.adapter() == null ? "" : "; LoRA adapter (PEFT): " + report.adapter());
+        out.println(
+                "report: "
+                        + output.resolve("report.html")
+                        + "; curves: tensorboard --logdir "
+                        + output.resolve("tensorboard"));
         out.println(report.exported());
         return Hubtune.EXIT_OK;
     }
@@ -756,6 +771,11 @@ final class FinetuneCommand implements Callable<Integer> {
                 .optMixedPrecision(mixedPrecision)
                 .optXla(xla)
                 .optProfileStep(profileStep);
+        try {
+            b.optLogEverySteps(logEvery);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--log-every: " + e.getMessage());
+        }
         if (validation != null) {
             b.optValidationFile(validation);
         }

@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             PredictCommand.class,
             EvalCommand.class,
+            RunsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Hubtune implements Runnable {

@@ -66,6 +66,28 @@ class FinetuneCommandTest {
         assertTrue(ft.out().contains("accuracy 1.0000"), ft.out());
         String[] lines = ft.out().strip().split("\n");
         assertEquals(out.resolve("model").toString(), lines[lines.length - 1]);
+        assertTrue(ft.out().contains("tensorboard --logdir " + out.resolve("tensorboard")));
+
+        CliRunner runs = CliRunner.run("runs", out.toString());
+        assertEquals(0, runs.exitCode(), runs.err());
+        String row = runs.out().strip().split("\n")[1];
+        assertTrue(row.contains("Classification") && row.contains("tiny"), runs.out());
+        assertTrue(row.contains(" 0.00200 ") || row.contains(" 0.002 "), runs.out());
+        CliRunner runsJson = CliRunner.run("runs", out.toString(), "--json");
+        var summary =
+                JsonParser.parseString(runsJson.out())
+                        .getAsJsonArray()
+                        .get(0)
+                        .getAsJsonObject()
+                        .getAsJsonObject("summary");
+        assertEquals(out.resolve("model").toString(), summary.get("exported").getAsString());
+        assertTrue(summary.get("steps").getAsInt() > 0);
+        assertEquals(summary.get("totalSteps").getAsInt(), summary.get("steps").getAsInt());
+        assertTrue(summary.get("bestValue").getAsDouble() > 0);
+        CliRunner notARun = CliRunner.run("runs", out.toString(), dir.toString());
+        assertEquals(Hubtune.EXIT_USER_ERROR, notARun.exitCode());
+        assertTrue(notARun.err().contains("is not a hubtune run"), notARun.err());
+        assertEquals(1, notARun.err().strip().lines().count(), notARun.err());
         CliRunner predict =
                 CliRunner.run(
                         "predict",

@@ -44,6 +44,8 @@ final class Checkpoints {
      * @param best index of the best evaluation, or -1
      * @param trainLossSum training losses summed since the last evaluation
      * @param trainLossCount how many losses that sum holds
+     * @param logLossSum training losses summed since the last logged training point
+     * @param logLossCount how many losses that sum holds
      * @param <M> the task's metrics
      */
     record State<M extends EvaluationMetrics>(
@@ -56,7 +58,9 @@ final class Checkpoints {
             List<TrainingReport.Evaluation<M>> evaluations,
             int best,
             double trainLossSum,
-            int trainLossCount) {}
+            int trainLossCount,
+            double logLossSum,
+            int logLossCount) {}
 
     private final Path dir;
     private final int keep;

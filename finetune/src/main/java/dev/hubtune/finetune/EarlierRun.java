@@ -21,6 +21,9 @@ final class EarlierRun {
                     "checkpoints",
                     "metrics.jsonl",
                     "report.png",
+                    "report.html",
+                    "run.json",
+                    "tensorboard",
                     "profile.txt");
 
     private static final String PREFIX = ".earlier-run-";

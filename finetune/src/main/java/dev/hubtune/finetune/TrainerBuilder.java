@@ -43,6 +43,9 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     /** Checkpoints kept besides the best model. */
     public static final int DEFAULT_KEEP_CHECKPOINTS = 2;
 
+    /** Optimizer steps between two logged training points (TensorBoard, metrics.jsonl). */
+    public static final int DEFAULT_LOG_EVERY_STEPS = 10;
+
     /** Adam's first-moment decay. */
     static final double ADAM_BETA1 = 0.9;
 
@@ -80,6 +83,7 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
     int keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS;
     boolean prefetch = true;
     int profileStep;
+    int logEverySteps = DEFAULT_LOG_EVERY_STEPS;
     TrainingListener listener;
     LoraConfig lora;
     Path adapter;
@@ -339,6 +343,16 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
         return self();
     }
 
+    /**
+     * Log training loss, learning rate, gradient norm and throughput every {@code n} optimizer
+     * steps (default {@value #DEFAULT_LOG_EVERY_STEPS}) to {@code <output>/tensorboard} and {@code
+     * <output>/metrics.jsonl}; the loss logged is the mean over the steps since the last point.
+     */
+    public B optLogEverySteps(int n) {
+        this.logEverySteps = positive(n, "log-every");
+        return self();
+    }
+
     /** Progress callbacks. */
     public B optListener(TrainingListener listener) {
         this.listener = listener;
@@ -384,6 +398,7 @@ public abstract class TrainerBuilder<B extends TrainerBuilder<B>> {
                 keepCheckpoints,
                 prefetch,
                 profileStep,
+                logEverySteps,
                 listener,
                 lora,
                 adapter,

@@ -334,6 +334,17 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private int metricsLines;
         private double lossSum;
         private int lossCount;
+        // The window of the next logged training point: its loss is the mean over the window's
+        // micro-batches (checkpointed, so a resumed run logs the same value); its throughput is
+        // this process's only (wall time is not resumable).
+        private double logLossSum;
+        private int logLossCount;
+        private long logExamples;
+        private long logSince;
+        private TensorBoardWriter board;
+        private final List<RunReport.TrainPoint> trainPoints = new ArrayList<>();
+        private long processStart;
+        private double secondsBefore;
         private Path lastCheckpoint;
         private int microInStep;
         private int stepsThisRun;
@@ -404,9 +415,21 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private TrainingReport<M> train() throws FinetuneException, ModelException, IOException {
             Position position = s.resume() ? resume() : Position.START;
             int resumedFrom = step;
+            if (step == 0) {
+                // Nothing to continue: whatever an earlier process left without a checkpoint
+                // (killed before its first) is not part of this run's curves.
+                truncateLines(metricsFile, 0);
+                TensorBoardEvents.deleteEventFiles(s.outputDir().resolve("tensorboard"));
+            }
             long start = System.nanoTime();
+            logSince = start;
+            processStart = start;
+            secondsBefore = step == 0 ? 0 : RunSummary.secondsSoFar(s.outputDir());
             boolean stop = false;
-            try (Prefetcher prefetcher = new Prefetcher()) {
+            try (Prefetcher prefetcher = new Prefetcher();
+                    TensorBoardWriter tb =
+                            TensorBoardWriter.open(s.outputDir().resolve("tensorboard"))) {
+                board = tb;
                 for (int epoch = position.epoch(); !stop && step < schedule.totalSteps(); epoch++) {
                     List<List<E>> batches = epochBatches(epoch);
                     int from = epoch == position.epoch() ? position.batch() : 0;
@@ -429,6 +452,7 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                             ? task.export(best, staging.resolve("model"))
                                             : lora.export(
                                                     task, initial, best, staging, s.modelDir()));
+            writeReport(exported);
             return new TrainingReport<>(
                     List.copyOf(evaluations),
                     evaluations.get(bestIndex),
@@ -467,8 +491,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             metricsLines = state.metricsLines();
             lossSum = state.trainLossSum();
             lossCount = state.trainLossCount();
+            logLossSum = state.logLossSum();
+            logLossCount = state.logLossCount();
             lastCheckpoint = latest;
             truncateLines(metricsFile, metricsLines);
+            trainPoints.addAll(loggedTraining(metricsFile));
             LOG.info(
                     "resuming {} at step {} (epoch {}, batch {})",
                     s.outputDir(),
@@ -492,11 +519,20 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             boolean applyNow = microInStep >= s.accumulation() || epochEnd;
             int nextStep = step + 1;
             double lr = schedule.at(nextStep);
+            boolean logNow =
+                    applyNow
+                            && (nextStep % s.logEverySteps() == 0
+                                    || nextStep >= schedule.totalSteps());
             double loss;
+            double gradNorm;
             try (TrainingTask.Feed feed = prefetcher.take(batches, bi)) {
-                loss = trainStep(feed, lr, nextStep, epoch * 1_000_000L + bi, applyNow);
+                double[] out =
+                        trainStep(feed, lr, nextStep, epoch * 1_000_000L + bi, applyNow, logNow);
+                loss = out[0];
+                gradNorm = out[1];
                 examples += feed.examples();
                 tokens += feed.tokens();
+                logExamples += feed.examples();
             }
             if (!Double.isFinite(loss)) {
                 throw new FinetuneException(
@@ -512,6 +548,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             }
             lossSum += loss;
             lossCount++;
+            logLossSum += loss;
+            logLossCount++;
             if (!applyNow) {
                 return false;
             }
@@ -526,6 +564,9 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                 loss,
                                 lr,
                                 (System.nanoTime() - start) / 1e9);
+            }
+            if (logNow) {
+                logTraining(epoch, lr, gradNorm);
             }
             boolean last = step >= schedule.totalSteps();
             boolean evalNow =
@@ -555,6 +596,134 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
 
         /**
+         * Writes the training point of this step: mean loss over the window, learning rate,
+         * gradient global norm (before clipping) and sequences per second, to TensorBoard and as a
+         * {@code type: train} line of metrics.jsonl.
+         */
+        private void logTraining(int epoch, double lr, double gradNorm) throws IOException {
+            long now = System.nanoTime();
+            double loss = logLossSum / Math.max(1, logLossCount);
+            double seconds = (now - logSince) / 1e9;
+            double perSecond = seconds > 0 ? logExamples / seconds : 0;
+            logLossSum = 0;
+            logLossCount = 0;
+            logExamples = 0;
+            logSince = now;
+            board.scalar("train/loss", step, loss);
+            board.scalar("train/learning_rate", step, lr);
+            board.scalar("train/grad_norm", step, gradNorm);
+            board.scalar("train/sequences_per_second", step, perSecond);
+            board.flush();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("type", "train");
+            row.put("step", step);
+            row.put("epoch", epoch);
+            row.put("loss", loss);
+            row.put("learning_rate", lr);
+            // JSON has no NaN or infinity (a norm can overflow while the loss stays finite).
+            row.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null);
+            row.put("sequences_per_second", perSecond);
+            appendLine(row);
+            trainPoints.add(new RunReport.TrainPoint(step, loss));
+        }
+
+        /** Redraws report.png and report.html ({@code exported}: null while training). */
+        private void writeReport(Path exported) throws IOException {
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("model", s.modelDir().toString());
+            settings.put(
+                    "training data", s.trainFile() + " (" + task.train().size() + " examples)");
+            settings.put(
+                    "validation data",
+                    (s.validationFile() == null
+                                    ? "held out " + s.validationFraction() + " of the training file"
+                                    : s.validationFile().toString())
+                            + " ("
+                            + task.validationSize()
+                            + " examples)");
+            settings.put("steps", step + " of " + schedule.totalSteps());
+            settings.put(
+                    "batch",
+                    s.batchSize()
+                            + " × "
+                            + s.accumulation()
+                            + " accumulation (per optimizer step)");
+            settings.put("learning rate", s.learningRate() + ", " + schedule);
+            settings.put("weight decay", String.valueOf(s.weightDecay()));
+            settings.put("gradient clipping", "global norm " + s.maxGradNorm());
+            settings.put("dropout", String.valueOf(s.dropout()));
+            settings.put("seed", String.valueOf(s.seed()));
+            settings.put(
+                    "parameters trained",
+                    String.format(java.util.Locale.ROOT, "%,d of %,d", counts[0], counts[1])
+                            + (lora == null ? "" : " (LoRA " + s.lora() + ")"));
+            settings.put("best by", s.metric());
+            settings.put("output", s.outputDir().toString());
+            String kind =
+                    task.getClass()
+                            .getSimpleName()
+                            .replaceFirst("Task$", "")
+                            .replaceAll("([a-z])([A-Z])", "$1 $2")
+                            .replace(" Lm", " LM");
+            RunSummary.write(
+                    s.outputDir(),
+                    new RunSummary(
+                            kind,
+                            s.modelDir().toString(),
+                            s.trainFile().toString(),
+                            task.train().size(),
+                            task.validationSize(),
+                            summarySettings(),
+                            step,
+                            schedule.totalSteps(),
+                            secondsBefore + (System.nanoTime() - processStart) / 1e9,
+                            s.metric(),
+                            bestIndex < 0 ? null : evaluations.get(bestIndex).step(),
+                            bestIndex < 0 ? null : bestValue(evaluations.get(bestIndex).metrics()),
+                            bestIndex < 0 ? null : evaluations.get(bestIndex).metrics().summary(),
+                            exported == null ? null : exported.toString()));
+            RunReport.write(
+                    s.outputDir(),
+                    new RunReport.Contents(
+                            kind
+                                    + " fine-tuning of "
+                                    + RunSummary.modelName(s.modelDir().toString()),
+                            List.copyOf(trainPoints),
+                            List.copyOf(evaluations),
+                            bestIndex,
+                            s.metric(),
+                            schedule,
+                            settings,
+                            exported));
+        }
+
+        /** The settings {@code hubtune runs} compares, raw. */
+        private Map<String, Object> summarySettings() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("learning_rate", s.learningRate());
+            m.put("batch_size", s.batchSize());
+            m.put("accumulation", s.accumulation());
+            m.put("epochs", s.epochs());
+            m.put("max_steps", s.maxSteps());
+            m.put("schedule", s.schedule().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("warmup_ratio", s.warmupRatio());
+            m.put("weight_decay", s.weightDecay());
+            m.put("dropout", s.dropout());
+            m.put("seed", s.seed());
+            m.put("lora", lora == null ? null : String.valueOf(s.lora()));
+            return m;
+        }
+
+        /** The chosen metric's value (a loss as itself, not negated as {@code score} has it). */
+        private double bestValue(M metrics) {
+            if (s.metric().equals("loss")) {
+                return metrics.loss();
+            }
+            Object v = metrics.columns().get(s.metric());
+            return v instanceof Number n ? n.doubleValue() : metrics.score(s.metric());
+        }
+
+        /**
          * Whether {@code a} beats {@code b} on the chosen metric; a tie goes to the lower
          * validation loss (so of two evaluations with equal accuracy, the better-fitted one wins,
          * not merely the first).
@@ -569,7 +738,12 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         private boolean record(TrainingReport.Evaluation<M> ev, double lr) throws IOException {
             evaluations.add(ev);
             appendMetrics(ev, lr);
-            metricsLines++;
+            for (Map.Entry<String, Double> scalar :
+                    TensorBoardEvents.scalars("eval", ev.metrics().columns()).entrySet()) {
+                board.scalar(scalar.getKey(), ev.step(), scalar.getValue());
+            }
+            board.scalar("eval/train_loss", ev.step(), ev.trainLoss());
+            board.flush();
             // The CLI's listener prints evaluations itself; library users get them in the log.
             LOG.atLevel(s.listener() == null ? Level.INFO : Level.DEBUG)
                     .log(
@@ -581,10 +755,14 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             if (s.listener() != null) {
                 s.listener().evaluated(ev);
             }
-            ReportImage.write(s.outputDir().resolve("report.png"), evaluations, schedule);
-            if (bestIndex < 0 || better(ev.metrics(), evaluations.get(bestIndex).metrics())) {
+            boolean improved =
+                    bestIndex < 0 || better(ev.metrics(), evaluations.get(bestIndex).metrics());
+            if (improved) {
                 bestIndex = evaluations.size() - 1;
                 sinceBest = 0;
+            }
+            writeReport(null);
+            if (improved) {
                 return false;
             }
             if (s.patience() > 0 && ++sinceBest >= s.patience()) {
@@ -659,7 +837,9 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     List.copyOf(evaluations),
                     bestIndex,
                     lossSum,
-                    lossCount);
+                    lossCount,
+                    logLossSum,
+                    logLossCount);
         }
 
         /** Feeds LoRA's adapter dropout rate, where the adapters have dropout. */
@@ -669,11 +849,20 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     : runner.feed(lora.dropoutRate(), rate);
         }
 
-        private double trainStep(
-                TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
+        /**
+         * Runs one micro-batch (and the update, when {@code apply}); returns its loss and, when
+         * {@code norm} is asked for, the global gradient norm of the update (NaN otherwise).
+         */
+        private double[] trainStep(
+                TrainingTask.Feed feed,
+                double lr,
+                int step,
+                long dropoutStream,
+                boolean apply,
+                boolean norm)
                 throws FinetuneException {
             try {
-                return runStep(feed, lr, step, dropoutStream, apply);
+                return runStep(feed, lr, step, dropoutStream, apply, norm);
             } catch (TensorFlowException e) {
                 if (s.cluster() == null || e instanceof TFResourceExhaustedException) {
                     throw e;
@@ -701,8 +890,13 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             }
         }
 
-        private double runStep(
-                TrainingTask.Feed feed, double lr, int step, long dropoutStream, boolean apply)
+        private double[] runStep(
+                TrainingTask.Feed feed,
+                double lr,
+                int step,
+                long dropoutStream,
+                boolean apply,
+                boolean norm)
                 throws FinetuneException {
             try (TFloat32 rate = TFloat32.scalarOf((float) s.dropout());
                     TFloat32 loraRate = TFloat32.scalarOf(lora == null ? 0f : lora.dropout());
@@ -712,29 +906,43 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                     TFloat32 c2 = TFloat32.scalarOf(adam.correction2(step));
                     Result r =
                             run(
-                                    loraDropout(feed.into(session.runner()), loraRate)
-                                            .feed(model.dropout().rate, rate)
-                                            .feed(model.dropout().seed, seed)
-                                            .feed(adam.learningRate, learningRate)
-                                            .feed(adam.correction1, c1)
-                                            .feed(adam.correction2, c2)
-                                            .fetch(trainLoss)
-                                            .addTarget(
-                                                    gradients.accumulate != null
-                                                            ? gradients.accumulate
-                                                            : adam.step),
+                                    withNorm(
+                                            loraDropout(feed.into(session.runner()), loraRate)
+                                                    .feed(model.dropout().rate, rate)
+                                                    .feed(model.dropout().seed, seed)
+                                                    .feed(adam.learningRate, learningRate)
+                                                    .feed(adam.correction1, c1)
+                                                    .feed(adam.correction2, c2)
+                                                    .fetch(trainLoss)
+                                                    .addTarget(
+                                                            gradients.accumulate != null
+                                                                    ? gradients.accumulate
+                                                                    : adam.step),
+                                            norm && gradients.accumulate == null),
                                     step)) {
-                if (gradients.accumulate != null && apply) {
-                    // The update reads only the accumulators: no batch to feed.
-                    session.runner()
-                            .feed(adam.learningRate, learningRate)
-                            .feed(adam.correction1, c1)
-                            .feed(adam.correction2, c2)
-                            .addTarget(adam.step)
-                            .run()
-                            .close();
+                double gradNorm = Double.NaN;
+                if (norm && gradients.accumulate == null) {
+                    gradNorm = ((TFloat32) r.get(1)).getFloat();
                 }
-                return ((TFloat32) r.get(0)).getFloat();
+                if (gradients.accumulate != null && apply) {
+                    // The update reads only the accumulators: no batch to feed. The norm fetched
+                    // here is the one the update clipped with (the accumulated gradient's),
+                    // computed once in this run, before the accumulators are reset.
+                    try (Result u =
+                            withNorm(
+                                            session.runner()
+                                                    .feed(adam.learningRate, learningRate)
+                                                    .feed(adam.correction1, c1)
+                                                    .feed(adam.correction2, c2)
+                                                    .addTarget(adam.step),
+                                            norm)
+                                    .run()) {
+                        if (norm) {
+                            gradNorm = ((TFloat32) u.get(0)).getFloat();
+                        }
+                    }
+                }
+                return new double[] {((TFloat32) r.get(0)).getFloat(), gradNorm};
             } catch (TFResourceExhaustedException e) {
                 throw new FinetuneException(
                         "a batch of "
@@ -748,6 +956,11 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                                 + " or shorter sequences.",
                         e);
             }
+        }
+
+        /** Also fetches the global gradient norm, when asked. */
+        private Session.Runner withNorm(Session.Runner runner, boolean norm) {
+            return norm ? runner.fetch(gradients.norm) : runner;
         }
 
         /**
@@ -783,11 +996,18 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
 
         private void appendMetrics(TrainingReport.Evaluation<M> ev, double lr) throws IOException {
             Map<String, Object> row = new LinkedHashMap<>();
+            row.put("type", "eval");
             row.put("step", ev.step());
             row.put("epoch", ev.epoch());
             row.put("learning_rate", lr);
             row.put("train_loss", ev.trainLoss());
             row.putAll(ev.metrics().columns());
+            appendLine(row);
+        }
+
+        /** Appends a line to metrics.jsonl (counted, so a resumed run truncates to its state). */
+        private void appendLine(Map<String, Object> row) throws IOException {
+            metricsLines++;
             Files.writeString(
                     metricsFile,
                     new Gson().toJson(row) + "\n",
@@ -876,6 +1096,24 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
                 s.batchSize(),
                 BUCKET_BATCHES,
                 new Random(s.seed() * 1_000_003L + epoch));
+    }
+
+    /** The {@code type: train} points of a metrics.jsonl (a resumed run's earlier curve). */
+    private static List<RunReport.TrainPoint> loggedTraining(Path file) throws IOException {
+        List<RunReport.TrainPoint> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            com.google.gson.JsonObject o =
+                    com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("type") && o.get("type").getAsString().equals("train")) {
+                out.add(
+                        new RunReport.TrainPoint(
+                                o.get("step").getAsInt(), o.get("loss").getAsDouble()));
+            }
+        }
+        return out;
     }
 
     private static void truncateLines(Path file, int lines) throws IOException {

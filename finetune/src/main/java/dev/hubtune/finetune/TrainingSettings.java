@@ -38,6 +38,7 @@ record TrainingSettings(
         int keepCheckpoints,
         boolean prefetch,
         int profileStep,
+        int logEverySteps,
         TrainingListener listener,
         LoraConfig lora,
         Path adapter,

@@ -25,6 +25,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ResumeTest {
 
+    /**
+     * Logged steps 13, 26, 30: the killed child logs step 13 after its checkpoint of step 12, so
+     * the resumed run replays a logged step (which must not be written twice), and the window of
+     * step 13 spans the checkpoint (its mean loss must survive the restart).
+     */
+    static final int LOG_EVERY = 13;
+
     /** Trains one task's run in {@code out}. */
     @FunctionalInterface
     interface Run {
@@ -55,6 +62,7 @@ class ResumeTest {
                             .optCheckpointEverySteps(4)
                             .optMetric("loss")
                             .optEvalEverySteps(10)
+                            .optLogEverySteps(LOG_EVERY)
                             .optResume(resume)
                             .optListener(listener)
                             .build()
@@ -74,6 +82,7 @@ class ResumeTest {
                             .optThreads(1)
                             .optCheckpointEverySteps(4)
                             .optEvalEverySteps(10)
+                            .optLogEverySteps(LOG_EVERY)
                             .optResume(resume)
                             .optListener(listener)
                             .build()
@@ -93,6 +102,7 @@ class ResumeTest {
                         .optThreads(1)
                         .optCheckpointEverySteps(4)
                         .optEvalEverySteps(10)
+                        .optLogEverySteps(LOG_EVERY)
                         .optResume(resume)
                         .optListener(listener)
                         .build()
@@ -240,10 +250,61 @@ class ResumeTest {
             assertArrayEquals(
                     a.get(name).data(), b.get(name).data(), 0f, name + " differs after resume");
         }
-        List<String> metrics = Files.readAllLines(killed.resolve("metrics.jsonl"));
+        List<String> metrics = withoutThroughput(killed.resolve("metrics.jsonl"));
         assertEquals(
-                Files.readAllLines(dir.resolve("straight/metrics.jsonl")),
+                withoutThroughput(dir.resolve("straight/metrics.jsonl")),
                 metrics,
                 "the resumed run's metrics equal the uninterrupted run's, no line duplicated");
+        assertEquals(
+                List.of(13, 26, 30),
+                metrics.stream()
+                        .filter(l -> l.startsWith("{\"type\":\"train\""))
+                        .map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject())
+                        .map(o -> o.get("step").getAsInt())
+                        .toList());
+
+        // TensorBoard: the killed process's events file and the resumed one's together hold the
+        // uninterrupted run's curves — each tag at the same steps with the same values, no step
+        // twice (throughput, wall-clock dependent, only at the same steps).
+        List<TensorBoardEvents.Scalar> straightBoard =
+                TensorBoardEvents.read(dir.resolve("straight/tensorboard"));
+        List<TensorBoardEvents.Scalar> resumedBoard =
+                TensorBoardEvents.read(killed.resolve("tensorboard"));
+        assertTrue(
+                resumedBoard.stream().map(TensorBoardEvents.Scalar::file).distinct().count() >= 2,
+                "one events file per process");
+        assertEquals(
+                List.of(13L, 26L, 30L),
+                resumedBoard.stream()
+                        .filter(v -> v.tag().equals("train/loss"))
+                        .map(TensorBoardEvents.Scalar::step)
+                        .toList());
+        assertTrue(resumedBoard.stream().anyMatch(v -> v.tag().equals("train/grad_norm")));
+        assertTrue(resumedBoard.stream().anyMatch(v -> v.tag().equals("eval/eval_loss")));
+        assertEquals(board(straightBoard), board(resumedBoard));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (TensorBoardEvents.Scalar v : resumedBoard) {
+            assertTrue(seen.add(v.tag() + "@" + v.step()), "written twice: " + v);
+        }
+    }
+
+    /** tag@step=value, sorted; throughput without its value. */
+    private static List<String> board(List<TensorBoardEvents.Scalar> scalars) {
+        return scalars.stream()
+                .map(
+                        v ->
+                                v.tag()
+                                        + "@"
+                                        + v.step()
+                                        + (v.tag().endsWith("per_second") ? "" : "=" + v.value()))
+                .sorted()
+                .toList();
+    }
+
+    /** metrics.jsonl's lines with the wall-clock dependent throughput taken out. */
+    private static List<String> withoutThroughput(Path file) throws java.io.IOException {
+        return Files.readAllLines(file).stream()
+                .map(l -> l.replaceAll(",\"sequences_per_second\":[^,}]*", ""))
+                .toList();
     }
 }

@@ -65,7 +65,9 @@ class TokenClassifierTrainerTest {
         assertEquals(java.util.Set.of("LOC", "ORG", "PER"), best.types().keySet());
         assertTrue(Files.isRegularFile(dir.resolve("run/report.png")));
         String lastLine =
-                Files.readAllLines(dir.resolve("run/metrics.jsonl"))
+                Files.readAllLines(dir.resolve("run/metrics.jsonl")).stream()
+                        .filter(l -> l.startsWith("{\"type\":\"eval\""))
+                        .toList()
                         .get(report.evaluations().size() - 1);
         assertTrue(lastLine.contains("\"f1\"") && lastLine.contains("\"PER\""), lastLine);
 
