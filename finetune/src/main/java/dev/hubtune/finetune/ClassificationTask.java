@@ -575,6 +575,11 @@ final class ClassificationTask
     }
 
     @Override
+    public List<String> classNames() {
+        return labels.labels();
+    }
+
+    @Override
     public String fingerprint() {
         long h = 1125899906842597L;
         for (Item i : train) {

@@ -280,6 +280,11 @@ final class MultiLabelTask implements TrainingTask<MultiLabelTask.Item, MultiLab
     }
 
     @Override
+    public List<String> classNames() {
+        return labels.labels();
+    }
+
+    @Override
     public String fingerprint() {
         long h = 1125899906842597L;
         for (Item i : train) {

@@ -83,25 +83,39 @@ final class TensorBoardEvents {
     /**
      * An evaluation's metrics.jsonl columns as TensorBoard scalars: numbers under {@code
      * prefix/name}, nested maps (per entity type) under {@code prefix/name/key/…}, per-class arrays
-     * under {@code prefix/name/class_i}; matrices (a confusion matrix) are not scalars and stay
-     * out.
+     * under {@code prefix/name/<class name>} (or {@code class_i} when {@code classNames} does not
+     * name them all); matrices (a confusion matrix) are not scalars and stay out.
      */
-    static Map<String, Double> scalars(String prefix, Map<String, ?> columns) {
+    static Map<String, Double> scalars(
+            String prefix, Map<String, ?> columns, List<String> classNames) {
         Map<String, Double> out = new LinkedHashMap<>();
-        columns.forEach((k, v) -> flatten(prefix + "/" + k, v, out));
+        columns.forEach((k, v) -> flatten(prefix + "/" + k, v, classNames, out));
         return out;
     }
 
-    private static void flatten(String tag, Object v, Map<String, Double> out) {
+    /** The same with per-class values under their indices. */
+    static Map<String, Double> scalars(String prefix, Map<String, ?> columns) {
+        return scalars(prefix, columns, List.of());
+    }
+
+    private static void flatten(
+            String tag, Object v, List<String> classNames, Map<String, Double> out) {
         if (v instanceof Number n) {
             out.put(tag, n.doubleValue());
         } else if (v instanceof double[] a) {
+            boolean named = classNames.size() == a.length;
             for (int i = 0; i < a.length; i++) {
-                out.put(tag + "/class_" + i, a[i]);
+                out.put(tag + "/" + (named ? tagName(classNames.get(i)) : "class_" + i), a[i]);
             }
         } else if (v instanceof Map<?, ?> m) {
-            m.forEach((k, x) -> flatten(tag + "/" + k, x, out));
+            m.forEach((k, x) -> flatten(tag + "/" + k, x, classNames, out));
         }
+    }
+
+    /** A class name as a tag path element: TensorBoard splits tags at '/'. */
+    private static String tagName(String name) {
+        String t = name.replace('/', '_').strip();
+        return t.isEmpty() ? "_" : t;
     }
 
     /** The TFRecord payloads of {@code file}. */

@@ -739,7 +739,8 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
             evaluations.add(ev);
             appendMetrics(ev, lr);
             for (Map.Entry<String, Double> scalar :
-                    TensorBoardEvents.scalars("eval", ev.metrics().columns()).entrySet()) {
+                    TensorBoardEvents.scalars("eval", ev.metrics().columns(), task.classNames())
+                            .entrySet()) {
                 board.scalar(scalar.getKey(), ev.step(), scalar.getValue());
             }
             board.scalar("eval/train_loss", ev.step(), ev.trainLoss());

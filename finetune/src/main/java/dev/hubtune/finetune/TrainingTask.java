@@ -152,6 +152,14 @@ interface TrainingTask<E, M extends EvaluationMetrics> extends AutoCloseable {
     /** Identifies the data and task settings, so a resume never mixes two runs. */
     String fingerprint();
 
+    /**
+     * The names of the classes, in id order, that per-class metrics are reported under (e.g. in
+     * TensorBoard: {@code eval/f1/billing}); empty where the metrics have none.
+     */
+    default java.util.List<String> classNames() {
+        return java.util.List.of();
+    }
+
     /** Exports {@code weights} (the best checkpoint's model variables) to {@code dir}. */
     Path export(Map<String, WeightTensor> weights, Path dir) throws ModelException;
 

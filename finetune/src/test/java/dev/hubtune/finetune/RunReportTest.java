@@ -78,8 +78,8 @@ class RunReportTest {
                                 "eval/eval_loss",
                                 "eval/accuracy",
                                 "eval/macro_f1",
-                                "eval/precision/class_0",
-                                "eval/recall/class_1")),
+                                "eval/precision/neg",
+                                "eval/recall/pos")),
                 tags.toString());
         // The logged values are metrics.jsonl's, as float32.
         double[] jsonLoss = train.stream().mapToDouble(t -> t.get("loss").getAsDouble()).toArray();
