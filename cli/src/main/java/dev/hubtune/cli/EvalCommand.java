@@ -53,7 +53,7 @@ final class EvalCommand implements Callable<Integer> {
     Path data;
 
     @Option(
-            names = "--max-length",
+            names = "--max-length", converter = OptionValues.Positive.class,
             description =
                     "Tokens per text (default: as the model was trained, else its positions).")
     Integer maxLength;

@@ -40,7 +40,7 @@ final class FillMaskCommand implements Callable<Integer> {
     String text;
 
     @Option(
-            names = "--top-k",
+            names = "--top-k", converter = OptionValues.Positive.class,
             defaultValue = "5",
             description = "How many candidates to show (default ${DEFAULT-VALUE}).")
     int topK;

@@ -94,7 +94,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Task task;
 
     @Option(
-            names = "--block-size",
+            names = "--block-size", converter = OptionValues.Positive.class,
             paramLabel = "N",
             description =
                     "causal-lm: tokens per training block (default: "
@@ -131,15 +131,15 @@ final class FinetuneCommand implements Callable<Integer> {
     Path output;
 
     @Option(
-            names = "--epochs",
+            names = "--epochs", converter = OptionValues.Positive.class,
             description = "Epochs (default: " + TrainerBuilder.DEFAULT_EPOCHS + ").")
     Integer epochs;
 
-    @Option(names = "--max-steps", description = "Stop after N optimizer steps instead.")
+    @Option(names = "--max-steps", converter = OptionValues.Positive.class, description = "Stop after N optimizer steps instead.")
     Integer maxSteps;
 
     @Option(
-            names = "--learning-rate",
+            names = "--learning-rate", converter = OptionValues.LearningRate.class,
             description =
                     "Peak learning rate (default: "
                             + TrainerBuilder.DEFAULT_LEARNING_RATE
@@ -149,7 +149,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Double learningRate;
 
     @Option(
-            names = "--batch-size",
+            names = "--batch-size", converter = OptionValues.Positive.class,
             description =
                     "Sequences per micro-batch (default: "
                             + ClassifierTrainer.DEFAULT_BATCH_SIZE
@@ -159,7 +159,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Integer batchSize;
 
     @Option(
-            names = "--max-length",
+            names = "--max-length", converter = OptionValues.Positive.class,
             description =
                     "Tokens per sequence (default: "
                             + ClassifierTrainer.DEFAULT_MAX_LENGTH
@@ -180,7 +180,7 @@ final class FinetuneCommand implements Callable<Integer> {
     LearningRateSchedule.Kind schedule;
 
     @Option(
-            names = "--eval-every",
+            names = "--eval-every", converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "Also evaluate every N steps.")
     int evalEvery;
@@ -200,7 +200,7 @@ final class FinetuneCommand implements Callable<Integer> {
     String metric;
 
     @Option(
-            names = "--patience",
+            names = "--patience", converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "Early stopping after N evaluations without improvement.")
     int patience;
@@ -211,7 +211,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean balance;
 
     @Option(
-            names = "--gradient-accumulation",
+            names = "--gradient-accumulation", converter = OptionValues.Positive.class,
             description = "Micro-batches per optimizer step (default: 1, none).")
     Integer accumulation;
 
@@ -228,7 +228,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Pooling pooling;
 
     @Option(
-            names = "--threads",
+            names = "--threads", converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "TensorFlow threads (default: all cores).")
     int threads;
@@ -242,7 +242,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean xla;
 
     @Option(
-            names = "--profile-step",
+            names = "--profile-step", converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             paramLabel = "N",
             description =
@@ -258,13 +258,13 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean lora;
 
     @Option(
-            names = "--lora-r",
+            names = "--lora-r", converter = OptionValues.Positive.class,
             paramLabel = "R",
             description = "LoRA rank (default: " + LoraConfig.DEFAULT_RANK + "); implies --lora.")
     Integer loraRank;
 
     @Option(
-            names = "--lora-alpha",
+            names = "--lora-alpha", converter = OptionValues.PositiveNumber.class,
             paramLabel = "A",
             description = "LoRA alpha; the scale is alpha/r (default: 8); implies --lora.")
     Double loraAlpha;
@@ -275,7 +275,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean loraRsLora;
 
     @Option(
-            names = "--lora-dropout",
+            names = "--lora-dropout", converter = OptionValues.Dropout.class,
             paramLabel = "P",
             description = "Dropout on the adapters' input (default: 0); implies --lora.")
     Double loraDropout;
@@ -316,7 +316,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(
-            names = "--stride",
+            names = "--stride", converter = OptionValues.NonNegative.class,
             paramLabel = "N",
             description =
                     "token-classification: tokens shared by the overlapping windows of a sentence"
@@ -347,7 +347,7 @@ final class FinetuneCommand implements Callable<Integer> {
     String tagScheme;
 
     @Option(
-            names = "--tag-column",
+            names = "--tag-column", converter = OptionValues.NonNegative.class,
             paramLabel = "N",
             description =
                     "token-classification, CoNLL: the tag's column, 0 being the word (default:"
@@ -365,7 +365,7 @@ final class FinetuneCommand implements Callable<Integer> {
     String labelDelimiter;
 
     @Option(
-            names = "--threshold",
+            names = "--threshold", converter = OptionValues.OpenUnit.class,
             paramLabel = "P",
             description =
                     "multi-label: the probability above which a label applies (default: "
@@ -396,7 +396,7 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean symmetric;
 
     @Option(
-            names = "--scale",
+            names = "--scale", converter = OptionValues.PositiveNumber.class,
             paramLabel = "S",
             description =
                     "embedding: the ranking loss's similarity scale (default: "

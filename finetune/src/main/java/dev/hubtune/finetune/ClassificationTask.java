@@ -141,7 +141,8 @@ final class ClassificationTask
                                 + "); a classifier needs examples of at least two labels");
             }
             List<Item> train = encode(tokenizer, trainExamples, labels);
-            List<Item> validation = encode(tokenizer, validationExamples, labels);
+            List<Item> validation =
+                    HeldOut.onValidation(s, () -> encode(tokenizer, validationExamples, labels));
             LOG.info(
                     "{} training and {} validation examples, {} classes {}",
                     train.size(),

@@ -80,7 +80,6 @@ public final class HuggingFaceSource {
                                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8)
                                 + "?blobs=true");
         String what = ref.repoId() + "@" + ref.revision();
-        JsonObject info;
         try (HttpTransport.Response r =
                 http.send(
                         "GET",
@@ -98,6 +97,21 @@ public final class HuggingFaceSource {
                 r.abort();
                 throw http.failure("GET", api, e, 1);
             }
+            return plan(body, api, ref, include, exclude);
+        }
+    }
+
+    /** The plan for the Hub's JSON listing {@code body} of {@code ref} (answered at {@code api}). */
+    Plan plan(
+            String body,
+            URI api,
+            ModelRef.HuggingFace ref,
+            List<String> include,
+            List<String> exclude)
+            throws HubException {
+        String what = ref.repoId() + "@" + ref.revision();
+        JsonObject info;
+        try {
             info = JsonParser.parseString(body).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
             throw new HubException(

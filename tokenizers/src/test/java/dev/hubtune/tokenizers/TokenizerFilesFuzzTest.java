@@ -1,0 +1,42 @@
+package dev.hubtune.tokenizers;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * Fuzz target for loading a downloaded model's tokenizer ({@code tokenizer.json}, with a {@code
+ * tokenizer_config.json} beside it) and encoding with it. The contract: the tokenizer loads and
+ * encodes, or {@link TokenizerException} says why — never another exception, a crash of the native
+ * tokenizer, an out-of-memory error or a hang.
+ */
+@Tag("fuzz")
+class TokenizerFilesFuzzTest {
+
+    private static final Path DIR = tempDir();
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("hubtune-fuzz-tokenizer");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void tokenizerJson(FuzzedDataProvider data) throws IOException {
+        byte[] config = data.consumeBytes(data.consumeInt(0, 512));
+        String text = data.consumeString(64);
+        Files.write(DIR.resolve("tokenizer_config.json"), config);
+        Files.write(DIR.resolve("tokenizer.json"), data.consumeRemainingAsBytes());
+        try (TextTokenizer t = TextTokenizer.builder().setModelDir(DIR).build()) {
+            t.encode(text);
+        } catch (TokenizerException expected) {
+            // documented
+        }
+    }
+}
