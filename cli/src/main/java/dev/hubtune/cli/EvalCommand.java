@@ -53,7 +53,8 @@ final class EvalCommand implements Callable<Integer> {
     Path data;
 
     @Option(
-            names = "--max-length", converter = OptionValues.Positive.class,
+            names = "--max-length",
+            converter = OptionValues.Positive.class,
             description =
                     "Tokens per text (default: as the model was trained, else its positions).")
     Integer maxLength;

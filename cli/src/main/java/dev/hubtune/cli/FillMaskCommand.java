@@ -40,7 +40,8 @@ final class FillMaskCommand implements Callable<Integer> {
     String text;
 
     @Option(
-            names = "--top-k", converter = OptionValues.Positive.class,
+            names = "--top-k",
+            converter = OptionValues.Positive.class,
             defaultValue = "5",
             description = "How many candidates to show (default ${DEFAULT-VALUE}).")
     int topK;

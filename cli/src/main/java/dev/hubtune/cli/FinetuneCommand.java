@@ -94,7 +94,8 @@ final class FinetuneCommand implements Callable<Integer> {
     Task task;
 
     @Option(
-            names = "--block-size", converter = OptionValues.Positive.class,
+            names = "--block-size",
+            converter = OptionValues.Positive.class,
             paramLabel = "N",
             description =
                     "causal-lm: tokens per training block (default: "
@@ -125,21 +126,27 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = {"-o", "--output"},
+            converter = OptionValues.OutputDirectory.class,
             required = true,
             paramLabel = "DIR",
             description = "Run directory (metrics, model/).")
     Path output;
 
     @Option(
-            names = "--epochs", converter = OptionValues.Positive.class,
+            names = "--epochs",
+            converter = OptionValues.Positive.class,
             description = "Epochs (default: " + TrainerBuilder.DEFAULT_EPOCHS + ").")
     Integer epochs;
 
-    @Option(names = "--max-steps", converter = OptionValues.Positive.class, description = "Stop after N optimizer steps instead.")
+    @Option(
+            names = "--max-steps",
+            converter = OptionValues.Positive.class,
+            description = "Stop after N optimizer steps instead.")
     Integer maxSteps;
 
     @Option(
-            names = "--learning-rate", converter = OptionValues.LearningRate.class,
+            names = "--learning-rate",
+            converter = OptionValues.LearningRate.class,
             description =
                     "Peak learning rate (default: "
                             + TrainerBuilder.DEFAULT_LEARNING_RATE
@@ -149,7 +156,8 @@ final class FinetuneCommand implements Callable<Integer> {
     Double learningRate;
 
     @Option(
-            names = "--batch-size", converter = OptionValues.Positive.class,
+            names = "--batch-size",
+            converter = OptionValues.Positive.class,
             description =
                     "Sequences per micro-batch (default: "
                             + ClassifierTrainer.DEFAULT_BATCH_SIZE
@@ -159,7 +167,8 @@ final class FinetuneCommand implements Callable<Integer> {
     Integer batchSize;
 
     @Option(
-            names = "--max-length", converter = OptionValues.Positive.class,
+            names = "--max-length",
+            converter = OptionValues.Positive.class,
             description =
                     "Tokens per sequence (default: "
                             + ClassifierTrainer.DEFAULT_MAX_LENGTH
@@ -180,7 +189,8 @@ final class FinetuneCommand implements Callable<Integer> {
     LearningRateSchedule.Kind schedule;
 
     @Option(
-            names = "--eval-every", converter = OptionValues.NonNegative.class,
+            names = "--eval-every",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "Also evaluate every N steps.")
     int evalEvery;
@@ -200,7 +210,8 @@ final class FinetuneCommand implements Callable<Integer> {
     String metric;
 
     @Option(
-            names = "--patience", converter = OptionValues.NonNegative.class,
+            names = "--patience",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "Early stopping after N evaluations without improvement.")
     int patience;
@@ -211,7 +222,8 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean balance;
 
     @Option(
-            names = "--gradient-accumulation", converter = OptionValues.Positive.class,
+            names = "--gradient-accumulation",
+            converter = OptionValues.Positive.class,
             description = "Micro-batches per optimizer step (default: 1, none).")
     Integer accumulation;
 
@@ -228,7 +240,8 @@ final class FinetuneCommand implements Callable<Integer> {
     Pooling pooling;
 
     @Option(
-            names = "--threads", converter = OptionValues.NonNegative.class,
+            names = "--threads",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "TensorFlow threads (default: all cores).")
     int threads;
@@ -242,7 +255,8 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean xla;
 
     @Option(
-            names = "--profile-step", converter = OptionValues.NonNegative.class,
+            names = "--profile-step",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             paramLabel = "N",
             description =
@@ -258,13 +272,15 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean lora;
 
     @Option(
-            names = "--lora-r", converter = OptionValues.Positive.class,
+            names = "--lora-r",
+            converter = OptionValues.Positive.class,
             paramLabel = "R",
             description = "LoRA rank (default: " + LoraConfig.DEFAULT_RANK + "); implies --lora.")
     Integer loraRank;
 
     @Option(
-            names = "--lora-alpha", converter = OptionValues.PositiveNumber.class,
+            names = "--lora-alpha",
+            converter = OptionValues.PositiveNumber.class,
             paramLabel = "A",
             description = "LoRA alpha; the scale is alpha/r (default: 8); implies --lora.")
     Double loraAlpha;
@@ -275,7 +291,8 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean loraRsLora;
 
     @Option(
-            names = "--lora-dropout", converter = OptionValues.Dropout.class,
+            names = "--lora-dropout",
+            converter = OptionValues.Dropout.class,
             paramLabel = "P",
             description = "Dropout on the adapters' input (default: 0); implies --lora.")
     Double loraDropout;
@@ -316,7 +333,8 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(
-            names = "--stride", converter = OptionValues.NonNegative.class,
+            names = "--stride",
+            converter = OptionValues.NonNegative.class,
             paramLabel = "N",
             description =
                     "token-classification: tokens shared by the overlapping windows of a sentence"
@@ -347,7 +365,8 @@ final class FinetuneCommand implements Callable<Integer> {
     String tagScheme;
 
     @Option(
-            names = "--tag-column", converter = OptionValues.NonNegative.class,
+            names = "--tag-column",
+            converter = OptionValues.NonNegative.class,
             paramLabel = "N",
             description =
                     "token-classification, CoNLL: the tag's column, 0 being the word (default:"
@@ -365,7 +384,8 @@ final class FinetuneCommand implements Callable<Integer> {
     String labelDelimiter;
 
     @Option(
-            names = "--threshold", converter = OptionValues.OpenUnit.class,
+            names = "--threshold",
+            converter = OptionValues.OpenUnit.class,
             paramLabel = "P",
             description =
                     "multi-label: the probability above which a label applies (default: "
@@ -396,7 +416,8 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean symmetric;
 
     @Option(
-            names = "--scale", converter = OptionValues.PositiveNumber.class,
+            names = "--scale",
+            converter = OptionValues.PositiveNumber.class,
             paramLabel = "S",
             description =
                     "embedding: the ranking loss's similarity scale (default: "

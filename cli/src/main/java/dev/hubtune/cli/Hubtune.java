@@ -68,8 +68,8 @@ public final class Hubtune implements Runnable {
     }
 
     /**
-     * A bad option or argument: picocli's one-line message and a pointer to the command's help
-     * (not the whole usage text, which would bury the message).
+     * A bad option or argument: picocli's one-line message and a pointer to the command's help (not
+     * the whole usage text, which would bury the message).
      */
     private static int shortUsageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();

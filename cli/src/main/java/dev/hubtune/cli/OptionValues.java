@@ -109,4 +109,28 @@ final class OptionValues {
             return d;
         }
     }
+
+    /**
+     * A directory to write into: an existing regular file there is refused at once, with what to do
+     * (it would otherwise fail later, on creating the directory, naming only the path).
+     */
+    static final class OutputDirectory implements ITypeConverter<java.nio.file.Path> {
+        @Override
+        public java.nio.file.Path convert(String value) {
+            java.nio.file.Path p;
+            try {
+                p = java.nio.file.Path.of(value);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new TypeConversionException("'" + value + "' is not a path");
+            }
+            if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)) {
+                throw new TypeConversionException(
+                        "'"
+                                + value
+                                + "' is an existing file, not a directory; give the path of a new"
+                                + " directory, or move the file away");
+            }
+            return p;
+        }
+    }
 }

@@ -61,7 +61,8 @@ final class PredictCommand implements Callable<Integer> {
     String pair;
 
     @Option(
-            names = "--max-length", converter = OptionValues.Positive.class,
+            names = "--max-length",
+            converter = OptionValues.Positive.class,
             description =
                     "Tokens per text (default: as the model was trained, else its positions);"
                             + " token classifiers read longer texts in overlapping windows of it.")

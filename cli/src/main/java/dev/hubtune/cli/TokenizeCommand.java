@@ -49,7 +49,8 @@ final class TokenizeCommand implements Callable<Integer> {
     String pair;
 
     @Option(
-            names = "--max-length", converter = OptionValues.Positive.class,
+            names = "--max-length",
+            converter = OptionValues.Positive.class,
             paramLabel = "N",
             description = "Truncate to N tokens (default: the model's maximum).")
     Integer maxLength;

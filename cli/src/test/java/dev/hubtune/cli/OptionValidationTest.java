@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
@@ -74,18 +77,56 @@ class OptionValidationTest {
     }
 
     @Test
+    void anOutputThatIsAnExistingFileSaysWhatToDo(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+        String[][] commands = {
+            {"finetune", "no-such-model-xyz", "--train", "t.csv", "-o", file.toString()},
+            {"export", "no-such-model-xyz", "-o", file.toString()},
+            {"init", "bert-tiny", "--tokenizer", "no-such-model-xyz", "-o", file.toString()},
+        };
+        for (String[] args : commands) {
+            CliRunner r = CliRunner.run(args);
+            assertEquals(1, r.exitCode(), r.err());
+            String first = r.err().lines().findFirst().orElse("");
+            assertTrue(
+                    first.contains("Invalid value for option '--output'")
+                            && first.contains("is an existing file, not a directory")
+                            && first.contains("new directory"),
+                    r.err());
+            assertEquals("mine", Files.readString(file), "the file is left alone");
+        }
+    }
+
+    @Test
     void saneValuesStillParse() {
         CommandLine cli =
                 Hubtune.commandLine(
                         new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         CommandLine.ParseResult parsed =
                 cli.parseArgs(
-                        "finetune", "m", "--train", "t.csv", "-o", "run", "--threads", "0",
-                        "--learning-rate", "2e-5", "--max-steps", "10", "--batch-size", "8",
-                        "--max-length", "128", "--lora-dropout", "0", "--threshold", "0.5",
-                        "--patience", "0");
-        FinetuneCommand f =
-                (FinetuneCommand) parsed.subcommand().commandSpec().userObject();
+                        "finetune",
+                        "m",
+                        "--train",
+                        "t.csv",
+                        "-o",
+                        "run",
+                        "--threads",
+                        "0",
+                        "--learning-rate",
+                        "2e-5",
+                        "--max-steps",
+                        "10",
+                        "--batch-size",
+                        "8",
+                        "--max-length",
+                        "128",
+                        "--lora-dropout",
+                        "0",
+                        "--threshold",
+                        "0.5",
+                        "--patience",
+                        "0");
+        FinetuneCommand f = (FinetuneCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals(0, f.threads);
         assertEquals(2e-5, f.learningRate);
         assertEquals(10, f.maxSteps);

@@ -170,8 +170,7 @@ final class TokenClassificationTask
             for (TaggedSentence t : validationSentences) {
                 List<Item> windows =
                         HeldOut.onValidation(
-                                s,
-                                () -> items(tokenizer, t, labels, stride, false, continuation));
+                                s, () -> items(tokenizer, t, labels, stride, false, continuation));
                 windowsOfLong += windows.size() > 1 ? windows.size() : 0;
                 validation.add(new Sentence(t, windows));
             }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 24 items 9 and 10: a damaged newest checkpoint (truncated weights, garbage state) is passed
- * over for the previous intact one; what a killed run left half-written is tidied at the next start.
+ * over for the previous intact one; what a killed run left half-written is tidied at the next
+ * start.
  */
 class CheckpointRecoveryTest {
 
@@ -99,7 +100,9 @@ class CheckpointRecoveryTest {
     @Test
     void aGarbageStateIsAnIoExceptionNamingTheFile(@TempDir Path dir) throws IOException {
         for (String garbage :
-                new String[] {"", "[]", "{\"step\":-3,\"fingerprint\":\"x\",\"evaluations\":[]}", "{"}) {
+                new String[] {
+                    "", "[]", "{\"step\":-3,\"fingerprint\":\"x\",\"evaluations\":[]}", "{"
+                }) {
             Files.writeString(dir.resolve("state.json"), garbage);
             IOException e =
                     assertThrows(

@@ -1,14 +1,15 @@
 package dev.hubtune.hub;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hubtune.hub.cache.ArchiveUnpacker;
 import dev.hubtune.hub.cache.HubCache;
 import dev.hubtune.hub.cache.RepoDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.Tag;
  * Fuzz targets for what the hub module reads from untrusted bytes: archives (zip, tar, tar.gz)
  * downloaded as models, and zoo manifests (JSON). The contract: the archive unpacks within its
  * limits or {@link HubException} (an {@link ArchiveException}) says why; the manifest parses or
- * {@link InvalidReferenceException} says why — never another exception, an out-of-memory error, or a
- * hang.
+ * {@link InvalidReferenceException} says why — never another exception, an out-of-memory error, or
+ * a hang.
  */
 @Tag("fuzz")
 class HubFilesFuzzTest {
@@ -38,11 +39,17 @@ class HubFilesFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void archive(FuzzedDataProvider data) throws IOException {
-        String name = data.pickValue(new String[] {"m.zip", "m.tar", "m.tar.gz", "m.tgz"});
+    void archive(byte[] data) throws IOException {
+        // The name (and so the kind the unpacker expects) is chosen by the first byte.
+        String name =
+                new String[] {"m.zip", "m.tar", "m.tar.gz"}
+                        [data.length == 0 ? 0 : (data[0] & 0xff) % 3];
         Path cacheRoot = DIR.resolve("cache");
         deleteTree(cacheRoot);
-        Path archive = Files.write(DIR.resolve(name), data.consumeRemainingAsBytes());
+        Path archive =
+                Files.write(
+                        DIR.resolve(name),
+                        data.length == 0 ? data : Arrays.copyOfRange(data, 1, data.length));
         try {
             RepoDir repo = new HubCache(cacheRoot).repo("fuzz--archive");
             ArchiveUnpacker.unpack(archive, name, repo, LIMITS);
@@ -52,9 +59,9 @@ class HubFilesFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void manifest(String json) {
+    void manifest(byte[] json) {
         try {
-            ModelManifest.parse(json);
+            ModelManifest.parse(new String(json, StandardCharsets.UTF_8));
         } catch (InvalidReferenceException expected) {
             // documented
         }

@@ -436,6 +436,14 @@ public final class TextTokenizer implements AutoCloseable {
                     && Files.isRegularFile(dir.resolve("merges.txt"))) {
                 Map<String, Integer> vocab = new LinkedHashMap<>();
                 for (var e : parseJson(dir.resolve("vocab.json")).entrySet()) {
+                    if (!e.getValue().isJsonPrimitive()
+                            || !e.getValue().getAsJsonPrimitive().isNumber()) {
+                        throw new TokenizerException(
+                                dir.resolve("vocab.json")
+                                        + ": the id of '"
+                                        + e.getKey()
+                                        + "' is not a number");
+                    }
                     vocab.put(e.getKey(), e.getValue().getAsInt());
                 }
                 definition =
@@ -479,6 +487,25 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     private static Map<String, Integer> vocabOf(JsonObject definition, Path dir)
+            throws TokenizerException {
+        try {
+            return vocabEntries(definition, dir);
+        } catch (IllegalStateException
+                | UnsupportedOperationException
+                | NullPointerException
+                | NumberFormatException
+                | ClassCastException e) {
+            // a token without an id, an id that is not a number, an entry that is not an object
+            throw new TokenizerException(
+                    dir.resolve("tokenizer.json")
+                            + " is not a tokenizer: its vocabulary or added_tokens are malformed ("
+                            + e.getMessage()
+                            + ")",
+                    e);
+        }
+    }
+
+    private static Map<String, Integer> vocabEntries(JsonObject definition, Path dir)
             throws TokenizerException {
         Map<String, Integer> vocab = new HashMap<>();
         JsonElement model = definition.get("model");

@@ -101,7 +101,9 @@ public final class HuggingFaceSource {
         }
     }
 
-    /** The plan for the Hub's JSON listing {@code body} of {@code ref} (answered at {@code api}). */
+    /**
+     * The plan for the Hub's JSON listing {@code body} of {@code ref} (answered at {@code api}).
+     */
     Plan plan(
             String body,
             URI api,

@@ -1,6 +1,5 @@
 package dev.hubtune.hub.source;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.hub.ModelRef;
@@ -8,6 +7,7 @@ import dev.hubtune.hub.cache.HubCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Tag;
 class HubListingFuzzTest {
 
     private static final HuggingFaceSource SOURCE = source();
-    private static final URI API = URI.create("https://hub.example/api/models/acme/m/revision/main");
+    private static final URI API =
+            URI.create("https://hub.example/api/models/acme/m/revision/main");
 
     private static HuggingFaceSource source() {
         try {
@@ -39,18 +40,13 @@ class HubListingFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void listing(FuzzedDataProvider data) throws HubException {
-        boolean include = data.consumeBoolean();
-        String body = data.consumeRemainingAsString();
+    void listing(byte[] data) throws HubException {
+        String body = new String(data, StandardCharsets.UTF_8);
+        boolean include = data.length % 2 == 1; // with and without --include
         ModelRef.HuggingFace ref = (ModelRef.HuggingFace) ModelRef.parse("hf:acme/m");
         try {
             Plan plan =
-                    SOURCE.plan(
-                            body,
-                            API,
-                            ref,
-                            include ? List.of("*.json") : List.of(),
-                            List.of());
+                    SOURCE.plan(body, API, ref, include ? List.of("*.json") : List.of(), List.of());
             for (PlannedFile f : plan.files()) {
                 f.request().path();
             }

@@ -1,12 +1,13 @@
 package dev.hubtune.models.weights;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.hubtune.models.ModelException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Tag;
 
 /**
@@ -52,11 +53,13 @@ class WeightFormatsFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void tensorBundle(FuzzedDataProvider data) {
-        byte[] index = data.consumeBytes(data.consumeInt(0, 1 << 16));
-        byte[] shard = data.consumeRemainingAsBytes();
-        Path idx = write("variables.index", index);
-        write("variables.data-00000-of-00001", shard);
+    void tensorBundle(byte[] data) {
+        // The index and the data shard in one input: a 4-byte big-endian length, then the index.
+        int n = data.length < 4 ? 0 : ByteBuffer.wrap(data).getInt() & 0xffff;
+        int indexEnd = Math.min(data.length, 4 + n);
+        Path idx =
+                write("variables.index", Arrays.copyOfRange(data, Math.min(4, indexEnd), indexEnd));
+        write("variables.data-00000-of-00001", Arrays.copyOfRange(data, indexEnd, data.length));
         try {
             TensorBundle.read(idx);
         } catch (ModelException expected) {

@@ -111,8 +111,18 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                                 .setHeader()
                                 .setSkipHeaderRecord(true)
                                 .setIgnoreEmptyLines(true)
+                                // "text,label," (a trailing delimiter, as spreadsheets write)
+                                .setAllowMissingColumnNames(true)
                                 .build();
-                csv = CSVParser.parse(reader, f);
+                try {
+                    csv = CSVParser.parse(reader, f);
+                } catch (IllegalArgumentException e) {
+                    throw new DatasetException(
+                            file
+                                    + ": its header row cannot name the columns ("
+                                    + e.getMessage()
+                                    + "); give every column a distinct name");
+                }
                 List<String> columns = csv.getHeaderNames();
                 for (String c : new String[] {textColumn, pairColumn, labelColumn}) {
                     if (c != null && !columns.contains(c)) {
@@ -396,9 +406,9 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
     }
 
     /**
-     * The file is not valid text: names the line of the first bad byte. The buffered reader
-     * decodes ahead of the parser, so the parser's line is not where the byte is; the file is
-     * decoded again, counting lines, to find it.
+     * The file is not valid text: names the line of the first bad byte. The buffered reader decodes
+     * ahead of the parser, so the parser's line is not where the byte is; the file is decoded
+     * again, counting lines, to find it.
      */
     private String encodingError() {
         String where;

@@ -210,11 +210,13 @@ class DatasetReaderTest {
     @Test
     void aJsonlTextOrLabelThatIsAnObjectIsAnErrorNamingTheField() throws Exception {
         Path jsonl = dir.resolve("o.jsonl");
-        Files.writeString(jsonl, "{\"text\":\"ok\",\"label\":\"a\"}\n{\"text\":{\"x\":1},\"label\":\"a\"}\n");
+        Files.writeString(
+                jsonl, "{\"text\":\"ok\",\"label\":\"a\"}\n{\"text\":{\"x\":1},\"label\":\"a\"}\n");
         DatasetException text =
                 assertThrows(DatasetException.class, () -> read(jsonl, "text", null, "label"));
         assertTrue(
-                text.getMessage().contains("o.jsonl:2") && text.getMessage().contains("'text' is an object"),
+                text.getMessage().contains("o.jsonl:2")
+                        && text.getMessage().contains("'text' is an object"),
                 text.getMessage());
         Files.writeString(jsonl, "{\"text\":\"ok\",\"label\":[{\"a\":1}]}\n");
         DatasetException label =
