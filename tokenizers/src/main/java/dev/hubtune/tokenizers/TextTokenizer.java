@@ -3,6 +3,7 @@ package dev.hubtune.tokenizers;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -458,6 +459,7 @@ public final class TextTokenizer implements AutoCloseable {
                                 + " + merges.txt (GPT-2)");
             }
             Map<String, Integer> vocab = vocabOf(definition, dir);
+            checkPostProcessor(definition.get("post_processor"), dir);
             if (maxLength < 0) {
                 maxLength = ModelConfigs.maxLength(dir).orElse(512);
             }
@@ -483,6 +485,64 @@ public final class TextTokenizer implements AutoCloseable {
                 }
             }
             return 0;
+        }
+    }
+
+    /**
+     * Refuses a template post-processor that names a special token its {@code special_tokens} do
+     * not define: HF tokenizers (Rust, inside DJL) panics on it while encoding, which aborts the
+     * JVM (found by fuzzing; see TokenizerFilesFuzzTest).
+     */
+    private static void checkPostProcessor(JsonElement pp, Path dir) throws TokenizerException {
+        if (pp == null || !pp.isJsonObject()) {
+            return;
+        }
+        JsonObject o = pp.getAsJsonObject();
+        JsonElement type = o.get("type");
+        String t = type != null && type.isJsonPrimitive() ? type.getAsString() : "";
+        if (t.equals("Sequence") && o.get("processors") instanceof JsonArray list) {
+            for (JsonElement p : list) {
+                checkPostProcessor(p, dir);
+            }
+            return;
+        }
+        if (!t.equals("TemplateProcessing")) {
+            return;
+        }
+        JsonObject special =
+                o.get("special_tokens") instanceof JsonObject sp ? sp : new JsonObject();
+        for (var e : special.entrySet()) {
+            if (!(e.getValue() instanceof JsonObject st)
+                    || !(st.get("ids") instanceof JsonArray ids)
+                    || !(st.get("tokens") instanceof JsonArray tokens)
+                    || ids.size() != tokens.size()) {
+                throw new TokenizerException(
+                        dir.resolve("tokenizer.json")
+                                + ": the post_processor's special token '"
+                                + e.getKey()
+                                + "' needs ids and tokens of the same length");
+            }
+        }
+        for (String which : new String[] {"single", "pair"}) {
+            if (!(o.get(which) instanceof JsonArray pieces)) {
+                continue;
+            }
+            for (JsonElement piece : pieces) {
+                JsonElement id =
+                        piece instanceof JsonObject p
+                                        && p.get("SpecialToken") instanceof JsonObject st
+                                ? st.get("id")
+                                : null;
+                if (id != null && (!id.isJsonPrimitive() || !special.has(id.getAsString()))) {
+                    throw new TokenizerException(
+                            dir.resolve("tokenizer.json")
+                                    + ": the post_processor's "
+                                    + which
+                                    + " template uses the special token "
+                                    + id
+                                    + ", which its special_tokens do not define");
+                }
+            }
         }
     }
 

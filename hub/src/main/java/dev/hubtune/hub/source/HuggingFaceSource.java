@@ -131,6 +131,10 @@ public final class HuggingFaceSource {
                                                 Urls.display(api)
                                                         + " answered without a commit sha; check HF_ENDPOINT."));
         SafePaths.checkSegment(commit, "commit");
+        if (!commit.matches("[0-9A-Za-z]{6,64}")) {
+            // it becomes part of every file URL: a git commit id is letters and digits only
+            throw malformed(what, api, "the commit '" + commit + "' is not a commit id");
+        }
         JsonElement siblingsElement = info.get("siblings");
         if (siblingsElement != null && !siblingsElement.isJsonArray()) {
             throw malformed(what, api, "\"siblings\" is not a list");

@@ -70,8 +70,12 @@ public final class ConfigChecks {
                     "mlp_dropout",
                     "pooler_dropout");
 
-    /** Bounds of a config used without weights: {@code {key names, most}}. */
-    private record Bound(List<String> keys, long max) {}
+    /** Bounds of a config used without weights: the keys naming one size, its least and most. */
+    private record Bound(List<String> keys, long min, long max) {
+        Bound(List<String> keys, long max) {
+            this(keys, 1, max);
+        }
+    }
 
     private static final List<Bound> INIT_BOUNDS =
             List.of(
@@ -83,7 +87,8 @@ public final class ConfigChecks {
                     new Bound(List.of("intermediate_size", "n_inner", "hidden_dim"), 65_536),
                     new Bound(List.of("max_position_embeddings", "n_positions", "n_ctx"), 131_072),
                     new Bound(List.of("vocab_size"), 1_048_576),
-                    new Bound(List.of("type_vocab_size"), 1_024),
+                    new Bound(
+                            List.of("type_vocab_size"), 0, 1_024), // 0: no token types (DeBERTa-v2)
                     new Bound(List.of("head_dim"), 1_024),
                     new Bound(List.of("embedding_size"), 16_384));
 
@@ -139,14 +144,16 @@ public final class ConfigChecks {
                     continue;
                 }
                 long v = config.get(key).getAsLong();
-                if (v < 1 || v > b.max()) {
+                if (v < b.min() || v > b.max()) {
                     throw new ModelException(
                             file
                                     + ": \""
                                     + key
                                     + "\" is "
                                     + v
-                                    + "; hubtune initialises models with 1 to "
+                                    + "; hubtune initialises models with "
+                                    + b.min()
+                                    + " to "
                                     + String.format(Locale.ROOT, "%,d", b.max())
                                     + " there");
                 }

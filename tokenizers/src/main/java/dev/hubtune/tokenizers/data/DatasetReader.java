@@ -259,6 +259,20 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                             + csv.getHeaderNames().size()
                             + ". Check quoting and delimiters on that line.");
         }
+        for (String c : new String[] {textColumn, pairColumn, labelColumn}) {
+            // a header with unnamed columns can map a name past a short record's end
+            if (c != null && !r.isSet(c)) {
+                throw new DatasetException(
+                        file
+                                + ": record at line "
+                                + lineNumber
+                                + " has no value for column '"
+                                + c
+                                + "' ("
+                                + r.size()
+                                + " fields). Check quoting and delimiters on that line.");
+            }
+        }
         return Optional.of(
                 example(
                         r.get(textColumn),
