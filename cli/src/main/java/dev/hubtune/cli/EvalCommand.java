@@ -54,6 +54,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-length",
+            converter = OptionValues.Positive.class,
             description =
                     "Tokens per text (default: as the model was trained, else its positions).")
     Integer maxLength;

@@ -38,6 +38,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Option(
             names = {"-o", "--output"},
+            converter = OptionValues.OutputDirectory.class,
             required = true,
             paramLabel = "DIR",
             description = "A new (or empty) directory.")

@@ -41,6 +41,7 @@ final class FillMaskCommand implements Callable<Integer> {
 
     @Option(
             names = "--top-k",
+            converter = OptionValues.Positive.class,
             defaultValue = "5",
             description = "How many candidates to show (default ${DEFAULT-VALUE}).")
     int topK;

@@ -96,6 +96,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--block-size",
+            converter = OptionValues.Positive.class,
             paramLabel = "N",
             description =
                     "causal-lm: tokens per training block (default: "
@@ -126,6 +127,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = {"-o", "--output"},
+            converter = OptionValues.OutputDirectory.class,
             required = true,
             paramLabel = "DIR",
             description = "Run directory (metrics, model/).")
@@ -133,14 +135,19 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--epochs",
+            converter = OptionValues.Positive.class,
             description = "Epochs (default: " + TrainerBuilder.DEFAULT_EPOCHS + ").")
     Integer epochs;
 
-    @Option(names = "--max-steps", description = "Stop after N optimizer steps instead.")
+    @Option(
+            names = "--max-steps",
+            converter = OptionValues.Positive.class,
+            description = "Stop after N optimizer steps instead.")
     Integer maxSteps;
 
     @Option(
             names = "--learning-rate",
+            converter = OptionValues.LearningRate.class,
             description =
                     "Peak learning rate (default: "
                             + TrainerBuilder.DEFAULT_LEARNING_RATE
@@ -151,6 +158,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--batch-size",
+            converter = OptionValues.Positive.class,
             description =
                     "Sequences per micro-batch (default: "
                             + ClassifierTrainer.DEFAULT_BATCH_SIZE
@@ -161,6 +169,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-length",
+            converter = OptionValues.Positive.class,
             description =
                     "Tokens per sequence (default: "
                             + ClassifierTrainer.DEFAULT_MAX_LENGTH
@@ -182,6 +191,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--eval-every",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "Also evaluate every N steps.")
     int evalEvery;
@@ -212,6 +222,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--patience",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "Early stopping after N evaluations without improvement.")
     int patience;
@@ -223,6 +234,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--gradient-accumulation",
+            converter = OptionValues.Positive.class,
             description = "Micro-batches per optimizer step (default: 1, none).")
     Integer accumulation;
 
@@ -240,6 +252,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--threads",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             description = "TensorFlow threads (default: all cores).")
     int threads;
@@ -273,6 +286,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--profile-step",
+            converter = OptionValues.NonNegative.class,
             defaultValue = "0",
             paramLabel = "N",
             description =
@@ -289,12 +303,14 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--lora-r",
+            converter = OptionValues.Positive.class,
             paramLabel = "R",
             description = "LoRA rank (default: " + LoraConfig.DEFAULT_RANK + "); implies --lora.")
     Integer loraRank;
 
     @Option(
             names = "--lora-alpha",
+            converter = OptionValues.PositiveNumber.class,
             paramLabel = "A",
             description = "LoRA alpha; the scale is alpha/r (default: 8); implies --lora.")
     Double loraAlpha;
@@ -306,6 +322,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--lora-dropout",
+            converter = OptionValues.Dropout.class,
             paramLabel = "P",
             description = "Dropout on the adapters' input (default: 0); implies --lora.")
     Double loraDropout;
@@ -347,6 +364,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--stride",
+            converter = OptionValues.NonNegative.class,
             paramLabel = "N",
             description =
                     "token-classification: tokens shared by the overlapping windows of a sentence"
@@ -378,6 +396,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--tag-column",
+            converter = OptionValues.NonNegative.class,
             paramLabel = "N",
             description =
                     "token-classification, CoNLL: the tag's column, 0 being the word (default:"
@@ -396,6 +415,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--threshold",
+            converter = OptionValues.OpenUnit.class,
             paramLabel = "P",
             description =
                     "multi-label: the probability above which a label applies (default: "
@@ -427,6 +447,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--scale",
+            converter = OptionValues.PositiveNumber.class,
             paramLabel = "S",
             description =
                     "embedding: the ranking loss's similarity scale (default: "

@@ -64,9 +64,24 @@ public final class Hubtune implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(new ErrorHandler());
+        cli.setParameterExceptionHandler(Hubtune::shortUsageError);
         // picocli's default for a bad option is 2; for hubtune that is a user error.
         setExitCodeOnInvalidInput(cli, EXIT_USER_ERROR);
         return cli;
+    }
+
+    /**
+     * A bad option or argument: picocli's one-line message and a pointer to the command's help (not
+     * the whole usage text, which would bury the message).
+     */
+    private static int shortUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("hubtune: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println(
+                "Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     private static void setExitCodeOnInvalidInput(CommandLine cli, int code) {

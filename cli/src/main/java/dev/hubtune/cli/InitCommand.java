@@ -46,6 +46,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(
             names = {"-o", "--output"},
+            converter = OptionValues.OutputDirectory.class,
             required = true,
             paramLabel = "DIR",
             description = "The new model directory (must not exist or be empty).")

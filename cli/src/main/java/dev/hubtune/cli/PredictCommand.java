@@ -62,6 +62,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-length",
+            converter = OptionValues.Positive.class,
             description =
                     "Tokens per text (default: as the model was trained, else its positions);"
                             + " token classifiers read longer texts in overlapping windows of it.")

@@ -50,6 +50,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-length",
+            converter = OptionValues.Positive.class,
             paramLabel = "N",
             description = "Truncate to N tokens (default: the model's maximum).")
     Integer maxLength;

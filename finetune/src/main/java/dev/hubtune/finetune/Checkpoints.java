@@ -103,16 +103,58 @@ final class Checkpoints {
 
     /** The newest complete checkpoint. */
     Optional<Path> latest() {
+        List<Path> all = newestFirst();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    /** The checkpoints that have a state file, newest first. */
+    List<Path> newestFirst() {
         if (!Files.isDirectory(dir)) {
-            return Optional.empty();
+            return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().startsWith("step-"))
                     .filter(p -> Files.isRegularFile(p.resolve("state.json")))
-                    .max(Comparator.comparing(p -> p.getFileName().toString()));
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+                    .toList();
         } catch (IOException e) {
-            return Optional.empty();
+            return List.of();
         }
+    }
+
+    /**
+     * Tidies what a killed run left: half-written {@code .tmp-*} and {@code .new-best-*} folders
+     * are deleted, and a {@code best/} that was set aside ({@code .old-best-*}) but not yet
+     * replaced is put back. Returns how many folders were removed.
+     */
+    int recover() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> s = Files.list(dir)) {
+            leftovers =
+                    s.filter(
+                                    p -> {
+                                        String n = p.getFileName().toString();
+                                        return n.startsWith(".tmp-")
+                                                || n.startsWith(".new-best-")
+                                                || n.startsWith(".old-best-");
+                                    })
+                            .sorted()
+                            .toList();
+        }
+        int removed = 0;
+        Path best = bestDir();
+        for (Path p : leftovers) {
+            if (p.getFileName().toString().startsWith(".old-best-") && !Files.exists(best)) {
+                Files.move(p, best, StandardCopyOption.ATOMIC_MOVE);
+                continue;
+            }
+            deleteTree(p);
+            removed++;
+        }
+        return removed;
     }
 
     Path bestDir() {
@@ -125,7 +167,24 @@ final class Checkpoints {
         @SuppressWarnings("unchecked")
         TypeToken<State<M>> type =
                 (TypeToken<State<M>>) TypeToken.getParameterized(State.class, metrics);
-        return GSON.fromJson(Files.readString(checkpoint.resolve("state.json")), type.getType());
+        Path file = checkpoint.resolve("state.json");
+        State<M> state;
+        try {
+            state = GSON.fromJson(Files.readString(file), type.getType());
+        } catch (com.google.gson.JsonParseException | IllegalStateException e) {
+            throw new IOException(file + " is not a checkpoint state (" + e.getMessage() + ")", e);
+        }
+        if (state == null
+                || state.fingerprint() == null
+                || state.evaluations() == null
+                || state.step() < 0
+                || state.epoch() < 0
+                || state.batchInEpoch() < 0
+                || state.metricsLines() < 0
+                || state.best() >= state.evaluations().size()) {
+            throw new IOException(file + " is not a complete checkpoint state");
+        }
+        return state;
     }
 
     static Map<String, WeightTensor> readVariables(Path checkpoint) throws ModelException {

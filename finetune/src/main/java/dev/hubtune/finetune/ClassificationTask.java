@@ -169,7 +169,8 @@ final class ClassificationTask
                                 + "); a classifier needs examples of at least two labels");
             }
             List<Item> train;
-            List<Item> validation = encode(tokenizer, validationExamples, labels);
+            List<Item> validation =
+                    HeldOut.onValidation(s, () -> encode(tokenizer, validationExamples, labels));
             if (teacher != null) {
                 try (TextClassifier t = teacher) {
                     train = distilled(t, o, tokenizer, trainExamples, labels);

@@ -40,4 +40,27 @@ record HeldOut<T>(List<T> train, List<T> validation) {
         }
         return new HeldOut<>(train, validation);
     }
+
+    /** The validation data in messages: the validation file, or the held-out part of --train. */
+    static String validationSource(TrainingSettings s) {
+        return s.validationFile() != null
+                ? "the validation file " + s.validationFile()
+                : "the held-out validation part of " + s.trainFile();
+    }
+
+    /** Runs {@code step} on validation data, naming where that data came from in its error. */
+    static <T> T onValidation(TrainingSettings s, Step<T> step) throws TokenizerException {
+        try {
+            return step.run();
+        } catch (dev.hubtune.tokenizers.data.DatasetException e) {
+            throw new dev.hubtune.tokenizers.data.DatasetException(
+                    "in " + validationSource(s) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A step over validation data. */
+    @FunctionalInterface
+    interface Step<T> {
+        T run() throws TokenizerException;
+    }
 }

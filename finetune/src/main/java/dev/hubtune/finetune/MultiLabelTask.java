@@ -140,7 +140,8 @@ final class MultiLabelTask implements TrainingTask<MultiLabelTask.Item, MultiLab
                 }
             }
             List<Item> train = items(data, data.train(), labels, o);
-            List<Item> validation = items(data, data.validation(), labels, o);
+            List<Item> validation =
+                    HeldOut.onValidation(s, () -> items(data, data.validation(), labels, o));
             LOG.info(
                     "{} training and {} validation examples, {} labels {}",
                     train.size(),

@@ -81,7 +81,8 @@ record TextData(
             rb.optTextPairColumn(pair);
         }
         if (label != null) {
-            rb.optLabelColumn(label);
+            // An empty cell is each task's to judge: no labels (multi-label), or its own error.
+            rb.optLabelColumn(label).optAllowEmptyLabels(true);
         }
         List<Example> out = new ArrayList<>();
         try (DatasetReader r = rb.build()) {

@@ -168,7 +168,9 @@ final class TokenClassificationTask
             List<Sentence> validation = new ArrayList<>();
             int windowsOfLong = 0;
             for (TaggedSentence t : validationSentences) {
-                List<Item> windows = items(tokenizer, t, labels, stride, false, continuation);
+                List<Item> windows =
+                        HeldOut.onValidation(
+                                s, () -> items(tokenizer, t, labels, stride, false, continuation));
                 windowsOfLong += windows.size() > 1 ? windows.size() : 0;
                 validation.add(new Sentence(t, windows));
             }

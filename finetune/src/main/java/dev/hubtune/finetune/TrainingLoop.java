@@ -413,6 +413,13 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
         }
 
         private TrainingReport<M> train() throws FinetuneException, ModelException, IOException {
+            int leftovers = checkpoints.recover();
+            if (leftovers > 0) {
+                LOG.info(
+                        "removed {} half-written checkpoint folder(s) a stopped run left in {}",
+                        leftovers,
+                        s.outputDir());
+            }
             Position position = s.resume() ? resume() : Position.START;
             int resumedFrom = step;
             if (step == 0) {
@@ -472,18 +479,48 @@ final class TrainingLoop<E, M extends EvaluationMetrics> {
          * and the running loss. Returns the epoch and batch to continue from.
          */
         private Position resume() throws FinetuneException, ModelException, IOException {
-            if (checkpoints.latest().isEmpty()) {
+            List<Path> candidates = checkpoints.newestFirst();
+            if (candidates.isEmpty()) {
                 return Position.START;
             }
-            Path latest = checkpoints.latest().get();
-            Checkpoints.State<M> state = Checkpoints.readState(latest, task.metricsType());
+            // A checkpoint damaged after it was written (a truncated copy, a disk error) is passed
+            // over for the newest intact one, and the user is told which.
+            Path latest = null;
+            Checkpoints.State<M> state = null;
+            Map<String, WeightTensor> variables = null;
+            List<String> damaged = new ArrayList<>();
+            for (Path c : candidates) {
+                try {
+                    state = Checkpoints.readState(c, task.metricsType());
+                    variables = Checkpoints.readVariables(c);
+                    latest = c;
+                    break;
+                } catch (IOException | ModelException e) {
+                    damaged.add(c.getFileName() + ": " + e.getMessage());
+                }
+            }
+            if (latest == null) {
+                throw new FinetuneException(
+                        "no checkpoint in "
+                                + s.outputDir()
+                                + " can be read ("
+                                + String.join("; ", damaged)
+                                + "); use --overwrite to start over");
+            }
+            if (!damaged.isEmpty()) {
+                LOG.warn(
+                        "the newest checkpoint is damaged ({}); resuming from {}, the newest intact"
+                                + " one",
+                        String.join("; ", damaged),
+                        latest.getFileName());
+            }
             if (!state.fingerprint().equals(fingerprint)) {
                 throw new FinetuneException(
                         s.outputDir()
                                 + " holds a run started with other data or settings; resume it"
                                 + " with the same command, or use --overwrite to start over");
             }
-            Variables.assign(tf, session, all, Checkpoints.readVariables(latest));
+            Variables.assign(tf, session, all, variables);
             step = state.step();
             sinceBest = state.sinceBest();
             evaluations.addAll(state.evaluations());

@@ -179,6 +179,17 @@ public final class Hub {
             }
             return pullRemote(ref, options);
         } catch (IOException e) {
+            if (diskFull(e)) {
+                throw new HubException(
+                        "pulling "
+                                + ref.text()
+                                + " failed: the disk is full ("
+                                + e.getMessage()
+                                + "). Free space: 'hubtune gc --incomplete' deletes unfinished"
+                                + " downloads and 'hubtune gc' what no model uses; then run the"
+                                + " command again to resume.",
+                        e);
+            }
             throw new HubException(
                     "pulling "
                             + ref.text()
@@ -187,6 +198,17 @@ public final class Hub {
                             + ". Check the network and disk space; run the command again to resume.",
                     e);
         }
+    }
+
+    /** Whether {@code e} (or a cause) is the file system saying it is out of space (ENOSPC). */
+    static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ModelDir local(ModelRef.Local ref) throws ModelNotFoundException {

@@ -160,6 +160,8 @@ public record ModelManifest(
         } catch (JsonParseException
                 | IllegalStateException
                 | NullPointerException
+                // a field of another JSON type than the manifest's (an object where a string is)
+                | ClassCastException
                 | UnsupportedOperationException e) {
             throw new InvalidReferenceException(
                     "not a valid hubtune manifest ("

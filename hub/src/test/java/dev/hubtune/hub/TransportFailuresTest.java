@@ -299,6 +299,31 @@ class TransportFailuresTest {
     }
 
     @Test
+    void aFullDiskIsNotRetriedAndSaysToRunGcIncomplete() throws Exception {
+        Path full = Path.of("/dev/full"); // Linux: every write fails with ENOSPC
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full));
+        byte[] weights = "w".repeat(70_000).getBytes(StandardCharsets.UTF_8);
+        server.publish("acme/full", "main", Map.of("model.safetensors", new File(weights, true)));
+        String sha256 =
+                java.util.HexFormat.of()
+                        .formatHex(
+                                java.security.MessageDigest.getInstance("SHA-256").digest(weights));
+        // The download's partial file is the full device, so the disk really answers ENOSPC.
+        Path blobs = Files.createDirectories(cache.resolve("models--acme--full/blobs"));
+        Files.createSymbolicLink(blobs.resolve(sha256 + ".incomplete"), full);
+        HubException e =
+                assertThrows(
+                        HubException.class,
+                        () -> PullMain.hub(cache, server.endpoint()).pull("hf:acme/full"));
+        assertTrue(e.getMessage().contains("the disk is full"), e.getMessage());
+        assertTrue(e.getMessage().contains("'hubtune gc --incomplete'"), e.getMessage());
+        assertOneLine(e.getMessage());
+        long gets =
+                server.seen().stream().filter(s -> s.path().endsWith("/model.safetensors")).count();
+        assertEquals(1, gets, "a full disk is not retried: " + server.seen());
+    }
+
+    @Test
     void aMalformedListingIsAOneLineHubException() throws Exception {
         String[] bad = {
             "{\"sha\":\""

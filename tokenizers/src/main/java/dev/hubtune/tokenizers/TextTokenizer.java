@@ -3,6 +3,7 @@ package dev.hubtune.tokenizers;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -436,6 +437,14 @@ public final class TextTokenizer implements AutoCloseable {
                     && Files.isRegularFile(dir.resolve("merges.txt"))) {
                 Map<String, Integer> vocab = new LinkedHashMap<>();
                 for (var e : parseJson(dir.resolve("vocab.json")).entrySet()) {
+                    if (!e.getValue().isJsonPrimitive()
+                            || !e.getValue().getAsJsonPrimitive().isNumber()) {
+                        throw new TokenizerException(
+                                dir.resolve("vocab.json")
+                                        + ": the id of '"
+                                        + e.getKey()
+                                        + "' is not a number");
+                    }
                     vocab.put(e.getKey(), e.getValue().getAsInt());
                 }
                 definition =
@@ -450,6 +459,7 @@ public final class TextTokenizer implements AutoCloseable {
                                 + " + merges.txt (GPT-2)");
             }
             Map<String, Integer> vocab = vocabOf(definition, dir);
+            checkPostProcessor(definition.get("post_processor"), dir);
             if (maxLength < 0) {
                 maxLength = ModelConfigs.maxLength(dir).orElse(512);
             }
@@ -478,7 +488,84 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a template post-processor that names a special token its {@code special_tokens} do
+     * not define: HF tokenizers (Rust, inside DJL) panics on it while encoding, which aborts the
+     * JVM (found by fuzzing; see TokenizerFilesFuzzTest).
+     */
+    private static void checkPostProcessor(JsonElement pp, Path dir) throws TokenizerException {
+        if (pp == null || !pp.isJsonObject()) {
+            return;
+        }
+        JsonObject o = pp.getAsJsonObject();
+        JsonElement type = o.get("type");
+        String t = type != null && type.isJsonPrimitive() ? type.getAsString() : "";
+        if (t.equals("Sequence") && o.get("processors") instanceof JsonArray list) {
+            for (JsonElement p : list) {
+                checkPostProcessor(p, dir);
+            }
+            return;
+        }
+        if (!t.equals("TemplateProcessing")) {
+            return;
+        }
+        JsonObject special =
+                o.get("special_tokens") instanceof JsonObject sp ? sp : new JsonObject();
+        for (var e : special.entrySet()) {
+            if (!(e.getValue() instanceof JsonObject st)
+                    || !(st.get("ids") instanceof JsonArray ids)
+                    || !(st.get("tokens") instanceof JsonArray tokens)
+                    || ids.size() != tokens.size()) {
+                throw new TokenizerException(
+                        dir.resolve("tokenizer.json")
+                                + ": the post_processor's special token '"
+                                + e.getKey()
+                                + "' needs ids and tokens of the same length");
+            }
+        }
+        for (String which : new String[] {"single", "pair"}) {
+            if (!(o.get(which) instanceof JsonArray pieces)) {
+                continue;
+            }
+            for (JsonElement piece : pieces) {
+                JsonElement id =
+                        piece instanceof JsonObject p
+                                        && p.get("SpecialToken") instanceof JsonObject st
+                                ? st.get("id")
+                                : null;
+                if (id != null && (!id.isJsonPrimitive() || !special.has(id.getAsString()))) {
+                    throw new TokenizerException(
+                            dir.resolve("tokenizer.json")
+                                    + ": the post_processor's "
+                                    + which
+                                    + " template uses the special token "
+                                    + id
+                                    + ", which its special_tokens do not define");
+                }
+            }
+        }
+    }
+
     private static Map<String, Integer> vocabOf(JsonObject definition, Path dir)
+            throws TokenizerException {
+        try {
+            return vocabEntries(definition, dir);
+        } catch (IllegalStateException
+                | UnsupportedOperationException
+                | NullPointerException
+                | NumberFormatException
+                | ClassCastException e) {
+            // a token without an id, an id that is not a number, an entry that is not an object
+            throw new TokenizerException(
+                    dir.resolve("tokenizer.json")
+                            + " is not a tokenizer: its vocabulary or added_tokens are malformed ("
+                            + e.getMessage()
+                            + ")",
+                    e);
+        }
+    }
+
+    private static Map<String, Integer> vocabEntries(JsonObject definition, Path dir)
             throws TokenizerException {
         Map<String, Integer> vocab = new HashMap<>();
         JsonElement model = definition.get("model");

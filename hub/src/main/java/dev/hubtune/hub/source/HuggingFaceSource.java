@@ -80,7 +80,6 @@ public final class HuggingFaceSource {
                                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8)
                                 + "?blobs=true");
         String what = ref.repoId() + "@" + ref.revision();
-        JsonObject info;
         try (HttpTransport.Response r =
                 http.send(
                         "GET",
@@ -98,6 +97,23 @@ public final class HuggingFaceSource {
                 r.abort();
                 throw http.failure("GET", api, e, 1);
             }
+            return plan(body, api, ref, include, exclude);
+        }
+    }
+
+    /**
+     * The plan for the Hub's JSON listing {@code body} of {@code ref} (answered at {@code api}).
+     */
+    Plan plan(
+            String body,
+            URI api,
+            ModelRef.HuggingFace ref,
+            List<String> include,
+            List<String> exclude)
+            throws HubException {
+        String what = ref.repoId() + "@" + ref.revision();
+        JsonObject info;
+        try {
             info = JsonParser.parseString(body).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
             throw new HubException(
@@ -115,6 +131,10 @@ public final class HuggingFaceSource {
                                                 Urls.display(api)
                                                         + " answered without a commit sha; check HF_ENDPOINT."));
         SafePaths.checkSegment(commit, "commit");
+        if (!commit.matches("[0-9A-Za-z]{6,64}")) {
+            // it becomes part of every file URL: a git commit id is letters and digits only
+            throw malformed(what, api, "the commit '" + commit + "' is not a commit id");
+        }
         JsonElement siblingsElement = info.get("siblings");
         if (siblingsElement != null && !siblingsElement.isJsonArray()) {
             throw malformed(what, api, "\"siblings\" is not a list");

@@ -86,6 +86,7 @@ public final class ModelFamilies {
         }
         String type = modelType(json, file);
         ModelFamily family = forModelType(type, file);
+        ConfigChecks.checkTypes(json, file);
         return new PretrainedModel(dir, family, family.readConfig(json, file), json, null);
     }
 

@@ -213,6 +213,8 @@ public final class ModelInitializer {
         } catch (IOException | RuntimeException e) {
             throw new ModelException(config + " is not a JSON config: " + e.getMessage(), e);
         }
+        // No weights to check it against: bounds keep a crafted config from allocating gigabytes.
+        dev.hubtune.models.family.ConfigChecks.checkInitBounds(o, config);
         Vocabulary v = vocabulary(tokenizerDir);
         if (type.equals("gpt2")) {
             Gpt2Config c = Gpt2Config.read(o, config);

@@ -162,6 +162,30 @@ public final class OnnxWeights {
                 data[i] = floats.get(i);
             }
         }
+        // Exact, non-negative arithmetic, as for safetensors: the values must be what the shape
+        // says.
+        long count = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IOException("initializer " + name + " has a negative dimension");
+            }
+            try {
+                count = Math.multiplyExact(count, d);
+            } catch (ArithmeticException overflow) {
+                throw new IOException(
+                        "initializer " + name + " has a shape too large for any file");
+            }
+        }
+        if ((raw != null && raw.remaining() % 4 != 0) || count != data.length) {
+            throw new IOException(
+                    "initializer "
+                            + name
+                            + " of shape "
+                            + java.util.Arrays.toString(shape)
+                            + " holds "
+                            + (raw != null ? raw.remaining() + " bytes" : data.length + " values")
+                            + "; the file is damaged");
+        }
         out.put(name, new WeightTensor(shape, data));
     }
 

@@ -174,7 +174,12 @@ public final class Safetensors {
         } catch (IOException
                 | JsonParseException
                 | IllegalStateException
-                | NullPointerException e) {
+                | NullPointerException
+                // a header field of the wrong JSON type or a number that is not a whole one
+                | UnsupportedOperationException
+                | ClassCastException
+                | NumberFormatException
+                | IndexOutOfBoundsException e) {
             throw new ModelException(
                     file + " is not a readable safetensors file: " + e.getMessage(), e);
         }

@@ -120,11 +120,25 @@ public final class TensorBundle {
 
     private static WeightTensor readTensor(Path index, String name, Entry e, FileChannel ch)
             throws IOException, ModelException {
+        // Exact, non-negative arithmetic: a shape such as [-2, -2] or [2^62 + 1, 4] must not pass
+        // as a small product that matches the byte count.
         long n = 1;
         for (long d : e.shape()) {
-            n *= d;
+            if (d < 0) {
+                throw new ModelException(
+                        index + ": tensor " + name + " has a negative dimension; it is corrupt");
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException overflow) {
+                throw new ModelException(
+                        index + ": tensor " + name + " has a shape too large for any file");
+            }
         }
         int width = e.dtype() == DT_FLOAT ? 4 : 2;
+        if (n > Integer.MAX_VALUE) {
+            throw new ModelException(index + ": tensor " + name + " has more than 2^31 values");
+        }
         if (n * width != e.size() || e.size() > Integer.MAX_VALUE) {
             throw new ModelException(
                     index
@@ -136,7 +150,7 @@ public final class TensorBundle {
                             + e.size()
                             + " bytes; the checkpoint is damaged");
         }
-        if (e.offset() + e.size() > ch.size()) {
+        if (e.offset() < 0 || e.size() < 0 || e.offset() + e.size() > ch.size()) {
             throw new ModelException(
                     index
                             + ": tensor "
@@ -222,7 +236,10 @@ public final class TensorBundle {
     /** The key/value pairs of one block (keys share prefixes with their predecessor). */
     private static List<byte[][]> block(ByteBuffer table, long offset, long size, Path index)
             throws ModelException {
-        if (offset < 0 || offset + size + BLOCK_TRAILER > table.capacity()) {
+        if (offset < 0
+                || size < 4
+                || size > table.capacity()
+                || offset + size + BLOCK_TRAILER > table.capacity()) {
             throw new ModelException(index + " has a block outside the file; it is truncated");
         }
         if (table.get((int) (offset + size)) != 0) {
@@ -231,17 +248,30 @@ public final class TensorBundle {
         }
         ByteBuffer b = table.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int restarts = b.getInt((int) (offset + size - 4));
-        int end = (int) (offset + size - 4 - 4L * restarts);
+        long endOfEntries = offset + size - 4 - 4L * restarts;
+        if (restarts < 0 || endOfEntries < offset) {
+            throw new ModelException(index + " has a damaged block (its restart points)");
+        }
+        int end = (int) endOfEntries;
         b.position((int) offset);
         List<byte[][]> out = new ArrayList<>();
         byte[] last = new byte[0];
         while (b.position() < end) {
-            int shared = (int) readVarint(b);
-            int unshared = (int) readVarint(b);
-            int valueLength = (int) readVarint(b);
-            byte[] key = Arrays.copyOf(last, shared + unshared);
-            b.get(key, shared, unshared);
-            byte[] value = new byte[valueLength];
+            long shared = readVarint(b);
+            long unshared = readVarint(b);
+            long valueLength = readVarint(b);
+            // Every length is checked against what the block holds before anything is allocated.
+            if (shared < 0
+                    || shared > last.length
+                    || unshared < 0
+                    || valueLength < 0
+                    || unshared + valueLength > end - b.position()) {
+                throw new ModelException(
+                        index + " has a damaged block entry (lengths beyond the block)");
+            }
+            byte[] key = Arrays.copyOf(last, (int) (shared + unshared));
+            b.get(key, (int) shared, (int) unshared);
+            byte[] value = new byte[(int) valueLength];
             b.get(value);
             out.add(new byte[][] {key, value});
             last = key;

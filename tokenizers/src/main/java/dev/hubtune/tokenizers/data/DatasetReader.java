@@ -61,6 +61,8 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
     private final String pairColumn;
     private final String labelColumn;
     private final int maxChars;
+    private final boolean emptyLabels;
+    private final Charset charset;
     private final BufferedReader reader;
     private final CSVParser csv;
     private final Iterator<CSVRecord> records;
@@ -75,6 +77,8 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
         this.pairColumn = b.pairColumn;
         this.labelColumn = b.labelColumn;
         this.maxChars = b.maxChars;
+        this.emptyLabels = b.emptyLabels;
+        this.charset = b.charset;
         try {
             if (Files.size(file) == 0) {
                 throw new DatasetException(
@@ -88,6 +92,11 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
             reader =
                     new BufferedReader(
                             new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16);
+            // A byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name.
+            reader.mark(1);
+            if (reader.read() != '\uFEFF') {
+                reader.reset();
+            }
             if (format == Format.JSONL) {
                 csv = null;
                 records = null;
@@ -102,8 +111,18 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                                 .setHeader()
                                 .setSkipHeaderRecord(true)
                                 .setIgnoreEmptyLines(true)
+                                // "text,label," (a trailing delimiter, as spreadsheets write)
+                                .setAllowMissingColumnNames(true)
                                 .build();
-                csv = CSVParser.parse(reader, f);
+                try {
+                    csv = CSVParser.parse(reader, f);
+                } catch (IllegalArgumentException e) {
+                    throw new DatasetException(
+                            file
+                                    + ": its header row cannot name the columns ("
+                                    + e.getMessage()
+                                    + "); give every column a distinct name");
+                }
                 List<String> columns = csv.getHeaderNames();
                 for (String c : new String[] {textColumn, pairColumn, labelColumn}) {
                     if (c != null && !columns.contains(c)) {
@@ -183,6 +202,9 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
             try {
                 e = format == Format.JSONL ? nextJson() : nextCsv();
             } catch (UncheckedIOException | IllegalStateException ex) {
+                if (isCodingError(ex)) {
+                    throw new DatasetException(encodingError(), ex);
+                }
                 // Commons CSV reports malformed quoting as IllegalStateException /
                 // UncheckedIOException.
                 throw new DatasetException(
@@ -207,6 +229,15 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                 skipped++;
                 continue;
             }
+            if (!emptyLabels && e.get().label().map(String::isEmpty).orElse(false)) {
+                throw new DatasetException(
+                        file
+                                + ": the record at line "
+                                + e.get().line()
+                                + " has an empty '"
+                                + labelColumn
+                                + "'; give it a label or remove the record");
+            }
             return e;
         }
     }
@@ -227,6 +258,20 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                             + " fields, the header has "
                             + csv.getHeaderNames().size()
                             + ". Check quoting and delimiters on that line.");
+        }
+        for (String c : new String[] {textColumn, pairColumn, labelColumn}) {
+            // a header with unnamed columns can map a name past a short record's end
+            if (c != null && !r.isSet(c)) {
+                throw new DatasetException(
+                        file
+                                + ": record at line "
+                                + lineNumber
+                                + " has no value for column '"
+                                + c
+                                + "' ("
+                                + r.size()
+                                + " fields). Check quoting and delimiters on that line.");
+            }
         }
         return Optional.of(
                 example(
@@ -274,22 +319,58 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
         }
         return Optional.of(
                 example(
-                        o.get(textColumn).getAsString(),
-                        pairColumn == null ? null : o.get(pairColumn).getAsString(),
-                        labelColumn == null ? null : label(o.get(labelColumn)),
+                        string(o, textColumn),
+                        pairColumn == null ? null : string(o, pairColumn),
+                        labelColumn == null ? null : label(o, labelColumn),
                         lineNumber));
+    }
+
+    /** A text field: a JSON string (or number or boolean), anything else an error naming it. */
+    private String string(JsonObject o, String field) throws DatasetException {
+        JsonElement e = o.get(field);
+        if (!e.isJsonPrimitive()) {
+            throw new DatasetException(
+                    file
+                            + ":"
+                            + lineNumber
+                            + ": field '"
+                            + field
+                            + "' is "
+                            + (e.isJsonObject() ? "an object" : "a list")
+                            + ", not a text; give it a string value");
+        }
+        return e.getAsString();
     }
 
     /**
      * A JSON label as text: a string or number as it is, an array (a multi-label example's labels)
      * as its elements joined by commas.
      */
-    private static String label(JsonElement e) {
-        if (!e.isJsonArray()) {
+    private String label(JsonObject o, String field) throws DatasetException {
+        JsonElement e = o.get(field);
+        if (e.isJsonPrimitive()) {
             return e.getAsString();
         }
         List<String> parts = new java.util.ArrayList<>();
-        e.getAsJsonArray().forEach(x -> parts.add(x.getAsString()));
+        if (e.isJsonArray()) {
+            for (JsonElement x : e.getAsJsonArray()) {
+                if (!x.isJsonPrimitive()) {
+                    parts = null;
+                    break;
+                }
+                parts.add(x.getAsString());
+            }
+        }
+        if (parts == null || e.isJsonObject()) {
+            throw new DatasetException(
+                    file
+                            + ":"
+                            + lineNumber
+                            + ": label field '"
+                            + field
+                            + "' must be a string, a number or a list of them, not "
+                            + e);
+        }
         return String.join(",", parts);
     }
 
@@ -316,23 +397,94 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
             root = root.getCause();
         }
         if (root instanceof CharacterCodingException) {
-            return file
-                    + " is not valid text in the chosen encoding (near line "
-                    + (lineNumber + 1)
-                    + "); save it as UTF-8 or pass its encoding (e.g. --encoding ISO-8859-1)";
+            return encodingError();
         }
         return "cannot read " + file + ": " + root.getMessage();
     }
 
-    private static String rootMessage(Throwable e) {
+    private String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null) {
             root = root.getCause();
         }
-        if (root instanceof CharacterCodingException) {
-            return "invalid bytes for the encoding; save the file as UTF-8 or pass its encoding";
-        }
         return root.getMessage();
+    }
+
+    private static boolean isCodingError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CharacterCodingException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The file is not valid text: names the line of the first bad byte. The buffered reader decodes
+     * ahead of the parser, so the parser's line is not where the byte is; the file is decoded
+     * again, counting lines, to find it.
+     */
+    private String encodingError() {
+        String where;
+        try {
+            long[] at = firstMalformed(file, charset);
+            where = at == null ? "" : " at line " + at[0] + " (byte " + at[1] + ")";
+        } catch (IOException e) {
+            where = "";
+        }
+        return file
+                + " is not valid "
+                + charset.name()
+                + where
+                + "; save it as "
+                + charset.name()
+                + " (e.g. iconv -f ISO-8859-1 -t UTF-8 in.csv > out.csv)";
+    }
+
+    /** The line (1-based) and byte offset of the first byte {@code cs} cannot decode, or null. */
+    static long[] firstMalformed(Path file, Charset cs) throws IOException {
+        CharsetDecoder d =
+                cs.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(1 << 16);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(1 << 16);
+        long line = 1;
+        long consumed = 0;
+        try (java.io.InputStream s = Files.newInputStream(file)) {
+            boolean eof = false;
+            while (true) {
+                if (!eof) {
+                    int n = s.read(in.array(), in.position(), in.remaining());
+                    if (n < 0) {
+                        eof = true;
+                    } else {
+                        in.position(in.position() + n);
+                    }
+                }
+                in.flip();
+                int before = in.position();
+                java.nio.charset.CoderResult r = d.decode(in, out, eof);
+                out.flip();
+                while (out.hasRemaining()) {
+                    if (out.get() == '\n') {
+                        line++;
+                    }
+                }
+                out.clear();
+                consumed += in.position() - before;
+                if (r.isError()) {
+                    return new long[] {line, consumed};
+                }
+                in.compact();
+                if (eof && in.position() == 0) {
+                    return null;
+                }
+                if (eof && r.isUnderflow()) {
+                    return null;
+                }
+            }
+        }
     }
 
     private static Format guessFormat(Path file) {
@@ -375,6 +527,7 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
         private String pairColumn;
         private String labelColumn;
         private int maxChars = 1_000_000;
+        private boolean emptyLabels;
 
         Builder() {}
 
@@ -426,6 +579,15 @@ public final class DatasetReader implements Iterable<Example>, Closeable {
                 throw new IllegalArgumentException("max chars must be positive, got " + maxChars);
             }
             this.maxChars = maxChars;
+            return this;
+        }
+
+        /**
+         * Accept an empty label cell (a multi-label example with no labels); by default it is an
+         * error naming the line, never a class named "".
+         */
+        public Builder optAllowEmptyLabels(boolean allow) {
+            this.emptyLabels = allow;
             return this;
         }
 

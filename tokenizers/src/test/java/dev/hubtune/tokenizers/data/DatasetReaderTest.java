@@ -137,6 +137,94 @@ class DatasetReaderTest {
     }
 
     @Test
+    void aByteOrderMarkIsNotPartOfTheFirstColumnName() throws Exception {
+        Path csv = dir.resolve("excel.csv");
+        Files.write(csv, "\uFEFFtext,label\nhi,pos\n".getBytes(StandardCharsets.UTF_8));
+        Example e = read(csv, "text", null, "label").get(0);
+        assertEquals("hi", e.text());
+        Path jsonl = dir.resolve("bom.jsonl");
+        Files.write(jsonl, "\uFEFF{\"text\":\"a\"}\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("a", read(jsonl, "text", null, null).get(0).text());
+    }
+
+    @Test
+    void invalidUtf8IsReportedAtItsLineWithoutAnOptionThatDoesNotExist() throws Exception {
+        StringBuilder sb = new StringBuilder("text,label\n");
+        for (int i = 2; i < 22; i++) {
+            sb.append("row ").append(i).append(",a\n");
+        }
+        byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] bad = "caf\u00e9,b\nlast,a\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[head.length + bad.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(bad, 0, all, head.length, bad.length);
+        for (String name : new String[] {"l22.csv", "l22.jsonl"}) {
+            Path f = dir.resolve(name);
+            byte[] bytes = all;
+            if (name.endsWith(".jsonl")) {
+                StringBuilder j = new StringBuilder();
+                for (int i = 1; i < 22; i++) {
+                    j.append("{\"text\":\"row ").append(i).append("\"}\n");
+                }
+                byte[] jh = j.toString().getBytes(StandardCharsets.UTF_8);
+                byte[] jb = "{\"text\":\"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+                bytes = new byte[jh.length + jb.length];
+                System.arraycopy(jh, 0, bytes, 0, jh.length);
+                System.arraycopy(jb, 0, bytes, jh.length, jb.length);
+            }
+            Files.write(f, bytes);
+            DatasetException e =
+                    assertThrows(
+                            DatasetException.class,
+                            () -> read(f, "text", null, name.endsWith(".csv") ? "label" : null));
+            assertTrue(e.getMessage().contains("at line 22"), e.getMessage());
+            assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+            assertTrue(!e.getMessage().contains("--encoding"), e.getMessage());
+        }
+        Path valid = dir.resolve("valid.csv");
+        Files.write(valid, head);
+        assertEquals(null, DatasetReader.firstMalformed(valid, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anEmptyLabelCellIsAnErrorNamingItsLine() throws Exception {
+        Path csv = dir.resolve("d.csv");
+        Files.writeString(csv, "text,label\na,1\nb,\n");
+        DatasetException e =
+                assertThrows(DatasetException.class, () -> read(csv, "text", null, "label"));
+        assertTrue(
+                e.getMessage().contains("line 3") && e.getMessage().contains("empty 'label'"),
+                e.getMessage());
+        try (DatasetReader r =
+                DatasetReader.builder()
+                        .setFile(csv)
+                        .setTextColumn("text")
+                        .optLabelColumn("label")
+                        .optAllowEmptyLabels(true)
+                        .build()) {
+            r.next();
+            assertEquals(Optional.of(""), r.next().orElseThrow().label());
+        }
+    }
+
+    @Test
+    void aJsonlTextOrLabelThatIsAnObjectIsAnErrorNamingTheField() throws Exception {
+        Path jsonl = dir.resolve("o.jsonl");
+        Files.writeString(
+                jsonl, "{\"text\":\"ok\",\"label\":\"a\"}\n{\"text\":{\"x\":1},\"label\":\"a\"}\n");
+        DatasetException text =
+                assertThrows(DatasetException.class, () -> read(jsonl, "text", null, "label"));
+        assertTrue(
+                text.getMessage().contains("o.jsonl:2")
+                        && text.getMessage().contains("'text' is an object"),
+                text.getMessage());
+        Files.writeString(jsonl, "{\"text\":\"ok\",\"label\":[{\"a\":1}]}\n");
+        DatasetException label =
+                assertThrows(DatasetException.class, () -> read(jsonl, "text", null, "label"));
+        assertTrue(label.getMessage().contains("label field 'label'"), label.getMessage());
+    }
+
+    @Test
     void emptyTextsAreSkippedAndCounted() throws Exception {
         Path csv = dir.resolve("d.csv");
         Files.writeString(csv, "text,label\na,1\n\"  \",1\n,2\nb,2\n");
