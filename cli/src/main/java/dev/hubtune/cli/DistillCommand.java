@@ -80,12 +80,14 @@ final class DistillCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             required = true,
+            converter = OptionValues.OutputDirectory.class,
             paramLabel = "DIR",
             description = "Run directory (student-init/, metrics, model/).")
     Path output;
 
     @Option(
             names = "--temperature",
+            converter = OptionValues.PositiveNumber.class,
             paramLabel = "T",
             description =
                     "Softmax temperature of teacher and student (default: "
@@ -104,6 +106,7 @@ final class DistillCommand implements Callable<Integer> {
 
     @Option(
             names = "--epochs",
+            converter = OptionValues.Positive.class,
             paramLabel = "N",
             description =
                     "Epochs (default: " + dev.hubtune.finetune.TrainerBuilder.DEFAULT_EPOCHS + ").")
@@ -111,6 +114,7 @@ final class DistillCommand implements Callable<Integer> {
 
     @Option(
             names = "--learning-rate",
+            converter = OptionValues.LearningRate.class,
             paramLabel = "LR",
             description =
                     "Peak learning rate (default: "
@@ -118,11 +122,16 @@ final class DistillCommand implements Callable<Integer> {
                             + ", for a fresh student).")
     Double learningRate;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "Sequences per step.")
+    @Option(
+            names = "--batch-size",
+            converter = OptionValues.Positive.class,
+            paramLabel = "N",
+            description = "Sequences per step.")
     Integer batchSize;
 
     @Option(
             names = "--max-length",
+            converter = OptionValues.Positive.class,
             paramLabel = "N",
             description = "Tokens per text (default: the student's 128).")
     Integer maxLength;
@@ -130,7 +139,11 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the student and the data.")
     Long seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "TensorFlow threads (0: all).")
+    @Option(
+            names = "--threads",
+            converter = OptionValues.NonNegative.class,
+            paramLabel = "N",
+            description = "TensorFlow threads (0: all).")
     Integer threads;
 
     @Option(names = "--overwrite", description = "Replace an earlier run in OUTPUT.")

@@ -52,15 +52,20 @@ class OptionValidationTest {
                 "predict|--max-length|-1",
                 "eval|--max-length|0",
                 "fill-mask|--top-k|0",
+                "distill|--temperature|0",
+                "distill|--epochs|0",
+                "distill|--learning-rate|NaN",
+                "distill|--threads|-1",
             })
     void anOutOfRangeOptionIsAOneLineParseErrorWithExitCode1(
             String command, String option, String value) {
         List<String> args = new ArrayList<>(List.of(command, "no-such-model-xyz"));
-        if (command.equals("finetune")) {
+        boolean trains = command.equals("finetune") || command.equals("distill");
+        if (trains) {
             args.addAll(List.of("--train", "no-such.csv", "-o", "no-such-run"));
         }
         args.addAll(List.of(option, value));
-        if (!command.equals("finetune")) {
+        if (!trains) {
             args.add("some text");
         }
         CliRunner r = CliRunner.run(args.toArray(String[]::new));
