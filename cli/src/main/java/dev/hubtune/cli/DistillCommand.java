@@ -7,7 +7,6 @@ import dev.hubtune.finetune.FinetuneException;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.HubException;
 import dev.hubtune.models.ModelException;
-import dev.hubtune.models.apps.TextClassifier;
 import dev.hubtune.models.init.ModelInitializer;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.PrintWriter;
@@ -244,16 +243,28 @@ final class DistillCommand implements Callable<Integer> {
         return Hubtune.EXIT_OK;
     }
 
-    /** A single-label classifier, before the student is created or any data is read. */
-    private static void checkTeacher(Path dir) throws ModelException, TokenizerException {
-        try (TextClassifier t = TextClassifier.load(dir, 16)) {
-            if (t.problemType()
+    /**
+     * A single-label classifier, before the student is created or any data is read — from the
+     * config alone: the teacher's weights are loaded once, by the training.
+     */
+    private static void checkTeacher(Path dir) {
+        try {
+            dev.hubtune.models.family.PretrainedModel m =
+                    dev.hubtune.models.family.ModelFamilies.describe(dir);
+            m.require(dev.hubtune.models.family.ModelTask.SEQUENCE_CLASSIFICATION);
+            var type =
+                    dev.hubtune.models.export.ExportMetadata.Outputs.read(m.json())
+                            .map(dev.hubtune.models.export.ExportMetadata.Outputs::problemType)
+                            .orElse(
+                                    dev.hubtune.models.export.ExportMetadata.ProblemType
+                                            .SINGLE_LABEL_CLASSIFICATION);
+            if (type
                     != dev.hubtune.models.export.ExportMetadata.ProblemType
                             .SINGLE_LABEL_CLASSIFICATION) {
                 throw new UserException(
                         dir
                                 + " is a "
-                                + t.problemType().configName()
+                                + type.configName()
                                 + " model; distill a single-label classifier");
             }
         } catch (ModelException e) {
