@@ -110,6 +110,7 @@ class SmolLm2Test {
                         .redirectErrorStream(true)
                         .redirectOutput(out.toFile());
         pb.environment().put("HUBTUNE_HOME", home.toString());
+        pb.environment().put("HUBTUNE_NATIVES", System.getProperty("hubtune.natives", ""));
         pb.environment().remove("HUBTUNE_HUB_CACHE");
         if (offline) {
             pb.environment().put("HUBTUNE_OFFLINE", "1");

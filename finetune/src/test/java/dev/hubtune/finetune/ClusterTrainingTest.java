@@ -155,6 +155,7 @@ class ClusterTrainingTest {
         return List.of(
                 java,
                 "-Dhubtune.home=" + System.getProperty("hubtune.home", ""),
+                "-Dhubtune.natives=" + System.getProperty("hubtune.natives", ""),
                 "-cp",
                 System.getProperty("java.class.path"));
     }

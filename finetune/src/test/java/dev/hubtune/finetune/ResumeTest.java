@@ -206,6 +206,7 @@ class ResumeTest {
                                 java,
                                 "-Dhubtune.home="
                                         + System.getProperty("hubtune.home", dir.toString()),
+                                "-Dhubtune.natives=" + System.getProperty("hubtune.natives", ""),
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 ResumeTest.class.getName(),

@@ -12,6 +12,10 @@ import java.util.Properties;
  *
  * <p>Resolution order: the system property {@value #PROPERTY}, the environment variable {@value
  * #ENV}, {@code $XDG_CACHE_HOME/hubtune}, then {@code ~/.cache/hubtune}.
+ *
+ * <p>The native libraries (about 650 MB extracted) may live elsewhere: the system property {@value
+ * #NATIVES_PROPERTY} or the environment variable {@value #NATIVES_ENV} names their folder, for
+ * example when the home is on a {@code noexec} file system or several homes should share one copy.
  */
 public final class HubtuneHome {
 
@@ -21,17 +25,38 @@ public final class HubtuneHome {
     /** Environment variable that overrides the home folder. */
     public static final String ENV = "HUBTUNE_HOME";
 
+    /** System property that puts the extracted native libraries in a folder of their own. */
+    public static final String NATIVES_PROPERTY = "hubtune.natives";
+
+    /** Environment variable that puts the extracted native libraries in a folder of their own. */
+    public static final String NATIVES_ENV = "HUBTUNE_NATIVES";
+
     private final Path root;
     private final String source;
+    private final Path natives;
 
-    private HubtuneHome(Path root, String source) {
+    private HubtuneHome(Path root, String source, Properties properties, Map<String, String> env) {
         this.root = root.toAbsolutePath().normalize();
         this.source = source;
+        String prop = properties.getProperty(NATIVES_PROPERTY);
+        String fromEnv = env.get(NATIVES_ENV);
+        Path own =
+                notBlank(prop)
+                        ? Path.of(prop)
+                        : notBlank(fromEnv) ? Path.of(fromEnv) : this.root.resolve("natives");
+        this.natives = own.toAbsolutePath().normalize();
     }
 
-    /** A home at an explicit folder (for example from a {@code --home} flag). */
+    /**
+     * A home at an explicit folder (for example from a {@code --home} flag); the natives folder
+     * still follows {@value #NATIVES_PROPERTY} or {@value #NATIVES_ENV} when one is set.
+     */
     public static HubtuneHome of(Path root) {
-        return new HubtuneHome(Objects.requireNonNull(root, "root"), "explicit");
+        return new HubtuneHome(
+                Objects.requireNonNull(root, "root"),
+                "explicit",
+                System.getProperties(),
+                System.getenv());
     }
 
     /** The home this process uses, from system properties and the environment. */
@@ -43,18 +68,21 @@ public final class HubtuneHome {
     public static HubtuneHome resolve(Properties properties, Map<String, String> env) {
         String prop = properties.getProperty(PROPERTY);
         if (notBlank(prop)) {
-            return new HubtuneHome(Path.of(prop), "-D" + PROPERTY);
+            return new HubtuneHome(Path.of(prop), "-D" + PROPERTY, properties, env);
         }
         String fromEnv = env.get(ENV);
         if (notBlank(fromEnv)) {
-            return new HubtuneHome(Path.of(fromEnv), ENV);
+            return new HubtuneHome(Path.of(fromEnv), ENV, properties, env);
         }
         String xdg = env.get("XDG_CACHE_HOME");
         if (notBlank(xdg)) {
-            return new HubtuneHome(Path.of(xdg, "hubtune"), "XDG_CACHE_HOME");
+            return new HubtuneHome(Path.of(xdg, "hubtune"), "XDG_CACHE_HOME", properties, env);
         }
         return new HubtuneHome(
-                Path.of(properties.getProperty("user.home"), ".cache", "hubtune"), "default");
+                Path.of(properties.getProperty("user.home"), ".cache", "hubtune"),
+                "default",
+                properties,
+                env);
     }
 
     private static boolean notBlank(String s) {
@@ -85,9 +113,12 @@ public final class HubtuneHome {
         return root.resolve("snapshot-records");
     }
 
-    /** Extracted native libraries (TensorFlow), one folder per natives build. */
+    /**
+     * Extracted native libraries (TensorFlow), one folder per natives build: {@code natives} in the
+     * root unless {@value #NATIVES_PROPERTY} or {@value #NATIVES_ENV} names another folder.
+     */
     public Path natives() {
-        return root.resolve("natives");
+        return natives;
     }
 
     /** DJL's cache folder ({@code DJL_CACHE_DIR}), kept inside the home. */

@@ -43,6 +43,20 @@ class HubSettingsTest {
     }
 
     @Test
+    void nativesFollowTheirOwnPropertyThenEnvThenTheHome() {
+        Map<String, String> env = Map.of("HUBTUNE_HOME", "/e", "HUBTUNE_NATIVES", "/n-env");
+        assertEquals(
+                Path.of("/n-prop"),
+                HubtuneHome.resolve(props("hubtune.natives", "/n-prop"), env).natives());
+        assertEquals(Path.of("/n-env"), HubtuneHome.resolve(props(), env).natives());
+        assertEquals(Path.of("/e"), HubtuneHome.resolve(props(), env).root(), "the home stays put");
+        assertEquals(
+                Path.of("/e/natives"),
+                HubtuneHome.resolve(props(), Map.of("HUBTUNE_HOME", "/e", "HUBTUNE_NATIVES", " "))
+                        .natives());
+    }
+
+    @Test
     void offlineHonoursBothVariables() {
         assertTrue(HubSettings.resolve(props(), Map.of("HUBTUNE_OFFLINE", "1")).offline());
         assertTrue(HubSettings.resolve(props(), Map.of("HF_HUB_OFFLINE", "true")).offline());

@@ -58,6 +58,10 @@ class LocalClusterTest {
                         .config("spark.driver.host", "127.0.0.1")
                         .config("spark.driver.bindAddress", "127.0.0.1")
                         .config("spark.executor.extraClassPath", classPath)
+                        // the executors share the build's one copy of the natives
+                        .config(
+                                "spark.executor.extraJavaOptions",
+                                "-Dhubtune.natives=" + System.getProperty("hubtune.natives", ""))
                         .config("spark.executor.memory", "1g")
                         // both executors registered before the first task, so both get work
                         .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")

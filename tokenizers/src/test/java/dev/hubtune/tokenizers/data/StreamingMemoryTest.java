@@ -115,6 +115,7 @@ class StreamingMemoryTest {
                                 "-Xmx64m",
                                 "-Dhubtune.home="
                                         + System.getProperty("hubtune.home", dir.toString()),
+                                "-Dhubtune.natives=" + System.getProperty("hubtune.natives", ""),
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 StreamingMemoryTest.class.getName(),
