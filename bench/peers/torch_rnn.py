@@ -1,10 +1,13 @@
-"""Python peer for bench/run's `rnn` benchmark: training throughput of PyTorch's nn.LSTM / nn.GRU
-(CPU) on the same shapes and threads as hubtune's RnnProbe.
+"""Python peer for bench/run's `rnn` benchmark: PyTorch's nn.LSTM / nn.GRU (CPU) on the same
+shapes and threads as hubtune's RnnProbe.
 
-Usage: torch_rnn.py CELL BATCH STEPS INPUT UNITS LAYERS WARMUP ITERATIONS THREADS
-One training step: a bidirectional stack over a [BATCH, STEPS, INPUT] batch (every sequence full
-length), loss = mean(output * R) for a fixed random R, backward to every weight, plain SGD update.
-Prints one JSON object measured over ITERATIONS steps after WARMUP: sequences_per_s, peak_rss_mb.
+Usage: torch_rnn.py MODE CELL BATCH STEPS INPUT UNITS LAYERS WARMUP ITERATIONS THREADS
+MODE train: one training step of a bidirectional stack over a [BATCH, STEPS, INPUT] batch (every
+sequence full length), loss = mean(output * R) for a fixed random R, backward to every weight,
+plain SGD update. MODE infer: the forward pass under torch.inference_mode(), the last layer's final
+states concatenated (what a classifier pools).
+Prints one JSON object measured over ITERATIONS calls after WARMUP: sequences_per_s, median_ms,
+peak_rss_mb.
 """
 import json
 import resource
@@ -15,8 +18,8 @@ import torch
 
 
 def main() -> None:
-    cell = sys.argv[1]
-    batch, steps, inputs, units, layers, warmup, iterations, threads = map(int, sys.argv[2:10])
+    mode, cell = sys.argv[1], sys.argv[2]
+    batch, steps, inputs, units, layers, warmup, iterations, threads = map(int, sys.argv[3:11])
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(0)
@@ -26,7 +29,7 @@ def main() -> None:
     x = torch.randn(batch, steps, inputs)
     r = torch.randn(batch, steps, 2 * units)
 
-    def step() -> float:
+    def train() -> float:
         optimizer.zero_grad(set_to_none=True)
         out, _ = rnn(x)
         loss = (out * r).mean()
@@ -34,16 +37,29 @@ def main() -> None:
         optimizer.step()
         return loss.item()
 
+    def infer() -> float:
+        with torch.inference_mode():
+            _, state = rnn(x)
+            h = state[0] if isinstance(state, tuple) else state
+            last = torch.cat([h[-2], h[-1]], dim=-1)
+            return float(last[0, 0])
+
+    step = train if mode == "train" else infer
     for _ in range(warmup):
         step()
+    times = []
     start = time.perf_counter()
     for _ in range(iterations):
+        t0 = time.perf_counter()
         step()
+        times.append((time.perf_counter() - t0) * 1000)
     seconds = time.perf_counter() - start
+    times.sort()
     print(
         json.dumps(
             {
                 "sequences_per_s": batch * iterations / seconds,
+                "median_ms": times[len(times) // 2],
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "torch": torch.__version__,
             }

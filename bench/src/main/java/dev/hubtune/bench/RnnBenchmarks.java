@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Training throughput of hubtune's unrolled {@code nn.Lstm}/{@code nn.Gru} against PyTorch's {@code
- * nn.LSTM}/{@code nn.GRU} on CPU: the same shapes, loss, SGD step and threads, each side in its own
- * process, alternated A B A B ({@link RnnProbe}, {@code bench/peers/torch_rnn.py}).
+ * hubtune's {@code nn.Lstm}/{@code nn.Gru} against PyTorch's {@code nn.LSTM}/{@code nn.GRU} on CPU:
+ * training throughput and inference latency, the same shapes and threads, each side in its own
+ * process, alternated A B A B ({@link RnnProbe}, {@code bench/peers/torch_rnn.py}). An LSTM runs
+ * TensorFlow's fused {@code BlockLSTMV2} kernel (with its hand-wired gradient); its rows also
+ * measure the step-by-step unrolled graph the kernel replaces, in the same run.
  */
 final class RnnBenchmarks {
 
@@ -28,63 +30,125 @@ final class RnnBenchmarks {
         List<Row> rows = new ArrayList<>();
         for (int threads : new int[] {1, 2}) {
             for (String cell : List.of("lstm", "gru")) {
-                rows.add(compare(cell, threads, shape, warmup, iterations, rounds, python));
+                rows.add(
+                        compare(
+                                "train",
+                                cell,
+                                shape,
+                                warmup,
+                                iterations,
+                                threads,
+                                rounds,
+                                python,
+                                "Bi"
+                                        + cell.toUpperCase(Locale.ROOT)
+                                        + " training step, batch 32 × 64 steps, input 128, 128"
+                                        + " units per direction, SGD, "
+                                        + threads
+                                        + (threads == 1 ? " thread" : " threads")
+                                        + " (sequences/s)"));
+            }
+        }
+        // Inference at the distillation student's scale (SpamAssassinBenchmark): 2 layers of 96
+        // units per direction over 128 tokens of 64-d embeddings, 1 thread.
+        for (String batch : List.of("1", "32")) {
+            String[] student = {batch, "128", "64", "96", "2"};
+            String calls = batch.equals("1") ? (quick ? "50" : "200") : (quick ? "10" : "40");
+            for (String cell : List.of("lstm", "gru")) {
+                rows.add(
+                        compare(
+                                "infer",
+                                cell,
+                                student,
+                                "10",
+                                calls,
+                                1,
+                                rounds,
+                                python,
+                                "Bi"
+                                        + cell.toUpperCase(Locale.ROOT)
+                                        + " inference, batch "
+                                        + batch
+                                        + " × 128 steps, input 64, 2 layers × 96 units per"
+                                        + " direction, 1 thread (ms per batch)"));
             }
         }
         return rows;
     }
 
+    /**
+     * One row: {@code mode} ({@code train}: sequences/s, {@code infer}: median ms per batch) of
+     * hubtune (an LSTM fused and unrolled) against torch.
+     */
     private static Row compare(
+            String mode,
             String cell,
-            int threads,
             String[] shape,
             String warmup,
             String iterations,
+            int threads,
             int rounds,
-            String python)
+            String python,
+            String metric)
             throws Exception {
+        boolean training = mode.equals("train");
+        String key = training ? "sequences_per_s" : "median_ms";
+        String unit = training ? "seq/s" : "ms";
+        int decimals = training ? 1 : 2;
         Samples ours = new Samples();
+        Samples unrolled = new Samples();
         Samples peer = new Samples();
         String torch = "torch";
+        boolean lstm = cell.equals("lstm");
         for (int r = 0; r < rounds; r++) {
             List<String> args = new ArrayList<>(List.of(cell));
             args.addAll(List.of(shape));
             args.addAll(List.of(warmup, iterations, "" + threads));
-            JsonObject a = lastJson(javaProbe(RnnProbe.class, args.toArray(String[]::new)));
-            ours.add(a.get("sequences_per_s").getAsDouble());
+            ours.add(probe(mode, args).get(key).getAsDouble());
+            if (lstm) {
+                unrolled.add(probe(mode + "-unrolled", args).get(key).getAsDouble());
+            }
             if (python != null) {
-                List<String> command = new ArrayList<>(List.of(python, "bench/peers/torch_rnn.py"));
+                List<String> command =
+                        new ArrayList<>(List.of(python, "bench/peers/torch_rnn.py", mode));
                 command.addAll(args);
                 JsonObject b = lastJson(run(command));
-                peer.add(b.get("sequences_per_s").getAsDouble());
+                peer.add(b.get(key).getAsDouble());
                 torch = "torch " + b.get("torch").getAsString();
             }
         }
-        String metric =
-                "Bi"
-                        + cell.toUpperCase(Locale.ROOT)
-                        + " training step, batch 32 × 64 steps, input 128, 128 units per"
-                        + " direction, SGD, "
-                        + threads
-                        + (threads == 1 ? " thread" : " threads")
-                        + " (sequences/s)";
+        // throughput: ours / theirs; latency: ours / theirs as well ("× its latency")
+        String hubtune =
+                lstm
+                        ? "fused "
+                                + ours.format(unit, decimals)
+                                + String.format(
+                                        Locale.ROOT,
+                                        "; unrolled %s (fused: %.2f× its %s)",
+                                        unrolled.format(unit, decimals),
+                                        ours.median() / unrolled.median(),
+                                        training ? "throughput" : "latency")
+                        : "unrolled " + ours.format(unit, decimals);
         if (python == null) {
-            return new Row(
-                    metric,
-                    ours.format("seq/s", 1),
-                    "not run: no Python with torch",
-                    "—",
-                    "report",
-                    "n/a");
+            return new Row(metric, hubtune, "not run: no Python with torch", "—", "report", "n/a");
         }
-        double ratio = ours.median() / peer.median();
         return new Row(
                 metric,
-                ours.format("seq/s", 1),
-                torch + " nn." + cell.toUpperCase(Locale.ROOT) + " " + peer.format("seq/s", 1),
-                String.format(Locale.ROOT, "%.2f× its throughput", ratio),
+                hubtune,
+                torch + " nn." + cell.toUpperCase(Locale.ROOT) + " " + peer.format(unit, decimals),
+                String.format(
+                        Locale.ROOT,
+                        "%.2f× its %s",
+                        ours.median() / peer.median(),
+                        training ? "throughput" : "latency"),
                 "report",
                 "n/a");
+    }
+
+    private static JsonObject probe(String mode, List<String> args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(mode));
+        all.addAll(args);
+        return lastJson(javaProbe(RnnProbe.class, all.toArray(String[]::new)));
     }
 
     /** The Python bench/run passes ({@code hubtune.bench.python}), if it has torch. */

@@ -79,6 +79,14 @@ public final class BuildContext {
         return dropout != null;
     }
 
+    /**
+     * Whether gradients will be taken through this graph: training graphs only. Layers of the other
+     * graphs may use kernels that have no registered gradient (the fused {@code BlockLSTMV2}).
+     */
+    public boolean differentiable() {
+        return training();
+    }
+
     /** The dropout placeholders of a training graph, or null in inference graphs. */
     public Dropout dropoutControl() {
         return dropout;

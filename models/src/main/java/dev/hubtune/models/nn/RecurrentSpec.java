@@ -13,6 +13,7 @@ public final class RecurrentSpec {
     private final boolean bidirectional;
     private final boolean returnSequences;
     private final boolean dropoutBetweenLayers;
+    private final boolean unrolled;
 
     RecurrentSpec(Builder b) {
         this.inputSize = b.inputSize;
@@ -21,6 +22,7 @@ public final class RecurrentSpec {
         this.bidirectional = b.bidirectional;
         this.returnSequences = b.returnSequences;
         this.dropoutBetweenLayers = b.dropoutBetweenLayers;
+        this.unrolled = b.unrolled;
     }
 
     /** A builder; {@code setInputSize} and {@code setUnits} are required. */
@@ -71,6 +73,16 @@ public final class RecurrentSpec {
         return dropoutBetweenLayers;
     }
 
+    /**
+     * Whether an LSTM steps its recurrence with plain ops, one cell per time step, instead of
+     * TensorFlow's fused {@code BlockLSTMV2} kernel (a GRU always does: no fused kernel has its
+     * semantics). Both agree within float rounding; the option exists to measure one against the
+     * other.
+     */
+    public boolean unrolled() {
+        return unrolled;
+    }
+
     @Override
     public String toString() {
         return (bidirectional ? "bidirectional " : "")
@@ -90,6 +102,7 @@ public final class RecurrentSpec {
         private boolean bidirectional;
         private boolean returnSequences = true;
         private boolean dropoutBetweenLayers = true;
+        private boolean unrolled;
 
         Builder() {}
 
@@ -138,6 +151,15 @@ public final class RecurrentSpec {
         /** Dropout on the inputs of layers 2… in training graphs (default true). */
         public Builder optDropoutBetweenLayers(boolean dropoutBetweenLayers) {
             this.dropoutBetweenLayers = dropoutBetweenLayers;
+            return this;
+        }
+
+        /**
+         * Unroll an LSTM step by step instead of running the fused kernel (default false; see
+         * {@link RecurrentSpec#unrolled()}).
+         */
+        public Builder optUnrolled(boolean unrolled) {
+            this.unrolled = unrolled;
             return this;
         }
 

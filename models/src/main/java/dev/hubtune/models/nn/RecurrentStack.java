@@ -6,18 +6,33 @@ import java.util.List;
 import java.util.Random;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.AssertThat;
 import org.tensorflow.op.core.Stack;
 import org.tensorflow.op.core.Unstack;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.BlockLSTM;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
- * The unrolled recurrent stack behind {@link Lstm} and {@link Gru}. TensorFlow's C++ gradient
- * registry has no gradient for {@code While}, {@code BlockLSTM}, {@code GRUBlockCell} or {@code
- * CudnnRNN}, so the graph repeats the cell once per time step with MatMul, Split, Sigmoid, Tanh,
- * Mul and Add only, which all have one; the number of steps is the input's static length (bucket
- * batches by length so that graphs stay few and short).
+ * The recurrent stack behind {@link Lstm} and {@link Gru}.
+ *
+ * <p>An LSTM runs TensorFlow's fused {@code BlockLSTMV2} kernel: one op per layer and direction
+ * that loops over the time steps inside, and only over as many as the batch's longest sequence,
+ * however long the static input is. TensorFlow's C++ gradient registry has no gradient for it, so
+ * {@link BlockLstmGradient} wires its backward kernel ({@code BlockLSTMGradV2}) in by hand. Its
+ * gates are i, c, f, o in Keras's i, f, c, o column blocks — the V2 kernel reads that layout as is.
+ * The backward direction runs over each sequence reversed within its own length, which needs right
+ * padding (each mask row ones, then zeros, as hubtune's tokenizers produce); a graph run with
+ * another mask fails with a message instead of giving other numbers.
+ *
+ * <p>A GRU, or an LSTM with {@link RecurrentSpec#unrolled()}, repeats the cell once per time step
+ * with MatMul, Split, Sigmoid, Tanh, Mul and Add only, which all have gradients; the number of
+ * steps is the input's static length. No fused kernel has this GRU's semantics: {@code
+ * GRUBlockCell} applies the reset gate before the recurrent matmul, Keras's {@code
+ * reset_after=True} and PyTorch after it.
  */
 final class RecurrentStack {
 
@@ -122,6 +137,10 @@ final class RecurrentStack {
         }
         int steps = (int) shape[1];
         int states = spec.layers() * spec.directions();
+        boolean fused = cell == RecurrentCell.LSTM && !spec.unrolled();
+        if (fused && context.differentiable()) {
+            BlockLstmGradient.register();
+        }
         if (initial != null) {
             if (initial.hidden().size() != states
                     || initial.cell().size() != (cell.hasCellState() ? states : 0)) {
@@ -136,6 +155,9 @@ final class RecurrentStack {
                                 + " and "
                                 + initial.cell().size());
             }
+        }
+        if (fused) {
+            return new FusedLstm(tf, x, mask, steps).apply(x, initial);
         }
         // Per-step masks [B, 1]: keep = 1 at real tokens, 0 at padding. A padded step then leaves
         // the state exactly as it was (keep·new + (1 − keep)·old is exact for keep ∈ {0, 1}), so a
@@ -219,6 +241,173 @@ final class RecurrentStack {
                 lastState,
                 new RecurrentState(finalHidden, finalCell),
                 spec.returnSequences());
+    }
+
+    /**
+     * The stack on the fused {@code BlockLSTMV2} kernel, time-major inside. Equal to the unrolled
+     * stack for right-padded masks: each sequence's final state is the kernel's state at its own
+     * last token, padded outputs are zeroed, and the backward direction runs over the sequence
+     * reversed within its length, which starts it at that last token. The reversal and the final
+     * states are row gathers from the flattened {@code [L·B, …]} tensor (GatherV2, whose gradient
+     * TensorFlow's C++ registry has; ReverseSequence and GatherNd have none).
+     */
+    private final class FusedLstm {
+        private final Ops tf;
+        private final Operand<TFloat32> mask; // [B, L] or null
+        private final Operand<TInt32> lengths; // [B]
+        private final Operand<TInt64> longest; // scalar: the steps the kernel runs
+        private final Operand<TInt32> batch;
+        private final Operand<TInt32> reversal; // [L, B] rows of the reversed sequences
+        private final Operand<TInt32> lastRows; // [B] rows of each sequence's last token
+
+        FusedLstm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> mask, int steps) {
+            this.tf = tf;
+            this.batch =
+                    tf.reshape(
+                            tf.slice(
+                                    tf.shape(x),
+                                    tf.constant(new int[] {0}),
+                                    tf.constant(new int[] {1})),
+                            tf.constant(new int[0]));
+            if (mask == null) {
+                this.mask = null;
+                this.lengths = tf.fill(tf.expandDims(batch, tf.constant(0)), tf.constant(steps));
+            } else {
+                // Right padding means every row is non-increasing: 1…1 0…0.
+                Operand<TFloat32> head =
+                        tf.slice(
+                                mask,
+                                tf.constant(new int[] {0, 0}),
+                                tf.constant(new int[] {-1, steps - 1}));
+                Operand<TFloat32> tail =
+                        tf.slice(
+                                mask,
+                                tf.constant(new int[] {0, 1}),
+                                tf.constant(new int[] {-1, steps - 1}));
+                AssertThat rightPadded =
+                        tf.assertThat(
+                                tf.reduceAll(
+                                        tf.math.greaterEqual(head, tail),
+                                        tf.constant(new int[] {0, 1})),
+                                List.of(
+                                        tf.constant(
+                                                module
+                                                        + ": the fused LSTM kernel needs"
+                                                        + " right-padded masks (ones, then"
+                                                        + " zeros); unroll it"
+                                                        + " (RecurrentSpec.optUnrolled) for"
+                                                        + " other masks")));
+                this.mask = tf.withControlDependencies(rightPadded).identity(mask);
+                this.lengths =
+                        tf.dtypes.cast(tf.reduceSum(this.mask, tf.constant(1)), TInt32.class);
+            }
+            this.longest = tf.dtypes.cast(tf.max(lengths, tf.constant(0)), TInt64.class);
+            // row of (t, b) in [L·B, …] is t·B + b; reversed within the length: t → len − 1 − t
+            Operand<TInt32> t =
+                    tf.expandDims(
+                            tf.range(tf.constant(0), tf.constant(steps), tf.constant(1)),
+                            tf.constant(1));
+            Operand<TInt32> b = tf.range(tf.constant(0), batch, tf.constant(1));
+            Operand<TInt32> len = tf.expandDims(lengths, tf.constant(0));
+            Operand<TInt32> source =
+                    tf.select(
+                            tf.math.less(t, len),
+                            tf.math.sub(tf.math.sub(len, tf.constant(1)), t),
+                            tf.math.mul(t, tf.onesLike(len)));
+            this.reversal = tf.math.add(tf.math.mul(source, batch), b);
+            this.lastRows =
+                    tf.math.add(
+                            tf.math.mul(
+                                    tf.math.maximum(
+                                            tf.math.sub(lengths, tf.constant(1)), tf.constant(0)),
+                                    batch),
+                            b);
+        }
+
+        RecurrentOutput apply(Operand<TFloat32> x, RecurrentState initial) {
+            Operand<TInt32> stateShape = tf.stack(List.of(batch, tf.constant(spec.units())));
+            Operand<TFloat32> noPeephole =
+                    tf.zeros(tf.constant(new int[] {spec.units()}), TFloat32.class);
+            Operand<TInt32> timeMajor = tf.constant(new int[] {1, 0, 2});
+            // [L, B, 1]: zeroes the outputs of padded steps, as the unrolled stack does
+            Operand<TFloat32> keep =
+                    mask == null
+                            ? null
+                            : tf.expandDims(
+                                    tf.linalg.transpose(mask, tf.constant(new int[] {1, 0})),
+                                    tf.constant(-1));
+            // an empty sequence keeps its initial state
+            Operand<TBool> empty =
+                    tf.expandDims(tf.math.equal(lengths, tf.constant(0)), tf.constant(-1));
+            Operand<TFloat32> input = tf.linalg.transpose(x, timeMajor);
+            List<Operand<TFloat32>> finalHidden = new ArrayList<>();
+            List<Operand<TFloat32>> finalCell = new ArrayList<>();
+            List<Operand<TFloat32>> last = new ArrayList<>();
+            for (int l = 0; l < spec.layers(); l++) {
+                if (l > 0 && spec.dropoutBetweenLayers()) {
+                    input = context.dropout(input);
+                }
+                int in = l == 0 ? spec.inputSize() : spec.outputSize();
+                List<Operand<TFloat32>> perDirection = new ArrayList<>();
+                for (int d = 0; d < spec.directions(); d++) {
+                    int index = l * spec.directions() + d;
+                    Operand<TFloat32> h0 =
+                            initial != null
+                                    ? initial.hidden().get(index)
+                                    : tf.zeros(stateShape, TFloat32.class);
+                    Operand<TFloat32> c0 =
+                            initial != null
+                                    ? initial.cell().get(index)
+                                    : tf.zeros(stateShape, TFloat32.class);
+                    Operand<TFloat32> seq = d == 0 ? input : rows(input, reversal, in);
+                    // [x, h]·[W; U]: the kernel's one matmul per step over both inputs
+                    Operand<TFloat32> w =
+                            tf.concat(
+                                    List.of(kernels[l][d], recurrentKernels[l][d]), tf.constant(0));
+                    BlockLSTM<TFloat32> run =
+                            tf.nn.blockLSTM(
+                                    longest,
+                                    seq,
+                                    c0,
+                                    h0,
+                                    w,
+                                    noPeephole,
+                                    noPeephole,
+                                    noPeephole,
+                                    biases[l][d]);
+                    int u = spec.units();
+                    Operand<TFloat32> h = tf.select(empty, h0, rows(run.h(), lastRows, u));
+                    Operand<TFloat32> c = tf.select(empty, c0, rows(run.cs(), lastRows, u));
+                    Operand<TFloat32> out = d == 0 ? run.h() : rows(run.h(), reversal, u);
+                    perDirection.add(keep == null ? out : tf.math.mul(out, keep));
+                    finalHidden.add(h);
+                    finalCell.add(c);
+                    if (l == spec.layers() - 1) {
+                        last.add(h);
+                    }
+                }
+                input =
+                        perDirection.size() == 1
+                                ? perDirection.get(0)
+                                : tf.concat(perDirection, tf.constant(-1));
+            }
+            Operand<TFloat32> lastState =
+                    last.size() == 1 ? last.get(0) : tf.concat(last, tf.constant(-1));
+            return new RecurrentOutput(
+                    tf.linalg.transpose(input, timeMajor),
+                    lastState,
+                    new RecurrentState(finalHidden, finalCell),
+                    spec.returnSequences());
+        }
+
+        /** Rows {@code index} (any shape) of a time-major {@code [L, B, width]} tensor. */
+        private Operand<TFloat32> rows(
+                Operand<TFloat32> timeMajor, Operand<TInt32> index, int width) {
+            return tf.gather(
+                    tf.reshape(timeMajor, tf.constant(new int[] {-1, width})),
+                    index,
+                    tf.constant(0));
+        }
     }
 
     private record Direction(

@@ -101,21 +101,39 @@ class RecurrentLayersTest {
         float[] alone = new float[2 * 3];
         System.arraycopy(padded, 4 * 3, alone, 0, alone.length);
         float[] mask = {1, 1, 1, 1, 1, 1, 0, 0};
+        // training graphs unroll; an LSTM's inference graph runs the fused kernel
         for (boolean gru : new boolean[] {false, true}) {
-            float[][] batch = run(spec, gru, padded, 4, mask, false);
-            float[][] single = run(spec, gru, alone, 2, new float[] {1, 1}, false);
-            for (int j = 0; j < 8; j++) {
-                assertEquals(single[1][j], batch[1][8 + j], 1e-6, "last state " + j);
-            }
-            for (int t = 0; t < 2; t++) {
+            for (boolean training : new boolean[] {false, true}) {
+                float[][] batch = run(spec, gru, padded, 4, mask, training);
+                float[][] single = run(spec, gru, alone, 2, new float[] {1, 1}, training);
                 for (int j = 0; j < 8; j++) {
-                    assertEquals(single[0][t * 8 + j], batch[0][(4 + t) * 8 + j], 1e-6);
+                    assertEquals(single[1][j], batch[1][8 + j], 1e-6, "last state " + j);
+                }
+                for (int t = 0; t < 2; t++) {
+                    for (int j = 0; j < 8; j++) {
+                        assertEquals(single[0][t * 8 + j], batch[0][(4 + t) * 8 + j], 1e-6);
+                    }
+                }
+                for (int j = 0; j < 16; j++) {
+                    assertEquals(0f, batch[0][(4 + 2) * 8 + j], 0f, "padded steps output zeros");
                 }
             }
-            for (int j = 0; j < 16; j++) {
-                assertEquals(0f, batch[0][(4 + 2) * 8 + j], 0f, "padded steps output zeros");
-            }
         }
+    }
+
+    @Test
+    void theFusedLstmRefusesAMaskThatIsNotRightPadded() {
+        RecurrentSpec spec = RecurrentSpec.builder().setInputSize(3).setUnits(4).build();
+        float[] x = new float[3 * 3];
+        Exception e =
+                assertThrows(
+                        Exception.class,
+                        () -> run(spec, false, x, 3, new float[] {1, 0, 1}, false));
+        assertTrue(e.getMessage().contains("right-padded"), e.getMessage());
+        // the unrolled stack takes any mask: a hole keeps the state
+        RecurrentSpec unrolled =
+                RecurrentSpec.builder().setInputSize(3).setUnits(4).optUnrolled(true).build();
+        assertEquals(2, run(unrolled, false, x, 3, new float[] {1, 0, 1}, false).length);
     }
 
     @Test

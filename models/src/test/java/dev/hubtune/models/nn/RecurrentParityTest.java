@@ -86,6 +86,19 @@ class RecurrentParityTest {
     @ParameterizedTest
     @MethodSource("torchCases")
     void matchesPyTorchOutputsStatesAndGradients(String name) {
+        // an LSTM: the fused kernel with its hand-wired gradient; a GRU: the unrolled stack
+        matchesPyTorch(name, false);
+    }
+
+    @ParameterizedTest
+    @MethodSource("torchCases")
+    void theUnrolledLstmMatchesPyTorchToo(String name) {
+        if (cell(find(name)) == RecurrentCell.LSTM) {
+            matchesPyTorch(name, true);
+        }
+    }
+
+    private void matchesPyTorch(String name, boolean unrolled) {
         JsonObject c = find(name);
         RecurrentCell cell = cell(c);
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -97,7 +110,7 @@ class RecurrentParityTest {
 
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
-            Built b = build(tf, c, cell);
+            Built b = build(tf, c, cell, true, unrolled);
             // loss = Σ out·gy + Σ h_n·gh (+ Σ c_n·gc), the reference's scalar.
             Operand<TFloat32> loss =
                     tf.reduceSum(
@@ -199,6 +212,48 @@ class RecurrentParityTest {
         }
     }
 
+    /** Inference graphs (for an LSTM the fused kernel, for a GRU the unrolled stack). */
+    @ParameterizedTest
+    @MethodSource("torchCases")
+    void inferenceGraphsMatchPyTorchOutputsAndStates(String name) {
+        JsonObject c = find(name);
+        RecurrentCell cell = cell(c);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        c.getAsJsonObject("shapes")
+                .entrySet()
+                .forEach(e -> shapes.put(e.getKey(), longs(e.getValue())));
+        Map<String, WeightTensor> ours =
+                RecurrentWeights.fromPyTorch(
+                        cell, FormulaWeights.llamaFamily(shapes, false), "", MODULE);
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            Built b = build(tf, c, cell, false, false);
+            boolean fused = false;
+            for (var it = g.operations(); it.hasNext(); ) {
+                fused |= it.next().type().equals("BlockLSTMV2");
+            }
+            assertEquals(cell == RecurrentCell.LSTM, fused, "an LSTM runs the fused kernel");
+            try (Session s = new Session(g)) {
+                Variables.assign(tf, s, b.context.parameters().variables(), ours);
+                List<Operand<?>> fetches = new ArrayList<>();
+                fetches.add(b.out.sequences());
+                fetches.add(tf.stack(b.out.finalState().hidden()));
+                if (cell.hasCellState()) {
+                    fetches.add(tf.stack(b.out.finalState().cell()));
+                }
+                fetches.add(b.out.last());
+                List<float[]> r = run(s, b, c, fetches);
+                int i = 0;
+                assertClose(flat(c.get("output")), r.get(i++), 1e-5, name + " output");
+                assertClose(flat(c.get("h_n")), r.get(i++), 1e-5, name + " h_n");
+                if (cell.hasCellState()) {
+                    assertClose(flat(c.get("c_n")), r.get(i++), 1e-5, name + " c_n");
+                }
+                assertClose(lastLayerStates(c), r.get(i++), 1e-5, name + " last state");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("kerasCases")
     void matchesKerasWithKerasLayoutWeightsAsTheyAre(String name) {
@@ -220,7 +275,7 @@ class RecurrentParityTest {
                         MODULE);
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
-            Built b = build(tf, c, cell);
+            Built b = build(tf, c, cell, false, false);
             Map<String, org.tensorflow.op.core.Variable<TFloat32>> vars =
                     b.context.parameters().variables();
             assertEquals(
@@ -270,7 +325,9 @@ class RecurrentParityTest {
             List<Placeholder<TFloat32>> c0,
             RecurrentOutput out) {}
 
-    private static Built build(Ops tf, JsonObject c, RecurrentCell cell) {
+    /** The layer of case {@code c} in a training or an inference graph, fused or unrolled. */
+    private static Built build(
+            Ops tf, JsonObject c, RecurrentCell cell, boolean training, boolean unrolled) {
         int steps = c.getAsJsonArray("x").get(0).getAsJsonArray().size();
         int units = c.get("units").getAsInt();
         int inputs = c.get("inputs").getAsInt();
@@ -280,8 +337,9 @@ class RecurrentParityTest {
                         .setUnits(units)
                         .optLayers(c.get("layers").getAsInt())
                         .optBidirectional(c.get("bidirectional").getAsBoolean())
+                        .optUnrolled(unrolled)
                         .build();
-        BuildContext context = BuildContext.inference(tf);
+        BuildContext context = training ? BuildContext.training(tf) : BuildContext.inference(tf);
         Placeholder<TFloat32> x =
                 tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, steps, inputs)));
         Placeholder<TFloat32> mask =
