@@ -68,8 +68,8 @@ public final class ModelInitializer {
      * of 64 projected to 128; {@code modernbert-tiny} 3 layers (global, local, local), hidden 128,
      * 8,192 positions; {@code deberta-v3-tiny} DeBERTa-v3's attention (256 log buckets, shared
      * keys, p2c|c2p) at hidden 128; {@code bilstm} and {@code bigru} hubtune's recurrent encoders,
-     * embedding 128, one bidirectional layer of 128 units, unrolled over 128 steps) at {@code out}
-     * with the tokenizer of {@code tokenizerDir}.
+     * embedding 128, one bidirectional layer of 128 units, 128 steps) at {@code out} with the
+     * tokenizer of {@code tokenizerDir}.
      */
     public static Path create(String preset, Path tokenizerDir, Path out, long seed)
             throws ModelException, TokenizerException {

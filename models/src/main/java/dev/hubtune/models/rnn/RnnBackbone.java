@@ -27,11 +27,12 @@ import org.tensorflow.types.TInt32;
 /**
  * Token embedding ({@code embeddings.word_embeddings.weight}) → dropout → LSTM/GRU stack ({@code
  * encoder.l<k>[_reverse].*}, see {@link Lstm}). The inputs are padded or cut to the config's {@code
- * max_length} in the graph, because the recurrence is unrolled over a static number of steps; the
- * attention mask makes padded steps leave the states unchanged, so the result does not depend on
- * how much padding a batch carries. Poolings: {@link Pooling#POOLER} is the last layer's final
- * states, forward and backward concatenated (Tang et al. 2019's BiLSTM feature); {@link
- * Pooling#MEAN} the masked mean of the outputs.
+ * max_length} in the graph, because a GRU's recurrence is unrolled over a static number of steps
+ * (an LSTM's fused kernel runs only up to the batch's longest sequence); the attention mask makes
+ * padded steps leave the states unchanged, so the result does not depend on how much padding a
+ * batch carries. Poolings: {@link Pooling#POOLER} is the last layer's final states, forward and
+ * backward concatenated (Tang et al. 2019's BiLSTM feature); {@link Pooling#MEAN} the masked mean
+ * of the outputs.
  */
 final class RnnBackbone implements Backbone {
 

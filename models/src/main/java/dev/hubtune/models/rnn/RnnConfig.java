@@ -14,8 +14,8 @@ import java.util.Map;
  * A recurrent encoder's architecture as its {@code config.json} states it: {@code cell} ({@code
  * lstm} or {@code gru}), {@code vocab_size}, {@code embedding_size}, {@code hidden_size} (units per
  * direction, PyTorch's meaning), {@code num_layers}, {@code bidirectional}, {@code max_length} (the
- * steps the graph is unrolled over: longer inputs are truncated, shorter ones padded and masked)
- * and {@code pad_token_id}. {@link #hiddenSize()} is the width of the encoder's outputs, {@code
+ * static steps of the graph: longer inputs are truncated, shorter ones padded and masked) and
+ * {@code pad_token_id}. {@link #hiddenSize()} is the width of the encoder's outputs, {@code
  * directions · hidden_size}.
  *
  * @param cell LSTM or GRU
@@ -24,7 +24,7 @@ import java.util.Map;
  * @param units units per direction ({@code hidden_size})
  * @param numLayers stacked recurrent layers
  * @param bidirectional whether each layer also runs backward
- * @param maxLength steps of the unrolled graph
+ * @param maxLength static steps of the graph
  * @param padTokenId the padding id (its embedding row gets no gradient)
  */
 public record RnnConfig(

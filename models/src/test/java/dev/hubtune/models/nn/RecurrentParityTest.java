@@ -100,6 +100,7 @@ class RecurrentParityTest {
 
     private void matchesPyTorch(String name, boolean unrolled) {
         JsonObject c = find(name);
+        String label = cell(c) == RecurrentCell.LSTM ? (unrolled ? "unrolled " : "fused ") : "";
         RecurrentCell cell = cell(c);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         c.getAsJsonObject("shapes")
@@ -158,24 +159,24 @@ class RecurrentParityTest {
                 }
                 List<float[]> r = run(s, b, c, fetches);
                 int i = 0;
-                assertClose(flat(c.get("output")), r.get(i++), 1e-5, name + " output");
-                assertClose(flat(c.get("h_n")), r.get(i++), 1e-5, name + " h_n");
+                assertClose(flat(c.get("output")), r.get(i++), 1e-5, label + name + " output");
+                assertClose(flat(c.get("h_n")), r.get(i++), 1e-5, label + name + " h_n");
                 if (cell.hasCellState()) {
-                    assertClose(flat(c.get("c_n")), r.get(i++), 1e-5, name + " c_n");
+                    assertClose(flat(c.get("c_n")), r.get(i++), 1e-5, label + name + " c_n");
                 }
                 assertClose(
                         new double[] {c.get("loss").getAsDouble()},
                         r.get(i++),
                         1e-4,
-                        name + " loss");
-                assertClose(lastLayerStates(c), r.get(i++), 1e-5, name + " last state");
-                assertClose(flat(c.get("grad_x")), r.get(i++), 1e-4, name + " ∂loss/∂x");
+                        label + name + " loss");
+                assertClose(lastLayerStates(c), r.get(i++), 1e-5, label + name + " last state");
+                assertClose(flat(c.get("grad_x")), r.get(i++), 1e-4, label + name + " ∂loss/∂x");
                 if (!b.h0.isEmpty()) {
                     assertClose(
                             flat(c.get("grad_h0")),
                             stacked(r, i, b.h0.size()),
                             1e-4,
-                            name + " ∂loss/∂h0");
+                            label + name + " ∂loss/∂h0");
                     i += b.h0.size();
                 }
                 if (!b.c0.isEmpty()) {
@@ -183,7 +184,7 @@ class RecurrentParityTest {
                             flat(c.get("grad_c0")),
                             stacked(r, i, b.c0.size()),
                             1e-4,
-                            name + " ∂loss/∂c0");
+                            label + name + " ∂loss/∂c0");
                     i += b.c0.size();
                 }
                 // Our gradients, in PyTorch's layout through the same converters as the weights.
@@ -205,7 +206,7 @@ class RecurrentParityTest {
                             flat(expected.get(p)),
                             asTorch.get(ours2).data(),
                             1e-4,
-                            name + " ∂loss/∂" + p);
+                            label + name + " ∂loss/∂" + p);
                 }
                 assertEquals(shapes.size(), expected.size());
             }
@@ -244,12 +245,13 @@ class RecurrentParityTest {
                 fetches.add(b.out.last());
                 List<float[]> r = run(s, b, c, fetches);
                 int i = 0;
-                assertClose(flat(c.get("output")), r.get(i++), 1e-5, name + " output");
-                assertClose(flat(c.get("h_n")), r.get(i++), 1e-5, name + " h_n");
+                String label = "inference " + name;
+                assertClose(flat(c.get("output")), r.get(i++), 1e-5, label + " output");
+                assertClose(flat(c.get("h_n")), r.get(i++), 1e-5, label + " h_n");
                 if (cell.hasCellState()) {
-                    assertClose(flat(c.get("c_n")), r.get(i++), 1e-5, name + " c_n");
+                    assertClose(flat(c.get("c_n")), r.get(i++), 1e-5, label + " c_n");
                 }
-                assertClose(lastLayerStates(c), r.get(i++), 1e-5, name + " last state");
+                assertClose(lastLayerStates(c), r.get(i++), 1e-5, label + " last state");
             }
         }
     }
