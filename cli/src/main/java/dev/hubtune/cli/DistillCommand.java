@@ -6,12 +6,15 @@ import dev.hubtune.finetune.Distillation;
 import dev.hubtune.finetune.FinetuneException;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.HubException;
+import dev.hubtune.hub.cache.FileTrees;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.init.ModelInitializer;
+import dev.hubtune.models.init.TeacherEmbeddings;
 import dev.hubtune.tokenizers.TokenizerException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,6 +59,16 @@ final class DistillCommand implements Callable<Integer> {
             description =
                     "bilstm (default) or bigru: embedding 128, one bidirectional layer of 128.")
     String student;
+
+    @Option(
+            names = "--student-embeddings",
+            defaultValue = "random",
+            paramLabel = "FROM",
+            description =
+                    "random (default) or teacher: the student's token embedding starts from the"
+                            + " teacher's, reduced to the student's 128 dimensions by PCA (the"
+                            + " teacher must be at least 128 wide).")
+    String studentEmbeddings;
 
     @Option(
             names = "--train",
@@ -160,6 +173,12 @@ final class DistillCommand implements Callable<Integer> {
                             + student
                             + " is not a student hubtune builds; use bilstm or bigru");
         }
+        if (!studentEmbeddings.equals("random") && !studentEmbeddings.equals("teacher")) {
+            throw new UserException(
+                    "--student-embeddings "
+                            + studentEmbeddings
+                            + " is not a source of embeddings; use random or teacher");
+        }
         Path teacherDir = common.model(teacher);
         checkTeacher(teacherDir);
         Distillation d = Distillation.from(teacherDir);
@@ -180,7 +199,7 @@ final class DistillCommand implements Callable<Integer> {
         // run trains the same initial student again.
         Path init = output.resolve("student-init");
         if (!Files.isRegularFile(init.resolve("config.json"))) {
-            ModelInitializer.create(student, teacherDir, init, seed == null ? 0 : seed);
+            createStudent(teacherDir, init);
         }
         ClassifierTrainer.Builder b =
                 ClassifierTrainer.builder()
@@ -241,6 +260,39 @@ final class DistillCommand implements Callable<Integer> {
                 report.totalParameters());
         out.println(report.exported());
         return Hubtune.EXIT_OK;
+    }
+
+    /**
+     * Creates the initial student in a folder beside {@code init} and renames it into place only
+     * when complete, so a failure (a teacher too narrow for its embeddings, a full disk) leaves no
+     * half-made student that a rerun would take as it is.
+     */
+    private void createStudent(Path teacherDir, Path init)
+            throws ModelException, TokenizerException {
+        Path partial = init.resolveSibling(".student-init.partial");
+        try {
+            FileTrees.deleteTree(partial);
+            ModelInitializer.create(student, teacherDir, partial, seed == null ? 0 : seed);
+            if (studentEmbeddings.equals("teacher")) {
+                try {
+                    TeacherEmbeddings.copyInto(partial, teacherDir);
+                } catch (ModelException e) {
+                    throw new UserException(
+                            "--student-embeddings teacher: "
+                                    + e.getMessage()
+                                    + "; use --student-embeddings random with this teacher");
+                }
+            }
+            Files.move(partial, init, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new UserException("could not create the student in " + init + ": " + e);
+        } finally {
+            try {
+                FileTrees.deleteTree(partial);
+            } catch (java.io.IOException e) {
+                // a leftover partial student is replaced by the next run
+            }
+        }
     }
 
     /**

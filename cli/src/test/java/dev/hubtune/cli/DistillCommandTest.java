@@ -103,5 +103,41 @@ class DistillCommandTest {
                         dir.resolve("o2").toString());
         assertEquals(1, noTeacher.exitCode(), noTeacher.err());
         assertTrue(!Files.exists(dir.resolve("o2")), "nothing written for a bad teacher");
+        CliRunner noSource =
+                CliRunner.run(
+                        "distill",
+                        dir.toString(),
+                        "--student-embeddings",
+                        "glove",
+                        "--train",
+                        "x.csv",
+                        "-o",
+                        dir.resolve("o3").toString());
+        assertEquals(1, noSource.exitCode());
+        assertTrue(noSource.err().contains("use random or teacher"), noSource.err());
+    }
+
+    @Test
+    void aTeacherNarrowerThanTheStudentsEmbeddingIsRefusedAndLeavesNoStudent() throws Exception {
+        // the tiny BERT is 32 wide, the bilstm student's embedding 128
+        Path out = dir.resolve("run");
+        CliRunner narrow =
+                CliRunner.run(
+                        "distill",
+                        TinyBert.huggingFaceDir(dir.resolve("bert")).toString(),
+                        "--student-embeddings",
+                        "teacher",
+                        "--train",
+                        data("train.csv", 10, 1, true).toString(),
+                        "-o",
+                        out.toString());
+        assertEquals(1, narrow.exitCode(), narrow.err());
+        assertTrue(
+                narrow.err().contains("needs embedding_size ≤ 32")
+                        && narrow.err().contains("--student-embeddings random"),
+                narrow.err());
+        assertEquals(1, narrow.err().strip().lines().count(), narrow.err());
+        assertTrue(!Files.exists(out.resolve("student-init")), "no student taken for complete");
+        assertTrue(!Files.exists(out.resolve(".student-init.partial")), "no partial student");
     }
 }

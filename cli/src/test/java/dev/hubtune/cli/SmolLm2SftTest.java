@@ -9,19 +9,17 @@ import dev.hubtune.finetune.SftTrainer;
 import dev.hubtune.finetune.TrainingListener;
 import dev.hubtune.finetune.TrainingReport;
 import dev.hubtune.hub.Hub;
+import dev.hubtune.hub.cache.FileTrees;
 import dev.hubtune.models.decoding.GenerationConfig;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,7 +121,8 @@ class SmolLm2SftTest {
                 trainer(model, data, dir.resolve("straight")).build().train();
         assertEquals(STEPS, straight.steps());
         assertTrue(Double.isFinite(straight.best().metrics().loss()));
-        deleteTree(dir.resolve("straight").resolve("checkpoints")); // only its export is compared
+        FileTrees.deleteTree(
+                dir.resolve("straight").resolve("checkpoints")); // only its export is compared
 
         Path killed = dir.resolve("killed");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -170,13 +169,5 @@ class SmolLm2SftTest {
                 Files.readString(straight.exported().resolve("tokenizer_config.json"))
                         .contains("chat_template"),
                 "the export keeps the chat template");
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

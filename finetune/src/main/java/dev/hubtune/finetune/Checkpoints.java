@@ -3,6 +3,7 @@ package dev.hubtune.finetune;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
+import dev.hubtune.hub.cache.FileTrees;
 import dev.hubtune.models.ModelException;
 import dev.hubtune.models.weights.Safetensors;
 import dev.hubtune.models.weights.WeightTensor;
@@ -217,13 +218,6 @@ final class Checkpoints {
     }
 
     static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        FileTrees.deleteTree(root);
     }
 }
