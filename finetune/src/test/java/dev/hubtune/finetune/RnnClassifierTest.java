@@ -167,4 +167,42 @@ class RnnClassifierTest {
         assertTrue(
                 accuracy >= 0.95, "validation accuracy " + accuracy + ": " + report.evaluations());
     }
+
+    /**
+     * The fused LSTM's hand-wired gradient in data-parallel towers: two CPU devices, each on half
+     * of every batch (and so each running its own half's longest sequence), train as one device
+     * does on the whole batch.
+     */
+    @Test
+    void aBiLstmTrainsOnTwoDevicesAsOnOne() throws Exception {
+        Path model = fresh("lstm", dir.resolve("bilstm-towers"));
+        java.util.function.IntFunction<Path> run =
+                devices -> {
+                    try {
+                        return trainer(model, dir.resolve("towers-" + devices))
+                                .optMaxSteps(3)
+                                .optDropout(0)
+                                .optThreads(1)
+                                .optDevices(devices)
+                                .build()
+                                .train()
+                                .exported();
+                    } catch (FinetuneException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+        var one =
+                dev.hubtune.models.weights.Safetensors.read(
+                        run.apply(1).resolve("model.safetensors"));
+        var two =
+                dev.hubtune.models.weights.Safetensors.read(
+                        run.apply(2).resolve("model.safetensors"));
+        var start = dev.hubtune.models.weights.Safetensors.read(model.resolve("model.safetensors"));
+        var encoder = new java.util.TreeMap<>(one);
+        encoder.keySet().retainAll(start.keySet()); // the fresh encoder has no classifier yet
+        double moved = DataParallelTest.maxDiff(start, encoder);
+        double diff = DataParallelTest.maxDiff(one, two);
+        assertTrue(moved > 1e-3, "3 steps changed the weights (max " + moved + ")");
+        assertTrue(diff < 1e-6, "2 devices vs 1: max |diff| " + diff + " (moved " + moved + ")");
+    }
 }
