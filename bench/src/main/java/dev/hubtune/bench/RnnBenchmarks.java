@@ -10,9 +10,9 @@ import java.util.Locale;
 /**
  * hubtune's {@code nn.Lstm}/{@code nn.Gru} against PyTorch's {@code nn.LSTM}/{@code nn.GRU} on CPU:
  * training throughput and inference latency, the same shapes and threads, each side in its own
- * process, alternated A B A B ({@link RnnProbe}, {@code bench/peers/torch_rnn.py}). An LSTM runs
- * TensorFlow's fused {@code BlockLSTMV2} kernel (with its hand-wired gradient); its rows also
- * measure the step-by-step unrolled graph the kernel replaces, in the same run.
+ * process, alternated A B A B ({@link RnnProbe}, {@code bench/peers/torch_rnn.py}). An LSTM trains
+ * unrolled and infers on TensorFlow's fused {@code BlockLSTMV2} kernel by default; its rows also
+ * measure the other kernel in the same run (fused training through the hand-wired gradient).
  */
 final class RnnBenchmarks {
 
@@ -96,7 +96,7 @@ final class RnnBenchmarks {
         String unit = training ? "seq/s" : "ms";
         int decimals = training ? 1 : 2;
         Samples ours = new Samples();
-        Samples unrolled = new Samples();
+        Samples other = new Samples(); // an LSTM's other kernel
         Samples peer = new Samples();
         String torch = "torch";
         boolean lstm = cell.equals("lstm");
@@ -106,7 +106,10 @@ final class RnnBenchmarks {
             args.addAll(List.of(warmup, iterations, "" + threads));
             ours.add(probe(mode, args).get(key).getAsDouble());
             if (lstm) {
-                unrolled.add(probe(mode + "-unrolled", args).get(key).getAsDouble());
+                other.add(
+                        probe(mode + (training ? "-fused" : "-unrolled"), args)
+                                .get(key)
+                                .getAsDouble());
             }
             if (python != null) {
                 List<String> command =
@@ -118,15 +121,17 @@ final class RnnBenchmarks {
             }
         }
         // throughput: ours / theirs; latency: ours / theirs as well ("× its latency")
+        // the default kernel (training unrolled, inference fused) first, then the other one
         String hubtune =
                 lstm
-                        ? "fused "
+                        ? (training ? "unrolled " : "fused ")
                                 + ours.format(unit, decimals)
                                 + String.format(
                                         Locale.ROOT,
-                                        "; unrolled %s (fused: %.2f× its %s)",
-                                        unrolled.format(unit, decimals),
-                                        ours.median() / unrolled.median(),
+                                        "; %s %s (%.2f× the default's %s)",
+                                        training ? "fused" : "unrolled",
+                                        other.format(unit, decimals),
+                                        other.median() / ours.median(),
                                         training ? "throughput" : "latency")
                         : "unrolled " + ours.format(unit, decimals);
         if (python == null) {

@@ -37,9 +37,9 @@ import org.tensorflow.types.TFloat32;
  *       {@code torch_rnn.py infer}.
  * </ul>
  *
- * <p>An LSTM runs the fused {@code BlockLSTMV2} kernel (with its hand-wired gradient); {@code
- * train-unrolled} and {@code infer-unrolled} run the step-by-step graph instead, to measure what
- * the kernel buys. A GRU always unrolls.
+ * <p>By default an LSTM trains unrolled and infers on the fused {@code BlockLSTMV2} kernel ({@code
+ * RecurrentSpec.Kernel.AUTO}); {@code train-fused} (the kernel with its hand-wired gradient) and
+ * {@code infer-unrolled} measure the other way. A GRU always unrolls.
  *
  * <p>Args: {@code MODE CELL BATCH STEPS INPUT UNITS LAYERS WARMUP ITERATIONS THREADS}; prints one
  * JSON line: sequences_per_s, median_ms (per batch), peak_rss_mb.
@@ -61,7 +61,12 @@ public final class RnnProbe {
         int iterations = Integer.parseInt(args[8]);
         int threads = Integer.parseInt(args[9]);
         boolean training = mode.startsWith("train");
-        boolean unrolled = mode.endsWith("-unrolled");
+        RecurrentSpec.Kernel kernel =
+                mode.endsWith("-unrolled")
+                        ? RecurrentSpec.Kernel.UNROLLED
+                        : mode.endsWith("-fused")
+                                ? RecurrentSpec.Kernel.FUSED
+                                : RecurrentSpec.Kernel.AUTO;
         TensorFlowRuntime.load();
         Random random = new Random(0);
         try (Graph g = new Graph()) {
@@ -74,7 +79,7 @@ public final class RnnProbe {
                             .setUnits(units)
                             .optLayers(layers)
                             .optBidirectional(true)
-                            .optUnrolled(unrolled)
+                            .optKernel(kernel)
                             .build();
             Placeholder<TFloat32> x =
                     tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, steps, inputs)));

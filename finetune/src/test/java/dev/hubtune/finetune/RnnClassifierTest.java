@@ -169,9 +169,8 @@ class RnnClassifierTest {
     }
 
     /**
-     * The fused LSTM's hand-wired gradient in data-parallel towers: two CPU devices, each on half
-     * of every batch (and so each running its own half's longest sequence), train as one device
-     * does on the whole batch.
+     * A recurrent model in data-parallel towers: two CPU devices, each on half of every batch,
+     * train as one device does on the whole batch.
      */
     @Test
     void aBiLstmTrainsOnTwoDevicesAsOnOne() throws Exception {

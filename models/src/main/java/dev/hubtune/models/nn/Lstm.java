@@ -4,13 +4,14 @@ import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * A stack of LSTM layers (Hochreiter and Schmidhuber 1997, with a forget gate) on TensorFlow's
- * fused {@code BlockLSTMV2} kernel, which runs only the batch's longest sequence's steps and trains
- * through a hand-wired gradient ({@link RecurrentSpec#unrolled()} steps the cell with plain ops
- * instead; see {@code RecurrentStack}). Parameters: {@code <module>.l<k>[_reverse].kernel [in,
- * 4u]}, {@code .recurrent_kernel [u, 4u]} and {@code .bias [4u]}, gate blocks i, f, c, o (the
- * input, forget, candidate-cell and output gates) — Keras's {@code LSTM} layout; {@link
- * RecurrentWeights} converts from and to PyTorch's {@code nn.LSTM}.
+ * A stack of LSTM layers (Hochreiter and Schmidhuber 1997, with a forget gate): in inference graphs
+ * on TensorFlow's fused {@code BlockLSTMV2} kernel, which runs only the batch's longest sequence's
+ * steps, in training graphs unrolled step by step ({@link RecurrentSpec.Kernel} chooses otherwise;
+ * fused training goes through a hand-wired gradient; see {@code RecurrentStack}). Parameters:
+ * {@code <module>.l<k>[_reverse].kernel [in, 4u]}, {@code .recurrent_kernel [u, 4u]} and {@code
+ * .bias [4u]}, gate blocks i, f, c, o (the input, forget, candidate-cell and output gates) —
+ * Keras's {@code LSTM} layout; {@link RecurrentWeights} converts from and to PyTorch's {@code
+ * nn.LSTM}.
  *
  * <p>Padding: steps where the mask is 0 leave the state unchanged and output zeros, so a batch of
  * right-padded sequences gives each sequence exactly what it gives alone, and the backward

@@ -19,20 +19,21 @@ import org.tensorflow.types.TInt64;
 /**
  * The recurrent stack behind {@link Lstm} and {@link Gru}.
  *
- * <p>An LSTM runs TensorFlow's fused {@code BlockLSTMV2} kernel: one op per layer and direction
- * that loops over the time steps inside, and only over as many as the batch's longest sequence,
- * however long the static input is. TensorFlow's C++ gradient registry has no gradient for it, so
- * {@link BlockLstmGradient} wires its backward kernel ({@code BlockLSTMGradV2}) in by hand. Its
- * gates are i, c, f, o in Keras's i, f, c, o column blocks — the V2 kernel reads that layout as is.
- * The backward direction runs over each sequence reversed within its own length, which needs right
- * padding (each mask row ones, then zeros, as hubtune's tokenizers produce); a graph run with
- * another mask fails with a message instead of giving other numbers.
+ * <p>An LSTM in an inference graph (or with {@link RecurrentSpec.Kernel#FUSED}) runs TensorFlow's
+ * fused {@code BlockLSTMV2} kernel: one op per layer and direction that loops over the time steps
+ * inside, and only over as many as the batch's longest sequence, however long the static input is.
+ * TensorFlow's C++ gradient registry has no gradient for it, so {@link BlockLstmGradient} wires its
+ * backward kernel ({@code BlockLSTMGradV2}) in by hand for fused training. Its gates are i, c, f, o
+ * in Keras's i, f, c, o column blocks — the V2 kernel reads that layout as is. The backward
+ * direction runs over each sequence reversed within its own length, which needs right padding (each
+ * mask row ones, then zeros, as hubtune's tokenizers produce); a graph run with another mask fails
+ * with a message instead of giving other numbers.
  *
- * <p>A GRU, or an LSTM with {@link RecurrentSpec#unrolled()}, repeats the cell once per time step
- * with MatMul, Split, Sigmoid, Tanh, Mul and Add only, which all have gradients; the number of
- * steps is the input's static length. No fused kernel has this GRU's semantics: {@code
- * GRUBlockCell} applies the reset gate before the recurrent matmul, Keras's {@code
- * reset_after=True} and PyTorch after it.
+ * <p>A GRU, and an LSTM in a training graph (or {@link RecurrentSpec.Kernel#UNROLLED}), repeats the
+ * cell once per time step with MatMul, Split, Sigmoid, Tanh, Mul and Add only, which all have
+ * gradients; the number of steps is the input's static length. No fused kernel has this GRU's
+ * semantics: {@code GRUBlockCell} applies the reset gate before the recurrent matmul, Keras's
+ * {@code reset_after=True} and PyTorch after it.
  */
 final class RecurrentStack {
 
@@ -137,7 +138,11 @@ final class RecurrentStack {
         }
         int steps = (int) shape[1];
         int states = spec.layers() * spec.directions();
-        boolean fused = cell == RecurrentCell.LSTM && !spec.unrolled();
+        boolean fused =
+                cell == RecurrentCell.LSTM
+                        && (spec.kernel() == RecurrentSpec.Kernel.FUSED
+                                || (spec.kernel() == RecurrentSpec.Kernel.AUTO
+                                        && !context.differentiable()));
         if (fused && context.differentiable()) {
             BlockLstmGradient.register();
         }
@@ -295,8 +300,8 @@ final class RecurrentStack {
                                                         + ": the fused LSTM kernel needs"
                                                         + " right-padded masks (ones, then"
                                                         + " zeros); unroll it"
-                                                        + " (RecurrentSpec.optUnrolled) for"
-                                                        + " other masks")));
+                                                        + " (RecurrentSpec.optKernel(UNROLLED))"
+                                                        + " for other masks")));
                 this.mask = tf.withControlDependencies(rightPadded).identity(mask);
                 this.lengths =
                         tf.dtypes.cast(tf.reduceSum(this.mask, tf.constant(1)), TInt32.class);

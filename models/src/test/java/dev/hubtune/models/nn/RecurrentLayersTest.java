@@ -85,14 +85,6 @@ class RecurrentLayersTest {
     void aPaddedBatchGivesEachSequenceWhatItGivesAlone() {
         // Sequence 1 is the first 2 steps of a batch padded to 4 (with garbage in the padding);
         // alone it is a batch of 2 steps. Outputs at real steps and the last state must agree.
-        RecurrentSpec spec =
-                RecurrentSpec.builder()
-                        .setInputSize(3)
-                        .setUnits(4)
-                        .optLayers(2)
-                        .optBidirectional(true)
-                        .optReturnSequences(false)
-                        .build();
         Random r = new Random(11);
         float[] padded = new float[2 * 4 * 3];
         for (int i = 0; i < padded.length; i++) {
@@ -101,21 +93,33 @@ class RecurrentLayersTest {
         float[] alone = new float[2 * 3];
         System.arraycopy(padded, 4 * 3, alone, 0, alone.length);
         float[] mask = {1, 1, 1, 1, 1, 1, 0, 0};
-        // training graphs unroll; an LSTM's inference graph runs the fused kernel
+        // every kernel of an LSTM (AUTO: fused for inference, unrolled for training), and a GRU
         for (boolean gru : new boolean[] {false, true}) {
-            for (boolean training : new boolean[] {false, true}) {
-                float[][] batch = run(spec, gru, padded, 4, mask, training);
-                float[][] single = run(spec, gru, alone, 2, new float[] {1, 1}, training);
-                for (int j = 0; j < 8; j++) {
-                    assertEquals(single[1][j], batch[1][8 + j], 1e-6, "last state " + j);
-                }
-                for (int t = 0; t < 2; t++) {
+            for (RecurrentSpec.Kernel kernel : RecurrentSpec.Kernel.values()) {
+                for (boolean training : new boolean[] {false, true}) {
+                    RecurrentSpec variant =
+                            RecurrentSpec.builder()
+                                    .setInputSize(3)
+                                    .setUnits(4)
+                                    .optLayers(2)
+                                    .optBidirectional(true)
+                                    .optReturnSequences(false)
+                                    .optKernel(kernel)
+                                    .build();
+                    float[][] batch = run(variant, gru, padded, 4, mask, training);
+                    float[][] single = run(variant, gru, alone, 2, new float[] {1, 1}, training);
                     for (int j = 0; j < 8; j++) {
-                        assertEquals(single[0][t * 8 + j], batch[0][(4 + t) * 8 + j], 1e-6);
+                        assertEquals(single[1][j], batch[1][8 + j], 1e-6, "last state " + j);
                     }
-                }
-                for (int j = 0; j < 16; j++) {
-                    assertEquals(0f, batch[0][(4 + 2) * 8 + j], 0f, "padded steps output zeros");
+                    for (int t = 0; t < 2; t++) {
+                        for (int j = 0; j < 8; j++) {
+                            assertEquals(single[0][t * 8 + j], batch[0][(4 + t) * 8 + j], 1e-6);
+                        }
+                    }
+                    for (int j = 0; j < 16; j++) {
+                        assertEquals(
+                                0f, batch[0][(4 + 2) * 8 + j], 0f, "padded steps output zeros");
+                    }
                 }
             }
         }
@@ -132,7 +136,11 @@ class RecurrentLayersTest {
         assertTrue(e.getMessage().contains("right-padded"), e.getMessage());
         // the unrolled stack takes any mask: a hole keeps the state
         RecurrentSpec unrolled =
-                RecurrentSpec.builder().setInputSize(3).setUnits(4).optUnrolled(true).build();
+                RecurrentSpec.builder()
+                        .setInputSize(3)
+                        .setUnits(4)
+                        .optKernel(RecurrentSpec.Kernel.UNROLLED)
+                        .build();
         assertEquals(2, run(unrolled, false, x, 3, new float[] {1, 0, 1}, false).length);
     }
 
@@ -147,7 +155,8 @@ class RecurrentLayersTest {
         float[] mask = {1, 1, 1};
         float[][] inference = run(spec, false, x, 3, mask, false);
         float[][] unfed = run(spec, false, x, 3, mask, true);
-        assertArrayEquals(inference[0], unfed[0], 0f);
+        // 1e-6, not 0: the inference graph runs the fused kernel, the training graph unrolls
+        assertArrayEquals(inference[0], unfed[0], 1e-6f);
         float[][] dropped = runWithRate(spec, x, 3, mask, 0.5f);
         assertNotEquals(
                 java.util.Arrays.toString(inference[0]), java.util.Arrays.toString(dropped[0]));
@@ -158,7 +167,7 @@ class RecurrentLayersTest {
                         .optLayers(2)
                         .optDropoutBetweenLayers(false)
                         .build();
-        assertArrayEquals(inference[0], runWithRate(none, x, 3, mask, 0.5f)[0], 0f);
+        assertArrayEquals(unfed[0], runWithRate(none, x, 3, mask, 0.5f)[0], 0f);
     }
 
     @Test

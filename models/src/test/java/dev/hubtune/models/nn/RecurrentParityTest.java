@@ -86,21 +86,24 @@ class RecurrentParityTest {
     @ParameterizedTest
     @MethodSource("torchCases")
     void matchesPyTorchOutputsStatesAndGradients(String name) {
-        // an LSTM: the fused kernel with its hand-wired gradient; a GRU: the unrolled stack
-        matchesPyTorch(name, false);
+        // a training graph: unrolled by default
+        matchesPyTorch(name, RecurrentSpec.Kernel.AUTO);
     }
 
     @ParameterizedTest
     @MethodSource("torchCases")
-    void theUnrolledLstmMatchesPyTorchToo(String name) {
+    void theFusedLstmWithItsHandWiredGradientMatchesPyTorchToo(String name) {
         if (cell(find(name)) == RecurrentCell.LSTM) {
-            matchesPyTorch(name, true);
+            matchesPyTorch(name, RecurrentSpec.Kernel.FUSED);
         }
     }
 
-    private void matchesPyTorch(String name, boolean unrolled) {
+    private void matchesPyTorch(String name, RecurrentSpec.Kernel kernel) {
         JsonObject c = find(name);
-        String label = cell(c) == RecurrentCell.LSTM ? (unrolled ? "unrolled " : "fused ") : "";
+        String label =
+                cell(c) == RecurrentCell.LSTM
+                        ? (kernel == RecurrentSpec.Kernel.FUSED ? "fused " : "unrolled ")
+                        : "";
         RecurrentCell cell = cell(c);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         c.getAsJsonObject("shapes")
@@ -111,7 +114,7 @@ class RecurrentParityTest {
 
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
-            Built b = build(tf, c, cell, true, unrolled);
+            Built b = build(tf, c, cell, true, kernel);
             // loss = Σ out·gy + Σ h_n·gh (+ Σ c_n·gc), the reference's scalar.
             Operand<TFloat32> loss =
                     tf.reduceSum(
@@ -228,7 +231,7 @@ class RecurrentParityTest {
                         cell, FormulaWeights.llamaFamily(shapes, false), "", MODULE);
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
-            Built b = build(tf, c, cell, false, false);
+            Built b = build(tf, c, cell, false, RecurrentSpec.Kernel.AUTO);
             boolean fused = false;
             for (var it = g.operations(); it.hasNext(); ) {
                 fused |= it.next().type().equals("BlockLSTMV2");
@@ -277,7 +280,7 @@ class RecurrentParityTest {
                         MODULE);
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
-            Built b = build(tf, c, cell, false, false);
+            Built b = build(tf, c, cell, false, RecurrentSpec.Kernel.AUTO);
             Map<String, org.tensorflow.op.core.Variable<TFloat32>> vars =
                     b.context.parameters().variables();
             assertEquals(
@@ -329,7 +332,11 @@ class RecurrentParityTest {
 
     /** The layer of case {@code c} in a training or an inference graph, fused or unrolled. */
     private static Built build(
-            Ops tf, JsonObject c, RecurrentCell cell, boolean training, boolean unrolled) {
+            Ops tf,
+            JsonObject c,
+            RecurrentCell cell,
+            boolean training,
+            RecurrentSpec.Kernel kernel) {
         int steps = c.getAsJsonArray("x").get(0).getAsJsonArray().size();
         int units = c.get("units").getAsInt();
         int inputs = c.get("inputs").getAsInt();
@@ -339,7 +346,7 @@ class RecurrentParityTest {
                         .setUnits(units)
                         .optLayers(c.get("layers").getAsInt())
                         .optBidirectional(c.get("bidirectional").getAsBoolean())
-                        .optUnrolled(unrolled)
+                        .optKernel(kernel)
                         .build();
         BuildContext context = training ? BuildContext.training(tf) : BuildContext.inference(tf);
         Placeholder<TFloat32> x =
