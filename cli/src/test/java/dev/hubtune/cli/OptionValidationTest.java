@@ -53,6 +53,7 @@ class OptionValidationTest {
                 "eval|--max-length|0",
                 "fill-mask|--top-k|0",
                 "distill|--temperature|0",
+                "distill|--augment|-1",
                 "distill|--epochs|0",
                 "distill|--learning-rate|NaN",
                 "distill|--threads|-1",

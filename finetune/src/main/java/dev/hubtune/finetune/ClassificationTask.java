@@ -173,7 +173,7 @@ final class ClassificationTask
                     HeldOut.onValidation(s, () -> encode(tokenizer, validationExamples, labels));
             if (teacher != null) {
                 try (TextClassifier t = teacher) {
-                    train = distilled(t, o, tokenizer, trainExamples, labels);
+                    train = distilled(t, o, tokenizer, trainExamples, labels, s.seed());
                 }
             } else {
                 train = encode(tokenizer, trainExamples, labels);
@@ -221,7 +221,8 @@ final class ClassificationTask
             Options o,
             TextTokenizer tokenizer,
             List<Example> labelled,
-            LabelVocabulary labels)
+            LabelVocabulary labels,
+            long seed)
             throws TokenizerException, FinetuneException {
         List<Example> all = new ArrayList<>(labelled);
         int gold = all.size();
@@ -237,6 +238,20 @@ final class ClassificationTask
                             null,
                             null);
             all.addAll(read(o.distillation().unlabeledFile(), textOnly));
+        }
+        int copies = o.distillation().augmentedCopies();
+        if (copies > 0 && o.pairColumn() == null) {
+            String mask =
+                    tokenizer.tokenId("[MASK]").isPresent()
+                            ? "[MASK]"
+                            : tokenizer.tokenId("<mask>").isPresent() ? "<mask>" : "";
+            List<String> augmented =
+                    new TextAugmentation(copies, mask, seed)
+                            .augment(all.stream().map(Example::text).toList());
+            int line = 0;
+            for (String text : augmented) {
+                all.add(new Example(text, Optional.empty(), Optional.empty(), ++line));
+            }
         }
         double t = o.distillation().temperature();
         List<Item> items = new ArrayList<>(all.size());

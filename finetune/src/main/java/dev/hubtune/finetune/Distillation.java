@@ -16,10 +16,20 @@ import java.util.Objects;
  * @param teacher the teacher's model directory (a sequence classifier)
  * @param temperature the softmax temperature of both distributions (1 = the teacher's own)
  * @param goldWeight the weight of the gold-label cross-entropy (0 = the teacher only)
+ *     <p>Optionally the transfer set grows by augmentation (Tang et al. 2019): copies of every text
+ *     with words masked or cut to an n-gram, labelled by the teacher alone.
+ * @param teacher the teacher's model directory (a sequence classifier)
+ * @param temperature the softmax temperature of both distributions (1 = the teacher's own)
+ * @param goldWeight the weight of the gold-label cross-entropy (0 = the teacher only)
  * @param unlabeledFile texts without labels for the teacher to label (same text column), or null
+ * @param augmentedCopies augmented copies of each text for the teacher to label (0: none)
  */
 public record Distillation(
-        Path teacher, double temperature, double goldWeight, Path unlabeledFile) {
+        Path teacher,
+        double temperature,
+        double goldWeight,
+        Path unlabeledFile,
+        int augmentedCopies) {
 
     /** The default temperature. */
     public static final double DEFAULT_TEMPERATURE = 2.0;
@@ -29,6 +39,9 @@ public record Distillation(
      * transformer's 5e-5 barely moves one).
      */
     public static final double DEFAULT_STUDENT_LEARNING_RATE = 1e-3;
+
+    /** The most augmented copies per text (Tang et al. used 20 for small sets). */
+    public static final int MAX_AUGMENTED_COPIES = 100;
 
     /** The default weight of the gold labels' cross-entropy. */
     public static final double DEFAULT_GOLD_WEIGHT = 0.5;
@@ -44,25 +57,42 @@ public record Distillation(
             throw new IllegalArgumentException(
                     "the gold-label weight must be 0 or more, got " + goldWeight);
         }
+        if (augmentedCopies < 0 || augmentedCopies > MAX_AUGMENTED_COPIES) {
+            throw new IllegalArgumentException(
+                    "augmented copies per text must be 0 to "
+                            + MAX_AUGMENTED_COPIES
+                            + ", got "
+                            + augmentedCopies);
+        }
     }
 
     /** A distillation from {@code teacher} with the default temperature and gold weight. */
     public static Distillation from(Path teacher) {
-        return new Distillation(teacher, DEFAULT_TEMPERATURE, DEFAULT_GOLD_WEIGHT, null);
+        return new Distillation(teacher, DEFAULT_TEMPERATURE, DEFAULT_GOLD_WEIGHT, null, 0);
     }
 
     /** The same with another temperature. */
     public Distillation withTemperature(double t) {
-        return new Distillation(teacher, t, goldWeight, unlabeledFile);
+        return new Distillation(teacher, t, goldWeight, unlabeledFile, augmentedCopies);
     }
 
     /** The same with another gold-label weight. */
     public Distillation withGoldWeight(double w) {
-        return new Distillation(teacher, temperature, w, unlabeledFile);
+        return new Distillation(teacher, temperature, w, unlabeledFile, augmentedCopies);
     }
 
     /** The same with texts without labels to learn from the teacher alone. */
     public Distillation withUnlabeledFile(Path file) {
-        return new Distillation(teacher, temperature, goldWeight, Objects.requireNonNull(file));
+        return new Distillation(
+                teacher, temperature, goldWeight, Objects.requireNonNull(file), augmentedCopies);
+    }
+
+    /**
+     * The same with {@code n} augmented copies of every text (labelled and unlabelled) for the
+     * teacher to label: words masked with probability 0.1, then cut to a random 1–5-gram with
+     * probability 0.25 (Tang et al. 2019). Texts of pairs are not augmented.
+     */
+    public Distillation withAugmentedCopies(int n) {
+        return new Distillation(teacher, temperature, goldWeight, unlabeledFile, n);
     }
 }

@@ -140,17 +140,27 @@ class DistillationTest {
                         .best()
                         .metrics()
                         .accuracy();
+        // the 40 rows and 15 augmented copies of each (masked words, n-grams), no other texts
+        double augmented =
+                student("augmented", few, validation, teacher)
+                        .optDistillation(Distillation.from(teacher).withAugmentedCopies(15))
+                        .build()
+                        .train()
+                        .best()
+                        .metrics()
+                        .accuracy();
         double teacherAccuracy;
         try (TextClassifier t = TextClassifier.load(teacher)) {
             teacherAccuracy = accuracy(t, validation);
         }
         System.out.printf(
                 "distillation: teacher %.3f, BiLSTM student %.3f, the same student on the 40"
-                        + " labels alone %.3f%n",
-                teacherAccuracy, distilled, goldOnly);
+                        + " labels alone %.3f, on the 40 and their augmented copies %.3f%n",
+                teacherAccuracy, distilled, goldOnly, augmented);
         assertTrue(teacherAccuracy >= 0.95, "teacher " + teacherAccuracy);
         assertTrue(distilled >= 0.95 * teacherAccuracy, distilled + " vs " + teacherAccuracy);
         assertTrue(distilled > goldOnly, distilled + " vs gold only " + goldOnly);
+        assertTrue(augmented > goldOnly, "augmented " + augmented + " vs gold only " + goldOnly);
         try (TextClassifier s = TextClassifier.load(dir.resolve("distilled/model"))) {
             assertEquals(List.of("neg", "pos"), s.labels(), "the teacher's labels");
         }
