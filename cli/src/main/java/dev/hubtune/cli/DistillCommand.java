@@ -296,6 +296,8 @@ final class DistillCommand implements Callable<Integer> {
                                     + "; use --student-embeddings random with this teacher");
                 }
             }
+            // a student-init without config.json is a half-made student, never a finished one
+            FileTrees.deleteTree(init);
             Files.move(partial, init, StandardCopyOption.ATOMIC_MOVE);
         } catch (java.io.IOException e) {
             throw new UserException("could not create the student in " + init + ": " + e);

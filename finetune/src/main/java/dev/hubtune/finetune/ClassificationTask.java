@@ -240,7 +240,13 @@ final class ClassificationTask
             all.addAll(read(o.distillation().unlabeledFile(), textOnly));
         }
         int copies = o.distillation().augmentedCopies();
-        if (copies > 0 && o.pairColumn() == null) {
+        if (copies > 0 && o.pairColumn() != null) {
+            throw new FinetuneException(
+                    "augmentation masks and cuts single texts; the data are text pairs (column "
+                            + o.pairColumn()
+                            + "): distil them without augmented copies");
+        }
+        if (copies > 0) {
             String mask =
                     tokenizer.tokenId("[MASK]").isPresent()
                             ? "[MASK]"

@@ -24,6 +24,7 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.linalg.SelfAdjointEig;
 import org.tensorflow.op.math.Mean;
@@ -135,8 +136,9 @@ public final class TeacherEmbeddings {
         try (Graph g = new Graph();
                 Session s = new Session(g)) {
             Ops tf = Ops.create(g);
-            Operand<TFloat32> x =
-                    tf.constant(Shape.of(rows, width), DataBuffers.of(head, true, false));
+            // fed, not a constant: a large vocabulary's table would not fit a 2 GB graph
+            Placeholder<TFloat32> x =
+                    tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(rows, width)));
             Operand<TFloat32> centred =
                     tf.math.sub(x, tf.math.mean(x, tf.constant(0), Mean.keepDims(true)));
             Operand<TFloat32> covariance =
@@ -155,13 +157,17 @@ public final class TeacherEmbeddings {
             Operand<TFloat32> components = tf.linalg.matMul(centred, top);
             Operand<TFloat32> scale =
                     tf.math.sqrt(
-                            tf.math.div(
+                            tf.math.divNoNan( // a table without spread stays all zeros
                                     tf.math.mean(
                                             tf.math.square(centred), tf.constant(new int[] {0, 1})),
                                     tf.math.mean(
                                             tf.math.square(components),
                                             tf.constant(new int[] {0, 1}))));
-            try (Result r = s.runner().fetch(tf.math.mul(components, scale)).run()) {
+            try (TFloat32 fed =
+                            TFloat32.tensorOf(
+                                    Shape.of(rows, width), DataBuffers.of(head, true, false));
+                    Result r =
+                            s.runner().feed(x, fed).fetch(tf.math.mul(components, scale)).run()) {
                 return new WeightTensor(
                         new long[] {rows, dim}, Tensors.floats((TFloat32) r.get(0)));
             }

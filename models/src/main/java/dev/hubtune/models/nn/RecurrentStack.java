@@ -143,7 +143,8 @@ final class RecurrentStack {
                         && (spec.kernel() == RecurrentSpec.Kernel.FUSED
                                 || (spec.kernel() == RecurrentSpec.Kernel.AUTO
                                         && !context.differentiable()));
-        if (fused && context.differentiable()) {
+        if (fused) {
+            // any graph with the kernel can be differentiated, inference ones included
             BlockLstmGradient.register();
         }
         if (initial != null) {
@@ -306,7 +307,12 @@ final class RecurrentStack {
                 this.lengths =
                         tf.dtypes.cast(tf.reduceSum(this.mask, tf.constant(1)), TInt32.class);
             }
-            this.longest = tf.dtypes.cast(tf.max(lengths, tf.constant(0)), TInt64.class);
+            // at least 0: the max of an empty batch's lengths is INT32_MIN, a step count the
+            // kernel would slice with
+            this.longest =
+                    tf.dtypes.cast(
+                            tf.math.maximum(tf.max(lengths, tf.constant(0)), tf.constant(0)),
+                            TInt64.class);
             // row of (t, b) in [L·B, …] is t·B + b; reversed within the length: t → len − 1 − t
             Operand<TInt32> t =
                     tf.expandDims(

@@ -126,6 +126,15 @@ class RecurrentLayersTest {
     }
 
     @Test
+    void anEmptyBatchRunsThroughTheFusedKernel() {
+        RecurrentSpec spec =
+                RecurrentSpec.builder().setInputSize(3).setUnits(4).optBidirectional(true).build();
+        float[][] out = run(spec, false, new float[0], 3, new float[0], false);
+        assertEquals(0, out[0].length, "no outputs");
+        assertEquals(0, out[1].length, "no states");
+    }
+
+    @Test
     void theFusedLstmRefusesAMaskThatIsNotRightPadded() {
         RecurrentSpec spec = RecurrentSpec.builder().setInputSize(3).setUnits(4).build();
         float[] x = new float[3 * 3];
