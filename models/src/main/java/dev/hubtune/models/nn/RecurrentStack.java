@@ -183,16 +183,7 @@ final class RecurrentStack {
                 hold.add(tf.math.sub(tf.constant(1f), k));
             }
         }
-        Operand<TInt32> stateShape =
-                tf.stack(
-                        List.of(
-                                tf.reshape(
-                                        tf.slice(
-                                                tf.shape(x),
-                                                tf.constant(new int[] {0}),
-                                                tf.constant(new int[] {1})),
-                                        tf.constant(new int[0])),
-                                tf.constant(spec.units())));
+        Operand<TInt32> stateShape = stateShape(tf, batchSize(tf, x));
         Operand<TFloat32> input = x;
         List<Operand<TFloat32>> finalHidden = new ArrayList<>();
         List<Operand<TFloat32>> finalCell = new ArrayList<>();
@@ -206,16 +197,9 @@ final class RecurrentStack {
             List<List<Operand<TFloat32>>> perDirection = new ArrayList<>();
             for (int d = 0; d < spec.directions(); d++) {
                 int index = l * spec.directions() + d;
-                Operand<TFloat32> h0 =
-                        initial != null
-                                ? initial.hidden().get(index)
-                                : tf.zeros(stateShape, TFloat32.class);
+                Operand<TFloat32> h0 = start(tf, initial, true, index, stateShape);
                 Operand<TFloat32> c0 =
-                        !cell.hasCellState()
-                                ? null
-                                : initial != null
-                                        ? initial.cell().get(index)
-                                        : tf.zeros(stateShape, TFloat32.class);
+                        cell.hasCellState() ? start(tf, initial, false, index, stateShape) : null;
                 Direction run = direction(tf, input, in, steps, l, d, h0, c0, keep, hold);
                 perDirection.add(run.outputs);
                 finalHidden.add(run.h);
@@ -268,13 +252,7 @@ final class RecurrentStack {
 
         FusedLstm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> mask, int steps) {
             this.tf = tf;
-            this.batch =
-                    tf.reshape(
-                            tf.slice(
-                                    tf.shape(x),
-                                    tf.constant(new int[] {0}),
-                                    tf.constant(new int[] {1})),
-                            tf.constant(new int[0]));
+            this.batch = batchSize(tf, x);
             if (mask == null) {
                 this.mask = null;
                 this.lengths = tf.fill(tf.expandDims(batch, tf.constant(0)), tf.constant(steps));
@@ -336,7 +314,7 @@ final class RecurrentStack {
         }
 
         RecurrentOutput apply(Operand<TFloat32> x, RecurrentState initial) {
-            Operand<TInt32> stateShape = tf.stack(List.of(batch, tf.constant(spec.units())));
+            Operand<TInt32> stateShape = stateShape(tf, batch);
             Operand<TFloat32> noPeephole =
                     tf.zeros(tf.constant(new int[] {spec.units()}), TFloat32.class);
             Operand<TInt32> timeMajor = tf.constant(new int[] {1, 0, 2});
@@ -362,14 +340,8 @@ final class RecurrentStack {
                 List<Operand<TFloat32>> perDirection = new ArrayList<>();
                 for (int d = 0; d < spec.directions(); d++) {
                     int index = l * spec.directions() + d;
-                    Operand<TFloat32> h0 =
-                            initial != null
-                                    ? initial.hidden().get(index)
-                                    : tf.zeros(stateShape, TFloat32.class);
-                    Operand<TFloat32> c0 =
-                            initial != null
-                                    ? initial.cell().get(index)
-                                    : tf.zeros(stateShape, TFloat32.class);
+                    Operand<TFloat32> h0 = start(tf, initial, true, index, stateShape);
+                    Operand<TFloat32> c0 = start(tf, initial, false, index, stateShape);
                     Operand<TFloat32> seq = d == 0 ? input : rows(input, reversal, in);
                     // [x, h]·[W; U]: the kernel's one matmul per step over both inputs
                     Operand<TFloat32> w =
@@ -419,6 +391,27 @@ final class RecurrentStack {
                     index,
                     tf.constant(0));
         }
+    }
+
+    /** The batch size of {@code x [B, …]}, a scalar. */
+    private static Operand<TInt32> batchSize(Ops tf, Operand<TFloat32> x) {
+        return tf.reshape(
+                tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1})),
+                tf.constant(new int[0]));
+    }
+
+    /** {@code [B, units]}: the shape of one state. */
+    private Operand<TInt32> stateShape(Ops tf, Operand<TInt32> batch) {
+        return tf.stack(List.of(batch, tf.constant(spec.units())));
+    }
+
+    /** The initial hidden (or cell) state of layer-direction {@code index}: given, else zeros. */
+    private static Operand<TFloat32> start(
+            Ops tf, RecurrentState initial, boolean hidden, int index, Operand<TInt32> shape) {
+        if (initial == null) {
+            return tf.zeros(shape, TFloat32.class);
+        }
+        return (hidden ? initial.hidden() : initial.cell()).get(index);
     }
 
     private record Direction(
