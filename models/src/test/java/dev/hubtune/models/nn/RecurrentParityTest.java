@@ -105,10 +105,7 @@ class RecurrentParityTest {
                         ? (kernel == RecurrentSpec.Kernel.FUSED ? "fused " : "unrolled ")
                         : "";
         RecurrentCell cell = cell(c);
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        c.getAsJsonObject("shapes")
-                .entrySet()
-                .forEach(e -> shapes.put(e.getKey(), longs(e.getValue())));
+        Map<String, long[]> shapes = shapes(c);
         Map<String, WeightTensor> torch = FormulaWeights.llamaFamily(shapes, false);
         Map<String, WeightTensor> ours = RecurrentWeights.fromPyTorch(cell, torch, "", MODULE);
 
@@ -222,10 +219,7 @@ class RecurrentParityTest {
     void inferenceGraphsMatchPyTorchOutputsAndStates(String name) {
         JsonObject c = find(name);
         RecurrentCell cell = cell(c);
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        c.getAsJsonObject("shapes")
-                .entrySet()
-                .forEach(e -> shapes.put(e.getKey(), longs(e.getValue())));
+        Map<String, long[]> shapes = shapes(c);
         Map<String, WeightTensor> ours =
                 RecurrentWeights.fromPyTorch(
                         cell, FormulaWeights.llamaFamily(shapes, false), "", MODULE);
@@ -264,10 +258,7 @@ class RecurrentParityTest {
     void matchesKerasWithKerasLayoutWeightsAsTheyAre(String name) {
         JsonObject c = find(name);
         RecurrentCell cell = cell(c);
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        c.getAsJsonObject("shapes")
-                .entrySet()
-                .forEach(e -> shapes.put(e.getKey(), longs(e.getValue())));
+        Map<String, long[]> shapes = shapes(c);
         // The fixture's names are Keras's get_weights() order; the list goes through fromKeras.
         List<WeightTensor> keras =
                 new ArrayList<>(FormulaWeights.llamaFamily(shapes, false).values());
@@ -379,6 +370,15 @@ class RecurrentParityTest {
                             : layer.apply(x, mask, RecurrentState.ofHidden(ops(h0)));
         }
         return new Built(context, x, mask, h0, c0, out);
+    }
+
+    /** The case's parameter shapes, by name, in the fixture's order. */
+    private static Map<String, long[]> shapes(JsonObject c) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        c.getAsJsonObject("shapes")
+                .entrySet()
+                .forEach(e -> shapes.put(e.getKey(), longs(e.getValue())));
+        return shapes;
     }
 
     private static List<float[]> run(Session s, Built b, JsonObject c, List<Operand<?>> fetches) {
