@@ -11,6 +11,7 @@ import dev.hubtune.models.ModelException;
 import dev.hubtune.models.init.ModelInitializer;
 import dev.hubtune.models.init.TeacherEmbeddings;
 import dev.hubtune.tokenizers.TokenizerException;
+import dev.hubtune.tokenizers.data.DatasetReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,6 +190,12 @@ final class DistillCommand implements Callable<Integer> {
                             + studentEmbeddings
                             + " is not a source of embeddings; use random or teacher");
         }
+        // the data files first: a mistyped path costs nothing and leaves no student behind
+        for (Path file : new Path[] {train, unlabeled, validation}) {
+            if (file != null) {
+                openable(file);
+            }
+        }
         Path teacherDir = common.model(teacher);
         checkTeacher(teacherDir);
         Distillation d = Distillation.from(teacherDir);
@@ -273,6 +280,16 @@ final class DistillCommand implements Callable<Integer> {
                 report.totalParameters());
         out.println(report.exported());
         return Hubtune.EXIT_OK;
+    }
+
+    /** Opens {@code file} as the training will (it exists, has a header and the text column). */
+    private void openable(Path file) throws TokenizerException {
+        try (DatasetReader reader =
+                DatasetReader.builder().setFile(file).setTextColumn(columns.text()).build()) {
+            // opened: the reader checked what it could before any record
+        } catch (java.io.IOException e) {
+            throw new UserException("could not read " + file + ": " + e.getMessage());
+        }
     }
 
     /**

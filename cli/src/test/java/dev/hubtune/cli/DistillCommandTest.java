@@ -93,12 +93,24 @@ class DistillCommandTest {
         assertEquals(1, noStudent.exitCode());
         assertTrue(noStudent.err().contains("use bilstm or bigru"), noStudent.err());
         Path notAModel = Files.createDirectories(dir.resolve("empty"));
+        Path train = data("train.csv", 10, 1, true);
+        CliRunner noData =
+                CliRunner.run(
+                        "distill",
+                        notAModel.toString(),
+                        "--train",
+                        dir.resolve("typo.csv").toString(),
+                        "-o",
+                        dir.resolve("o1").toString());
+        assertEquals(1, noData.exitCode(), noData.err());
+        assertTrue(noData.err().contains("no dataset file at"), noData.err());
+        assertTrue(!Files.exists(dir.resolve("o1")), "nothing written for a missing file");
         CliRunner noTeacher =
                 CliRunner.run(
                         "distill",
                         notAModel.toString(),
                         "--train",
-                        "x.csv",
+                        train.toString(),
                         "-o",
                         dir.resolve("o2").toString());
         assertEquals(1, noTeacher.exitCode(), noTeacher.err());
